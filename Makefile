@@ -1,0 +1,80 @@
+# Daehwa 개발 명령. `make run`과 `make test`는 필요한 것을 스스로 설치한다.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# 코어당 워커 하나: 스트리밍은 I/O 대기라 워커 하나가 많은 연결을 감당한다
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+PYTEST_ARGS ?=
+
+# Python 3.12 이상을 찾는다. pyenv는 .python-version(3.12)을 따라 python3를 고른다.
+PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12; do \
+	command -v $$p >/dev/null 2>&1 \
+	&& $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
+	&& { echo $$p; break; }; done)
+
+# 요구사항 파일의 해시가 이름에 든 스탬프: 파일이 바뀔 때만 다시 설치한다
+RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: help run dev test lint format messages clean
+
+help: ## 명령 목록 / list the commands
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.12 이상이 필요합니다 / Python 3.12 or newer is required." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-run-*
+	touch $@
+
+$(DEV_STAMP): | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-run-* $(VENV)/.installed-dev-*
+	touch $@ $(RUN_STAMP)
+
+# 없을 때만 만든다: 이미 있는 .env는 절대 덮어쓰지 않는다
+.env: | $(BIN)/python
+	$(BIN)/python -c 'import secrets; print("# make run이 만든 로컬 설정입니다. 항목 설명은 .env.example 참고.\nDJANGO_SECRET_KEY=" + secrets.token_urlsafe(50))' > $@
+	@echo "새 DJANGO_SECRET_KEY로 .env를 만들었습니다 / wrote .env with a fresh DJANGO_SECRET_KEY"
+
+run: $(RUN_STAMP) .env ## 설치, 마이그레이션 후 http://$(HOST):$(PORT) 에서 서비스 / install, migrate and serve
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn chatproject.asgi:application -k uvicorn_worker.UvicornWorker \
+		--workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile -
+
+dev: $(RUN_STAMP) .env ## DEBUG 켜고 코드 변경 시 자동 재시작 / DEBUG on, auto-reload
+	$(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=true $(BIN)/uvicorn chatproject.asgi:application --reload --host $(HOST) --port $(PORT)
+
+lint: $(DEV_STAMP) ## ruff 검사 / ruff checks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(DEV_STAMP) ## ruff로 고치고 정렬 / fix and format with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# SQLite와 메모리 캐시로 한 번, TEST_DATABASE_URL/REDIS_URL이 있으면 그것으로 한 번 더
+test: lint ## 린트와 전체 테스트 / lint and the whole test suite
+	@echo "== SQLite, local-memory cache =="
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -n "$${TEST_DATABASE_URL:-}$${REDIS_URL:-}" ]; then \
+		echo "== $${TEST_DATABASE_URL:-SQLite} + $${REDIS_URL:-local-memory cache} =="; \
+		DATABASE_URL="$${TEST_DATABASE_URL:-}" $(BIN)/pytest $(PYTEST_ARGS); \
+	fi
+
+messages: $(DEV_STAMP) ## 번역 문자열 추출과 컴파일 / extract and compile translations
+	$(BIN)/python manage.py makemessages --locale ko --locale en --ignore '.venv/*' --ignore 'staticfiles/*'
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+clean: ## 가상환경과 수집된 정적 파일 삭제 (DB와 .env는 남긴다) / remove venv and collected static
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,10 @@
+"""모든 템플릿이 쓰는 사이트 단위 값."""
+
+from django.conf import settings
+
+
+def site(request):
+    return {
+        "site_name": settings.SITE_NAME,
+        "signup_open": settings.SIGNUP_MODE == "open",
+    }
