@@ -1,0 +1,67 @@
+"""가입과 로그인 양식. 입력을 검사하고 번역된 오류를 낸다; 저장은 하지 않는다."""
+
+import math
+
+from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts.models import User
+from accounts.services import login_retry_after
+from accounts.validators import USERNAME_MAX_LENGTH
+
+
+class SignupForm(auth_forms.UserCreationForm):
+    # UserCreationForm이 대소문자만 다른 중복 아이디를 이미 거절한다
+    class Meta(auth_forms.UserCreationForm.Meta):
+        model = User
+        fields = ("username",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update(
+            {"maxlength": USERNAME_MAX_LENGTH, "autocapitalize": "none", "spellcheck": "false"}
+        )
+
+
+class LoginForm(auth_forms.AuthenticationForm):
+    remember_me = forms.BooleanField(
+        label=_("Keep me logged in for two weeks"),
+        required=False,
+    )
+
+    error_messages = {
+        **auth_forms.AuthenticationForm.error_messages,
+        # 아이디가 있는지 없는지 드러내지 않는 한 가지 문구
+        "invalid_login": _("The username or password is incorrect."),
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.throttled = False
+        self.fields["username"].widget.attrs.update(
+            {"autocapitalize": "none", "spellcheck": "false"}
+        )
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        wait = login_retry_after(username=username, address=self.client_address)
+        if wait:
+            # 제한 중에는 맞는 비밀번호도 확인하지 않는다: 그래야 추측을 막는다
+            self.throttled = True
+            minutes = math.ceil(wait / 60)
+            raise forms.ValidationError(
+                ngettext(
+                    "Too many failed log-in attempts. Try again in %(minutes)d minute.",
+                    "Too many failed log-in attempts. Try again in %(minutes)d minutes.",
+                    minutes,
+                ),
+                code="throttled",
+                params={"minutes": minutes},
+            )
+        return super().clean()
+
+    @property
+    def client_address(self) -> str:
+        return self.request.META.get("REMOTE_ADDR", "") if self.request else ""

@@ -1,0 +1,97 @@
+"""가입, 로그인, 로그아웃, 비밀번호 변경 화면. 가능한 곳은 Django의 auth 뷰를 그대로 쓴다."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import IntegrityError
+from django.shortcuts import redirect
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.generic import FormView
+
+from accounts import services
+from accounts.forms import LoginForm, SignupForm
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SignupView(FormView):
+    template_name = "accounts/signup.html"
+    form_class = SignupForm
+    success_url = "/"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect(self.success_url)
+        if settings.SIGNUP_MODE != "open" and request.method == "POST":
+            return redirect("accounts:signup")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            user = services.user_signup(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+            )
+        except IntegrityError:
+            # 양식 검사와 저장 사이에 같은 아이디가 먼저 가입했다
+            form.add_error("username", _("A user with that username already exists."))
+            return self.form_invalid(form)
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(self.request, _("Welcome, %(username)s!") % {"username": user.username})
+        return super().form_valid(form)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        services.login_failures_reset(username=form.cleaned_data["username"])
+        response = super().form_valid(form)
+        # 0: 브라우저를 닫으면 끝, None: SESSION_COOKIE_AGE(2주)
+        self.request.session.set_expiry(None if form.cleaned_data["remember_me"] else 0)
+        return response
+
+    def form_invalid(self, form):
+        # 아이디와 비밀번호가 틀린 경우만 센다 (빈 칸이나 이미 제한 중인 시도는 세지 않는다)
+        if form.has_error(NON_FIELD_ERRORS, "invalid_login"):
+            services.login_failure_record(
+                username=form.cleaned_data.get("username", ""),
+                address=form.client_address,
+            )
+        return super().form_invalid(form)
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LogoutView(auth_views.LogoutView):
+    """GET은 확인 화면만 보여준다: 링크나 이미지 요청으로 로그아웃되지 않도록."""
+
+    http_method_names = ["get", "post", "options"]
+    template_name = "accounts/logout.html"
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect(settings.LOGIN_URL)
+        return self.render_to_response(self.get_context_data())
+
+    def post(self, request, *args, **kwargs):
+        was_logged_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_logged_in:
+            messages.info(request, _("You have been logged out."))
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("chat:home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password has been changed."))
+        return response
