@@ -1,0 +1,19 @@
+"""테스트 설정: 실제 settings.py 위에 테스트에만 필요한 것만 덮는다."""
+
+import os
+
+# 개발자의 .env가 테스트를 흔들지 않게 하고, 비밀 키는 테스트 전용 값을 쓴다
+os.environ["DJANGO_ENV_FILE"] = ""
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
+
+from chatproject.settings import *  # noqa: F403
+
+# 해시는 느리게 설계된 것이라 테스트에서는 빠른 것으로 바꾼다 (실제 목록은 test_settings가 검사)
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# collectstatic 없이 {% static %}가 동작하도록 (해시 저장소는 test_static이 따로 검사)
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True  # STATIC_ROOT 없이도 경고 없이 뜨도록

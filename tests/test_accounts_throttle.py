@@ -1,0 +1,139 @@
+"""로그인 실패 제한: 아이디별, 주소별, 그리고 풀리는 방법."""
+
+import time
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user
+from django.core.management import call_command
+
+
+def log_in(client, username, password, address="10.0.0.1"):
+    return client.post(
+        "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def fail(client, times, username="minji", address="10.0.0.1"):
+    for _ in range(times):
+        response = log_in(client, username, "wrong-password", address)
+        assert response.context["form"].has_error("__all__", "invalid_login")
+
+
+def is_throttled(response):
+    return response.context["form"].has_error("__all__", "throttled")
+
+
+def test_five_failures_lock_the_username_even_with_the_right_password(client, user, password):
+    fail(client, 5)
+
+    response = log_in(client, "minji", password)
+
+    assert is_throttled(response)
+    assert not get_user(client).is_authenticated
+
+
+def test_four_failures_do_not_lock(client, user, password):
+    fail(client, 4)
+
+    log_in(client, "minji", password)
+
+    assert get_user(client).is_authenticated
+
+
+def test_lock_ignores_username_case_and_address(client, user, password):
+    fail(client, 5, username="MinJi", address="10.0.0.1")
+
+    response = log_in(client, "minji", password, address="10.9.9.9")
+
+    assert is_throttled(response)
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Too many failed log-in attempts. Try again in 15 minutes."),
+        ("ko", "로그인에 너무 많이 실패했습니다. 15분 뒤에 다시 시도하세요."),
+    ],
+)
+def test_throttle_message_says_when_to_try_again(client, user, password, language, message):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    fail(client, 5)
+
+    response = log_in(client, "minji", password)
+
+    assert message in response.content.decode()
+
+
+def test_one_address_is_locked_after_many_failures_across_usernames(
+    client, user, password, settings
+):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 6
+    for name in ("a_one", "b_two", "c_three"):
+        fail(client, 2, username=name, address="203.0.113.7")
+
+    from_that_address = log_in(client, "minji", password, address="203.0.113.7")
+    from_elsewhere = log_in(client, "minji", password, address="198.51.100.1")
+
+    assert is_throttled(from_that_address)
+    assert get_user(client).is_authenticated
+    assert from_elsewhere.status_code == 302
+
+
+def test_a_classroom_sharing_one_address_is_not_locked_by_a_few_mistakes(client, user, password):
+    # 기본값에서 학생 다섯이 두 번씩 틀려도 같은 주소의 다른 학생은 로그인한다
+    for number in range(5):
+        fail(client, 2, username=f"student{number}", address="203.0.113.7")
+
+    log_in(client, "minji", password, address="203.0.113.7")
+
+    assert get_user(client).is_authenticated
+
+
+def test_success_resets_the_username_count(client, user, password):
+    fail(client, 4)
+    log_in(client, "minji", password)
+    client.logout()
+
+    fail(client, 4)
+    log_in(client, "minji", password)
+
+    assert get_user(client).is_authenticated
+
+
+def test_lock_ends_when_the_window_passes(client, user, password, settings):
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 1
+    fail(client, 5)
+    assert is_throttled(log_in(client, "minji", password))
+
+    time.sleep(1.5)
+    log_in(client, "minji", password)
+
+    assert get_user(client).is_authenticated
+
+
+def test_instructor_can_unlock_a_username(client, user, password, capsys):
+    fail(client, 5)
+
+    call_command("login_unlock", "MINJI")
+    log_in(client, "minji", password)
+
+    assert get_user(client).is_authenticated
+    assert "Unlocked username MINJI." in capsys.readouterr().out
+
+
+def test_instructor_can_unlock_an_address(client, user, password, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 3
+    fail(client, 3, username="someone", address="203.0.113.7")
+
+    call_command("login_unlock", address="203.0.113.7")
+    log_in(client, "minji", password, address="203.0.113.7")
+
+    assert get_user(client).is_authenticated
+
+
+def test_unlock_without_arguments_is_an_error(db):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("login_unlock")

@@ -1,0 +1,163 @@
+"""보안 기본값: CSRF, 쿠키, CSP, 비밀 키 없이 시작하지 않기, check --deploy."""
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.test import Client
+
+import chatproject.settings as real_settings
+from accounts.hashers import SmallServerArgon2PasswordHasher
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args, **env_overrides):
+    """진짜 settings.py로 manage.py를 띄운다: 테스트 설정과 개발자의 .env 없이."""
+    env = {"PATH": os.environ["PATH"], "DJANGO_ENV_FILE": "", **env_overrides}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_startup_refuses_without_a_secret_when_debug_is_off():
+    result = run_manage("check", DJANGO_DEBUG="false")
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_app_import_refuses_without_a_secret():
+    result = subprocess.run(
+        [sys.executable, "-c", "import chatproject.asgi"],
+        cwd=BASE_DIR,
+        env={"PATH": os.environ["PATH"], "DJANGO_ENV_FILE": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_mode_runs_without_a_secret():
+    result = run_manage("check", DJANGO_DEBUG="true")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_deploy_check_passes_behind_tls():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SECURE="true",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="daehwa.example.org",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_check_complains_without_tls_settings():
+    # 위 테스트가 아무것도 검사하지 않는 것이 아님을 보인다
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+    )
+
+    assert result.returncode != 0
+    assert "SECURE_SSL_REDIRECT" in result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_post_without_csrf_token_is_refused_with_a_clear_page():
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/accounts/login/", {"username": "minji", "password": "x"})
+
+    assert response.status_code == 403
+    assert "이 양식은 만료되었습니다" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_htmx_requests_carry_the_csrf_token_from_body(user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    page = client.get("/").content.decode()
+    headers = json.loads(re.search(r"<body hx-headers='([^']+)'", page).group(1))
+
+    response = client.post("/accounts/logout/", headers=headers)
+
+    assert response.status_code == 302
+
+
+def test_session_cookie_is_httponly_and_lax(client, user, password):
+    client.post("/accounts/login/", {"username": "minji", "password": password})
+
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/accounts/login/", "/accounts/signup/", "/no-such-page/", "/healthz"]
+)
+def test_every_response_has_a_strict_csp(client, path):
+    response = client.get(path)
+
+    policy = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "form-action 'self'" in policy
+    # 스크립트는 우리 파일과, 페이지가 nonce를 쓸 때만 그 nonce
+    assert re.search(r"script-src 'self'( 'nonce-[\w+/=-]+')?;", policy)
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/password_change/", "/accounts/logout/"])
+def test_pages_have_no_inline_code_and_every_script_has_the_nonce(client, user, path):
+    client.force_login(user)
+
+    response = client.get(path)
+
+    html = response.content.decode()
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+    scripts = re.findall(r"<script\b[^>]*>", html)
+    assert scripts, "htmx should be on every page"
+    for tag in scripts:
+        assert f'nonce="{nonce}"' in tag
+        assert " src=" in tag
+    assert "<style" not in html
+    assert " style=" not in html
+    assert "hx-on" not in html
+
+
+def test_argon2_with_a_small_memory_cost_comes_first():
+    assert real_settings.PASSWORD_HASHERS[0] == "accounts.hashers.SmallServerArgon2PasswordHasher"
+
+    encoded = make_password("blue-river-42", hasher=SmallServerArgon2PasswordHasher())
+
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert SmallServerArgon2PasswordHasher().verify("blue-river-42", encoded)
