@@ -194,7 +194,8 @@ USE_TZ = True
 
 # ---------------------------------------------------------------- 정적 파일
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic이 모으는 곳. 웹 서버가 직접 내보낸다면 그 경로로.
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # 해시가 붙은 파일 이름 + 압축본: whitenoise가 1년짜리 immutable 캐시로 내보낸다
 STORAGES = {

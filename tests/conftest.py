@@ -6,6 +6,8 @@ import pytest
 from django.conf import settings as django_settings
 
 from accounts.models import User
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.servers import asgi_server
 
 PASSWORD = "correct-horse-battery"
 
@@ -34,3 +36,38 @@ def english(client):
     """언어 선택기에서 English를 고른 사람."""
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
+
+
+@pytest.fixture(scope="session")
+def live_asgi(tmp_path_factory):
+    """uvicorn 위에서 도는 진짜 앱의 기본 URL (세션 동안 하나)."""
+    with asgi_server(tmp_path_factory.mktemp("asgi")) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright  # chromium이 있을 때만 필요하다
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_asgi):
+    """영어 OS 브라우저처럼 en-US로 연 새 창. 콘솔 오류와 CSP 위반을 모아 둔다."""
+    context = browser.new_context(locale="en-US", base_url=live_asgi)
+    new_page = context.new_page()
+    new_page.console_errors = []
+    new_page.on(
+        "console",
+        lambda message: message.type == "error" and new_page.console_errors.append(message.text),
+    )
+    new_page.on("pageerror", lambda error: new_page.console_errors.append(str(error)))
+    yield new_page
+    context.close()

@@ -1,0 +1,91 @@
+"""DB와 캐시 설정: 각 실행이 정말 그 백엔드를 쓰는지, SQLite 동시 쓰기가 잠금 오류 없이 되는지."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from django.core.cache import cache, caches
+from django.db import connection
+
+from tests.servers import BASE_DIR, server_env
+
+CONCURRENT_WRITERS = textwrap.dedent(
+    """
+    import threading
+
+    import django
+
+    django.setup()
+
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from accounts.models import User
+
+    call_command("migrate", verbosity=0)
+    errors = []
+
+
+    def writer(number):
+        try:
+            for step in range(15):
+                # 읽고 나서 쓰는 트랜잭션: DEFERRED라면 여기서 "database is locked"가 난다
+                with transaction.atomic():
+                    User.objects.count()
+                    User.objects.create(username=f"w{number}_{step}")
+        except Exception as error:
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print("users", User.objects.count())
+    print("errors", errors[:3])
+    """
+)
+
+
+def test_concurrent_sqlite_writers_wait_instead_of_failing(tmp_path):
+    env = {**server_env(tmp_path), "DJANGO_SETTINGS_MODULE": "chatproject.settings"}
+
+    result = subprocess.run(
+        [sys.executable, "-c", CONCURRENT_WRITERS],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "errors []" in result.stdout
+    assert "users 90" in result.stdout
+
+
+@pytest.mark.django_db
+def test_database_is_the_one_database_url_names():
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        assert connection.vendor == "postgresql"
+        assert connection.pool is not None
+    else:
+        assert connection.vendor == "sqlite"
+        assert connection.transaction_mode == "IMMEDIATE"
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA busy_timeout")
+            assert cursor.fetchone() == (5000,)
+
+
+def test_cache_is_the_one_redis_url_names():
+    expected = "RedisCache" if os.environ.get("REDIS_URL") else "LocMemCache"
+
+    cache.set("probe", "value", timeout=5)
+
+    assert type(caches["default"]).__name__ == expected
+    assert cache.get("probe") == "value"
