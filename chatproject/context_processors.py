@@ -5,6 +5,6 @@ from django.conf import settings
 
 def site(request):
     return {
-        "site_name": settings.SITE_NAME,
+        "SITE_NAME": settings.SITE_NAME,
         "signup_open": settings.SIGNUP_MODE == "open",
     }

@@ -59,4 +59,4 @@ def favicon(request):
 def server_error(request):
     """500 페이지는 요청 컨텍스트 없이 그린다: DB나 세션이 원인일 수 있어서다."""
     template = loader.get_template("500.html")
-    return HttpResponseServerError(template.render({"site_name": settings.SITE_NAME}))
+    return HttpResponseServerError(template.render({"SITE_NAME": settings.SITE_NAME}))

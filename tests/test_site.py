@@ -140,3 +140,17 @@ def test_admin_manages_users(admin_client, user):
     assert listing.status_code == 200
     assert "minji" in listing.content.decode()
     assert change.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/accounts/login/", "/accounts/signup/", "/no-such-page/", "/healthz-nope"]
+)
+def test_site_name_setting_names_every_page(client, settings, path):
+    # Django의 LoginView는 자기 site_name(요청 호스트)을 컨텍스트에 넣는다: 그것에 덮이면 안 된다
+    settings.SITE_NAME = "Bootcamp Chat"
+
+    html = client.get(path).content.decode()
+
+    assert '<a class="brand" href="/">Bootcamp Chat</a>' in html
+    assert "Bootcamp Chat</title>" in html
