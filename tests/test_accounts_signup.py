@@ -1,5 +1,7 @@
 """가입 규칙: 모든 규칙이 한국어와 영어로 분명한 오류를 낸다."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user
@@ -205,3 +207,16 @@ def test_closed_signup_says_so_and_creates_nobody(client, settings):
     assert 'name="password1"' not in page.content.decode()
     assert response.status_code == 302
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_field_errors_and_help_are_tied_to_their_input(client):
+    response = post_signup(client, "a b", GOOD_PASSWORD, GOOD_PASSWORD)
+
+    html = response.content.decode()
+    username_input = re.search(r'<input[^>]*name="username"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in username_input
+    assert 'aria-describedby="id_username_helptext id_username_error"' in username_input
+    assert 'id="id_username_error"' in html
+    assert 'id="id_username_helptext"' in html
+    assert '<label for="id_username">' in html

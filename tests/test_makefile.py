@@ -1,0 +1,69 @@
+"""make의 약속: 요구사항이 그대로면 다시 설치하지 않고, 있는 .env는 덮어쓰지 않는다.
+
+`make -n`(실행 없이 할 일만 출력)으로 임시 복사본에서 확인한다.
+"""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+
+
+@pytest.fixture
+def project(tmp_path):
+    for name in ("Makefile", "requirements.txt", "requirements-dev.txt"):
+        shutil.copy(BASE_DIR / name, tmp_path / name)
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.touch()
+    return tmp_path
+
+
+def dry_run(project, target):
+    result = subprocess.run(
+        ["make", "-n", target], cwd=project, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_install_runs_again_only_when_requirements_change(project):
+    first = dry_run(project, "lint")
+    assert "pip install --quiet -r requirements-dev.txt" in first
+    stamps = re.search(r"^touch (.+)$", first, re.MULTILINE).group(1).split()
+    for stamp in stamps:
+        (project / stamp).touch()
+
+    unchanged = dry_run(project, "lint")
+    (project / "requirements-dev.txt").write_text(
+        (project / "requirements-dev.txt").read_text() + "pytest-timeout==2.4.0\n"
+    )
+    changed = dry_run(project, "lint")
+
+    assert "pip install" not in unchanged
+    assert "pip install --quiet -r requirements-dev.txt" in changed
+
+
+def test_run_writes_env_with_a_secret_only_when_there_is_none(project):
+    without_env = dry_run(project, "run")
+    (project / ".env").write_text("DJANGO_SECRET_KEY=mine\n")
+    with_env = dry_run(project, "run")
+
+    assert "secrets.token_urlsafe(50)" in without_env
+    assert "secrets.token_urlsafe" not in with_env
+    assert (project / ".env").read_text() == "DJANGO_SECRET_KEY=mine\n"
+
+
+def test_run_serves_with_gunicorn_and_uvicorn_workers(project):
+    commands = dry_run(project, "run")
+
+    assert "-k uvicorn_worker.UvicornWorker" in commands
+    assert "--bind 127.0.0.1:8000" in commands
+    assert "manage.py migrate" in commands
+    assert "manage.py collectstatic" in commands
