@@ -37,13 +37,15 @@ def server_env(workdir: Path, **overrides) -> dict[str, str]:
     return {**env, **overrides}
 
 
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
+def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """이 저장소의 manage.py를 주어진 환경 변수만으로 실행한다."""
+    return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
         env=env,
-        check=True,
+        check=check,
         capture_output=True,
+        text=True,
         timeout=120,
     )
 

@@ -6,7 +6,6 @@ import re
 import secrets
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -15,21 +14,13 @@ from django.test import Client
 
 import chatproject.settings as real_settings
 from accounts.hashers import SmallServerArgon2PasswordHasher
-
-BASE_DIR = Path(__file__).resolve().parent.parent
+from tests.servers import BASE_DIR, manage
 
 
 def run_manage(*args, **env_overrides):
     """진짜 settings.py로 manage.py를 띄운다: 테스트 설정과 개발자의 .env 없이."""
     env = {"PATH": os.environ["PATH"], "DJANGO_ENV_FILE": "", **env_overrides}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return manage(env, *args, check=False)
 
 
 def test_startup_refuses_without_a_secret_when_debug_is_off():
