@@ -53,7 +53,8 @@ run: $(RUN_STAMP) .env ## 설치, 마이그레이션 후 http://$(HOST):$(PORT) 
 
 dev: $(RUN_STAMP) .env ## DEBUG 켜고 코드 변경 시 자동 재시작 / DEBUG on, auto-reload
 	$(BIN)/python manage.py migrate --noinput
-	DJANGO_DEBUG=true $(BIN)/uvicorn chatproject.asgi:application --reload --host $(HOST) --port $(PORT)
+	DJANGO_DEBUG=true $(BIN)/uvicorn chatproject.asgi:application --host $(HOST) --port $(PORT) \
+		--reload --reload-include '*.html' --reload-include '*.mo'
 
 lint: $(DEV_STAMP) ## ruff 검사 / ruff checks
 	$(BIN)/ruff check .

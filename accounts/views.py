@@ -40,7 +40,7 @@ class SignupView(FormView):
             # 양식 검사와 저장 사이에 같은 아이디가 먼저 가입했다
             form.add_error("username", _("A user with that username already exists."))
             return self.form_invalid(form)
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(self.request, user)
         messages.success(self.request, _("Welcome, %(username)s!") % {"username": user.username})
         return super().form_valid(form)
 
