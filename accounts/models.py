@@ -27,6 +27,8 @@ class User(AbstractUser):
     )
 
     objects = CaseInsensitiveUserManager()
+    # 이메일은 쓰지 않는다 (메일 서버도, 메일로 비밀번호 찾기도 없다): createsuperuser가 묻지 않게
+    REQUIRED_FIELDS = []
 
     class Meta(AbstractUser.Meta):
         constraints = [

@@ -1,5 +1,6 @@
 """최상위 URL. 로그인이 필요 없는 화면은 login_not_required로 표시한다."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
@@ -18,3 +19,6 @@ urlpatterns = [
 ]
 
 handler500 = "chatproject.views.server_error"
+
+# 관리 화면도 강사와 운영자가 아는 이름으로 부른다
+admin.site.site_header = admin.site.site_title = settings.SITE_NAME

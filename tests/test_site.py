@@ -133,15 +133,6 @@ def test_collected_static_files_are_hashed_compressed_and_cached_for_long(settin
     assert "max-age=315360000" in response.headers["Cache-Control"]
 
 
-def test_admin_manages_users(admin_client, user):
-    listing = admin_client.get("/admin/accounts/user/")
-    change = admin_client.get(f"/admin/accounts/user/{user.pk}/change/")
-
-    assert listing.status_code == 200
-    assert "minji" in listing.content.decode()
-    assert change.status_code == 200
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "path", ["/accounts/login/", "/accounts/signup/", "/no-such-page/", "/healthz-nope"]
