@@ -149,3 +149,20 @@ def test_password_change_needs_the_old_password(english, user, password):
     assert "Your old password was entered incorrectly." in response.content.decode()
     user.refresh_from_db()
     assert user.check_password(password)
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/password_change/"])
+def test_pages_behind_login_send_anonymous_people_to_login_and_back(client, user, password, path):
+    response = client.get(path)
+    back = log_in(client, "minji", password, next=path)
+
+    assert response.status_code == 302
+    assert response.url == f"/accounts/login/?next={path}"
+    assert back.url == path
+
+
+def test_logout_page_without_a_session_goes_to_login(client, db):
+    response = client.get("/accounts/logout/")
+
+    assert response.status_code == 302
+    assert response.url == "/accounts/login/"
