@@ -39,7 +39,6 @@ class LoginForm(auth_forms.AuthenticationForm):
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        self.throttled = False
         self.fields["username"].widget.attrs.update(
             {"autocapitalize": "none", "spellcheck": "false"}
         )
@@ -49,7 +48,6 @@ class LoginForm(auth_forms.AuthenticationForm):
         wait = login_retry_after(username=username, address=self.client_address)
         if wait:
             # 제한 중에는 맞는 비밀번호도 확인하지 않는다: 그래야 추측을 막는다
-            self.throttled = True
             minutes = math.ceil(wait / 60)
             raise forms.ValidationError(
                 ngettext(

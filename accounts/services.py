@@ -59,13 +59,15 @@ def login_failures_reset(*, username: str) -> None:
 
     주소 카운터는 그대로 둔다: 계정 하나로 로그인해서 추측 공격 기록을 지울 수 없도록.
     """
-    key = _key("username", username.casefold())
-    cache.delete_many([f"{key}:count", f"{key}:until"])
+    _forget(_key("username", username.casefold()))
 
 
 def login_address_reset(*, address: str) -> None:
     """한 주소(예: 교실의 공인 IP)의 실패 기록을 지운다."""
-    key = _key("address", address)
+    _forget(_key("address", address))
+
+
+def _forget(key: str) -> None:
     cache.delete_many([f"{key}:count", f"{key}:until"])
 
 
