@@ -1,9 +1,380 @@
-"""대화 화면. 지금은 로그인한 사람의 첫 화면만 있다."""
+"""대화 화면. 요청을 읽고, 서비스나 QuerySet 하나를 부르고, 템플릿을 그린다.
 
+htmx 요청에는 같은 템플릿의 조각(partial)을 돌려주고, JavaScript가 없으면 전체 페이지와
+post/redirect/get으로 같은 일을 한다.
+"""
+
+import html
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import aget_object_or_404, get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+from chat import llm, services
+from chat.forms import (
+    ConversationRenameForm,
+    ConversationSettingsForm,
+    ConversationStartForm,
+    MessageForm,
+)
+from chat.models import Conversation, Message
+from chat.streaming import KEEPALIVE, areply_generate, reply_generate
+
+SIDEBAR_PAGE_SIZE = 30
+MESSAGES_PAGE_SIZE = 30
+DETAIL_TEMPLATE = "chat/conversation_detail.html"
 
 
-class HomeView(TemplateView):
-    """로그인하면 보는 첫 화면. 로그인 전에는 LoginRequiredMiddleware가 로그인 화면으로 보낸다."""
+def sidebar_page(request):
+    """사이드바의 한 쪽. 쪽 번호가 틀리면 마지막 쪽을 보인다."""
+    paginator = Paginator(Conversation.objects.for_sidebar(request.user), SIDEBAR_PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
 
-    template_name = "chat/home.html"
+
+def mark_latest(message: Message, conversation: Conversation) -> Message:
+    """대화의 마지막 메시지에만 붙는 단추와 요청을 정한다 (템플릿은 판단하지 않는다).
+
+    멈추거나 실패한 답변에는 다시 시도 단추를, 제목이 아직 없는 대화의 끝난 답변에는 제목 요청을.
+    """
+    message.can_retry = message.status in services.RETRYABLE
+    message.asks_title = (
+        conversation.needs_title and not message.is_user and message.status == Message.Status.DONE
+    )
+    return message
+
+
+def chat_context(request, **extra):
+    return {
+        "sidebar": sidebar_page(request),
+        "is_demo": llm.is_demo(),
+        "max_message_chars": settings.MAX_MESSAGE_CHARS,
+        **extra,
+    }
+
+
+def finish_without_js(request, reply: Message):
+    """JavaScript 없는 보내기의 끝: 답변을 다 만들고, 첫 답변이면 제목까지 지은 뒤 대화로 이동한다."""
+    reply = reply_generate(reply=reply)
+    if reply.conversation.needs_title and reply.status == Message.Status.DONE:
+        services.conversation_title_generate(
+            conversation=reply.conversation, language=request.LANGUAGE_CODE
+        )
+    return redirect(
+        f"{reverse('chat:conversation', args=[reply.conversation_id])}#message-{reply.pk}"
+    )
+
+
+class HomeView(View):
+    """첫 화면은 대화 목록이다. 로그인 전이면 LoginRequiredMiddleware가 로그인 화면으로 보낸다."""
+
+    def get(self, request):
+        return redirect("chat:index")
+
+
+class ConversationListView(View):
+    """사이드바와 새 대화를 시작하는 입력창. POST는 첫 메시지로 대화를 만든다."""
+
+    template_name = "chat/conversation_list.html"
+
+    def get(self, request):
+        if request.htmx and request.GET.get("page"):
+            # "더 보기": 다음 쪽의 항목만
+            return render(request, f"{self.template_name}#sidebar-more", chat_context(request))
+        return self.render_page(ConversationStartForm())
+
+    def post(self, request):
+        form = ConversationStartForm(request.POST)
+        if not form.is_valid():
+            return self.render_page(form, status=200 if request.htmx else 400)
+        try:
+            reply = services.conversation_start(
+                user=request.user,
+                content=form.cleaned_data["content"],
+                model=form.cleaned_data["model"],
+            )
+        except services.ChatRefused as refused:
+            form.add_error(None, refused.message)
+            return self.render_page(form, status=200 if request.htmx else 429)
+        url = reverse("chat:conversation", args=[reply.conversation_id])
+        if request.htmx:
+            # 대화 화면이 대기 중인 답변을 보고 스트림을 연다
+            return HttpResponseClientRedirect(url)
+        return finish_without_js(request, reply)
+
+    def render_page(self, form, status=200):
+        context = chat_context(self.request, form=form)
+        if self.request.htmx:
+            response = render(self.request, f"{self.template_name}#start-form", context)
+            return reswap(retarget(response, "#start-form"), "outerHTML")
+        return render(self.request, self.template_name, context, status=status)
+
+
+class ConversationDetailView(TemplateView):
+    """대화 하나: 최근 메시지 한 조각, "이전 메시지" 링크, 입력창, 설정."""
+
+    template_name = DETAIL_TEMPLATE
+
+    def get(self, request, pk):
+        self.conversation = get_object_or_404(Conversation.objects.for_user(request.user), pk=pk)
+        if request.htmx and "before" in request.GET:
+            return render(request, f"{DETAIL_TEMPLATE}#earlier", self.history())
+        return super().get(request, pk)
+
+    def history(self):
+        """최신부터 한 쪽 + 1개를 읽어 더 이전 것이 있는지 안다. 긴 대화도 전부 읽지 않는다."""
+        before = self.request.GET.get("before")
+        before = int(before) if before and before.isdigit() else None
+        messages_qs = self.conversation.messages.latest_first(before=before)
+        page = list(messages_qs[: MESSAGES_PAGE_SIZE + 1])
+        has_earlier = len(page) > MESSAGES_PAGE_SIZE
+        page = page[:MESSAGES_PAGE_SIZE][::-1]
+        if page and before is None:
+            mark_latest(page[-1], self.conversation)
+        return {
+            "conversation": self.conversation,
+            "history": page,
+            "earlier_before": page[0].pk if has_earlier else None,
+            "showing_earlier": before is not None,
+        }
+
+    def get_context_data(self, **kwargs):
+        return chat_context(
+            self.request,
+            **self.history(),
+            form=MessageForm(),
+            settings_form=ConversationSettingsForm(instance=self.conversation),
+            rename_form=ConversationRenameForm(instance=self.conversation),
+        )
+
+
+class MessageCreateView(View):
+    """메시지 보내기. htmx면 메시지 한 쌍(답변은 스트림에 연결)을, 아니면 답변을 다 만든 뒤 이동."""
+
+    def post(self, request, pk):
+        conversation = get_object_or_404(Conversation.objects.for_user(request.user), pk=pk)
+        form = MessageForm(request.POST)
+        url = reverse("chat:conversation", args=[conversation.pk])
+        if form.is_valid():
+            try:
+                reply = services.message_post(
+                    conversation=conversation,
+                    user=request.user,
+                    content=form.cleaned_data["content"],
+                )
+            except services.ChatRefused as refused:
+                form.add_error(None, refused.message)
+        if not form.is_valid():
+            return self.refuse(request, conversation, form)
+        if request.htmx:
+            pair = list(
+                conversation.messages.filter(pk__in=[reply.pk - 1, reply.pk]).order_by("pk")
+            )
+            context = {"conversation": conversation, "sent": pair, "form": MessageForm()}
+            return render(request, f"{DETAIL_TEMPLATE}#sent", context)
+        reply_generate(reply=reply)
+        return redirect(f"{url}#message-{reply.pk}")
+
+    def refuse(self, request, conversation, form):
+        """입력한 글은 입력창에 그대로 남기고 이유를 보인다."""
+        if request.htmx:
+            response = render(
+                request, f"{DETAIL_TEMPLATE}#composer", {"conversation": conversation, "form": form}
+            )
+            return reswap(retarget(response, "#composer"), "outerHTML")
+        view = ConversationDetailView(request=request, kwargs={"pk": conversation.pk})
+        view.conversation = conversation
+        context = view.get_context_data()
+        context["form"] = form
+        return render(request, DETAIL_TEMPLATE, context, status=400)
+
+
+def _sse(event: str, data: str) -> str:
+    """SSE 프레임 하나. 여러 줄은 줄마다 data: 를 붙인다 (브라우저가 줄바꿈으로 다시 잇는다)."""
+    lines = data.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return f"event: {event}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
+
+
+class ReplyStreamView(View):
+    """답변 스트림(SSE). 조각은 escape해서 보내고, 끝나면 페이지와 같은 조각으로 그린 답변과 done을 보낸다."""
+
+    async def get(self, request, pk):
+        user = await request.auser()
+        reply = await aget_object_or_404(
+            Message.objects.for_user(user).filter(role=Message.Role.ASSISTANT), pk=pk
+        )
+        response = StreamingHttpResponse(
+            self.events(request, reply.pk), content_type="text/event-stream"
+        )
+        response["Cache-Control"] = "no-cache"
+        # nginx 같은 프록시가 모아 두지 않게
+        response["X-Accel-Buffering"] = "no"
+        return response
+
+    async def events(self, request, reply_id):
+        # 바로 보내는 주석: 브라우저와 프록시가 연결이 열렸음을 곧장 안다
+        yield ": connected\n\n"
+        async for event in areply_generate(reply_id):
+            if event is KEEPALIVE:
+                yield ": keepalive\n\n"
+            elif isinstance(event, str):
+                yield _sse("token", html.escape(event, quote=False))
+            else:
+                context = {
+                    "message": mark_latest(event, event.conversation),
+                    "conversation": event.conversation,
+                }
+                yield _sse(
+                    "reply",
+                    render_to_string(f"{DETAIL_TEMPLATE}#message", context, request=request),
+                )
+                yield _sse("done", "")
+
+
+class ReplyStopView(View):
+    def post(self, request, pk):
+        reply = get_object_or_404(
+            Message.objects.for_user(request.user), pk=pk, role=Message.Role.ASSISTANT
+        )
+        services.reply_stop(reply=reply)
+        if request.htmx:
+            # 화면은 스트림의 마지막 프레임이 바꾼다
+            return HttpResponse(status=204)
+        return redirect(
+            f"{reverse('chat:conversation', args=[reply.conversation_id])}#message-{reply.pk}"
+        )
+
+
+class ReplyRetryView(View):
+    def post(self, request, pk):
+        reply = get_object_or_404(
+            Message.objects.for_user(request.user).select_related("conversation"),
+            pk=pk,
+            role=Message.Role.ASSISTANT,
+        )
+        url = reverse("chat:conversation", args=[reply.conversation_id])
+        try:
+            reply = services.reply_retry(reply=reply, user=request.user)
+        except services.ChatRefused as refused:
+            if request.htmx:
+                response = render(
+                    request, f"{DETAIL_TEMPLATE}#chat-alert", {"alert": refused.message}
+                )
+                return reswap(retarget(response, "#chat-alert"), "outerHTML")
+            messages.error(request, refused.message)
+            return redirect(url)
+        if request.htmx:
+            return render(
+                request,
+                f"{DETAIL_TEMPLATE}#message",
+                {"message": reply, "conversation": reply.conversation},
+            )
+        reply_generate(reply=reply)
+        return redirect(f"{url}#message-{reply.pk}")
+
+
+class ConversationSettingsView(View):
+    """모델과 시스템 프롬프트."""
+
+    def post(self, request, pk):
+        conversation = get_object_or_404(Conversation.objects.for_user(request.user), pk=pk)
+        form = ConversationSettingsForm(request.POST, instance=conversation)
+        saved = form.is_valid()
+        if saved:
+            services.conversation_configure(
+                conversation=conversation,
+                model=form.cleaned_data["model"],
+                system_prompt=form.cleaned_data["system_prompt"],
+            )
+        if request.htmx:
+            context = {"conversation": conversation, "settings_form": form, "settings_saved": saved}
+            return render(request, f"{DETAIL_TEMPLATE}#settings", context)
+        if saved:
+            messages.success(request, _("Settings saved."))
+        else:
+            messages.error(request, form.errors.as_text())
+        return redirect("chat:conversation", pk=conversation.pk)
+
+
+class ConversationRenameView(View):
+    """이름 바꾸기. JavaScript 없이 틀리게 보내면 이 화면에서 다시 고친다."""
+
+    template_name = "chat/conversation_rename.html"
+
+    def dispatch(self, request, pk):
+        self.conversation = get_object_or_404(Conversation.objects.for_user(request.user), pk=pk)
+        return super().dispatch(request, pk)
+
+    def get(self, request, pk):
+        form = ConversationRenameForm(instance=self.conversation)
+        return render(
+            request, self.template_name, {"conversation": self.conversation, "form": form}
+        )
+
+    def post(self, request, pk):
+        form = ConversationRenameForm(request.POST, instance=self.conversation)
+        if form.is_valid():
+            services.conversation_rename(
+                conversation=self.conversation, title=form.cleaned_data["title"]
+            )
+        if request.htmx:
+            context = {
+                "conversation": self.conversation,
+                "rename_form": form,
+                "renamed": form.is_valid(),
+            }
+            return render(request, f"{DETAIL_TEMPLATE}#conversation-header", context)
+        if not form.is_valid():
+            return render(
+                request,
+                self.template_name,
+                {"conversation": self.conversation, "form": form},
+                status=400,
+            )
+        messages.success(request, _("Conversation renamed."))
+        return redirect("chat:conversation", pk=self.conversation.pk)
+
+
+class ConversationDeleteView(View):
+    """지우기 전에 묻는다: JavaScript가 없으면 이 확인 화면, 있으면 htmx의 확인 창."""
+
+    template_name = "chat/conversation_confirm_delete.html"
+
+    def dispatch(self, request, pk):
+        self.conversation = get_object_or_404(Conversation.objects.for_user(request.user), pk=pk)
+        return super().dispatch(request, pk)
+
+    def get(self, request, pk):
+        return render(request, self.template_name, {"conversation": self.conversation})
+
+    def post(self, request, pk):
+        title = self.conversation.title
+        services.conversation_delete(conversation=self.conversation)
+        messages.success(request, _("Deleted “%(title)s”.") % {"title": title})
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("chat:index"))
+        return redirect("chat:index")
+
+
+class ConversationTitleView(View):
+    """첫 답변이 끝난 화면이 htmx로 부른다. 제목은 사이드바와 머리글에 out-of-band로 바뀐다."""
+
+    async def post(self, request, pk):
+        user = await request.auser()
+        conversation = await aget_object_or_404(Conversation.objects.for_user(user), pk=pk)
+        title = await services.aconversation_title_generate(
+            conversation=conversation, language=request.LANGUAGE_CODE
+        )
+        if not request.htmx:
+            return redirect("chat:conversation", pk=conversation.pk)
+        if title is None:
+            return HttpResponse(status=204)
+        conversation.title = title
+        return render(request, f"{DETAIL_TEMPLATE}#title-update", {"conversation": conversation})

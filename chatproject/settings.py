@@ -180,6 +180,31 @@ LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 
 
+# ---------------------------------------------------------------- LLM과 채팅
+# 키도 주소도 없으면 내장 데모 모델이 답한다 (chat/llm.py). Ollama·vLLM 등은 주소만 있으면 된다.
+OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
+OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
+# 화면에서 고를 수 있는 모델. 기본 모델은 늘 맨 앞에 있다.
+OPENAI_MODELS = [OPENAI_MODEL] + [
+    name for name in env.list("OPENAI_MODELS", default=[]) if name != OPENAI_MODEL
+]
+# 한 요청을 기다리는 초. 스트리밍에서는 조각과 조각 사이의 최대 간격이기도 하다.
+OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=60.0)
+# 첫 조각 전의 실패(429, 5xx, 연결)만 SDK가 지수 백오프로 다시 시도한다
+OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
+# 모델의 문맥 창과 답변에 남겨 둘 몫. 요청에는 시스템 프롬프트와 들어가는 만큼의 최근 메시지가 실린다.
+LLM_CONTEXT_TOKENS = env.int("LLM_CONTEXT_TOKENS", default=8192)
+LLM_REPLY_TOKENS = env.int("LLM_REPLY_TOKENS", default=1024)
+if not 0 < LLM_REPLY_TOKENS < LLM_CONTEXT_TOKENS:
+    raise ImproperlyConfigured(
+        "LLM_REPLY_TOKENS must be positive and smaller than LLM_CONTEXT_TOKENS."
+    )
+MAX_MESSAGE_CHARS = env.int("MAX_MESSAGE_CHARS", default=8000)
+# 한 사람이 1분에 보낼 수 있는 메시지 (다시 시도 포함). 캐시로 세므로 워커 사이에 공유하려면 Redis.
+RATE_LIMIT_MESSAGES_PER_MINUTE = env.int("RATE_LIMIT_MESSAGES_PER_MINUTE", default=10)
+
+
 # ---------------------------------------------------------------- 국제화
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]

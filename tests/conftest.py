@@ -9,6 +9,8 @@ from accounts.models import User
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.servers import asgi_server
 
+pytest_plugins = ["tests.fixtures_llm"]
+
 PASSWORD = "correct-horse-battery"
 
 

@@ -173,7 +173,7 @@ def test_signup_logs_in_and_lands_on_home(client):
     assert user.is_authenticated
     assert user.username == "Min_ji3"
     assert user.check_password(GOOD_PASSWORD)
-    home = client.get("/")
+    home = client.get("/", follow=True)
     assert "Min_ji3" in home.content.decode()
 
 

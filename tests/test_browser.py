@@ -25,12 +25,12 @@ def test_sign_up_switch_language_log_out_and_back_in(page):
     page.get_by_label("비밀번호 확인").fill(PASSWORD)
     page.get_by_role("button", name="계정 만들기").click()
 
-    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page).to_have_url(re.compile(r"/chat/$"))
     expect(page.get_by_text("browser_user 님, 환영합니다!")).to_be_visible()
 
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("heading", name="Welcome, browser_user")).to_be_visible()
+    expect(page.get_by_role("heading", name="New conversation")).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
@@ -45,7 +45,7 @@ def test_sign_up_switch_language_log_out_and_back_in(page):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Keep me logged in for two weeks").check()
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Welcome, browser_user")).to_be_visible()
+    expect(page.get_by_role("heading", name="New conversation")).to_be_visible()
 
     session = next(c for c in page.context.cookies() if c["name"] == "sessionid")
     assert session["httpOnly"] is True
@@ -67,5 +67,5 @@ def test_a_get_on_logout_only_asks(page):
     page.goto("/accounts/logout/")
     expect(page.get_by_text("로그아웃할까요?")).to_be_visible()
     page.goto("/")
-    expect(page.get_by_role("heading", name="asker 님, 환영합니다")).to_be_visible()
+    expect(page.get_by_role("heading", name="새 대화")).to_be_visible()
     assert page.console_errors == []

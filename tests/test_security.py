@@ -94,7 +94,7 @@ def test_post_without_csrf_token_is_refused_with_a_clear_page():
 def test_htmx_requests_carry_the_csrf_token_from_body(user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
-    page = client.get("/").content.decode()
+    page = client.get("/", follow=True).content.decode()
     headers = json.loads(re.search(r"<body hx-headers='([^']+)'", page).group(1))
 
     response = client.post("/accounts/logout/", headers=headers)
@@ -127,7 +127,7 @@ def test_every_response_has_a_strict_csp(client, path):
     assert re.search(r"script-src 'self'( 'nonce-[\w+/=-]+')?;", policy)
 
 
-@pytest.mark.parametrize("path", ["/", "/accounts/password_change/", "/accounts/logout/"])
+@pytest.mark.parametrize("path", ["/chat/", "/accounts/password_change/", "/accounts/logout/"])
 def test_pages_have_no_inline_code_and_every_script_has_the_nonce(client, user, path):
     client.force_login(user)
 

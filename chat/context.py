@@ -1,0 +1,53 @@
+"""모델에 보낼 문맥: 시스템 프롬프트와, 토큰 예산에 들어가는 만큼의 최근 메시지."""
+
+from django.conf import settings
+
+from chat.models import Message
+
+# 메시지마다 역할 표시 등으로 붙는 토큰 (OpenAI 형식의 대략값)
+MESSAGE_OVERHEAD_TOKENS = 4
+
+
+def estimate_tokens(text: str) -> int:
+    """토크나이저 없이 쓰는 보수적인 어림값.
+
+    영어 등 ASCII는 평균 4글자에 1토큰, 한글처럼 ASCII가 아닌 글자는 1글자에 1토큰으로 센다.
+    요즘 토크나이저에서 한글 한 음절은 1토큰 안팎이라, 모자라기보다 남게 잡는 쪽이다.
+    """
+    ascii_chars = sum(1 for char in text if char.isascii())
+    return (ascii_chars + 3) // 4 + (len(text) - ascii_chars) + MESSAGE_OVERHEAD_TOKENS
+
+
+def message_tokens(message: Message) -> int:
+    """API가 알려 준 사용량이 있으면 그것을, 없으면 어림값을 쓴다."""
+    if message.role == Message.Role.ASSISTANT and message.completion_tokens:
+        return message.completion_tokens + MESSAGE_OVERHEAD_TOKENS
+    return estimate_tokens(message.content)
+
+
+async def abuild_context(reply: Message) -> tuple[list[dict], int]:
+    """답변 요청의 messages와, 예산을 넘어 빠진 이전 메시지 수.
+
+    가장 최근 메시지는 길어도 늘 싣는다: 그것이 답할 질문이고, 너무 길면 모델이 알려 준다.
+    중간을 건너뛰지 않고, 들어가지 않는 첫 메시지에서 멈춰 그보다 오래된 것은 모두 뺀다.
+    """
+    conversation = reply.conversation
+    budget = settings.LLM_CONTEXT_TOKENS - settings.LLM_REPLY_TOKENS
+    system_prompt = conversation.system_prompt.strip()
+    if system_prompt:
+        budget -= estimate_tokens(system_prompt)
+
+    chosen: list[Message] = []
+    omitted = 0
+    candidates = Message.objects.for_context(reply)
+    async for message in candidates:
+        cost = message_tokens(message)
+        if chosen and cost > budget:
+            omitted = await candidates.filter(pk__lte=message.pk).acount()
+            break
+        chosen.append(message)
+        budget -= cost
+
+    payload = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    payload += [{"role": m.role, "content": m.content} for m in reversed(chosen)]
+    return payload, omitted

@@ -1,0 +1,77 @@
+"""채팅 양식: 입력을 검사하고 번역된 오류를 낸다. 저장은 services가 한다."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from chat import llm
+from chat.models import Conversation
+
+SYSTEM_PROMPT_MAX_CHARS = 4000
+
+
+def _model_choices():
+    return [(name, name) for name in llm.available_models()]
+
+
+class MessageForm(forms.Form):
+    content = forms.CharField(
+        label=_("Message"),
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("Type a message…")}),
+        error_messages={"required": _("Type a message first.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # 설정은 테스트가 바꿀 수 있으므로 양식을 만들 때마다 읽는다
+        limit = settings.MAX_MESSAGE_CHARS
+        field = self.fields["content"]
+        field.max_length = limit
+        field.validators.append(forms.fields.validators.MaxLengthValidator(limit))
+        field.error_messages["max_length"] = _(
+            "A message can be at most %(limit_value)d characters (this one has %(show_value)d)."
+        )
+        field.widget.attrs["maxlength"] = limit
+
+
+class ConversationStartForm(MessageForm):
+    model = forms.ChoiceField(label=_("Model"), choices=_model_choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].initial = llm.default_model()
+        if len(llm.available_models()) < 2:
+            self.fields["model"].widget = forms.HiddenInput()
+
+
+class ConversationSettingsForm(forms.ModelForm):
+    model = forms.ChoiceField(label=_("Model"), choices=_model_choices)
+
+    class Meta:
+        model = Conversation
+        fields = ("model", "system_prompt")
+        labels = {"system_prompt": _("System prompt")}
+        help_texts = {
+            "system_prompt": _(
+                "Instructions the model reads before every message of this conversation."
+            ),
+        }
+        widgets = {
+            "system_prompt": forms.Textarea(attrs={"rows": 4, "maxlength": SYSTEM_PROMPT_MAX_CHARS})
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["system_prompt"].max_length = SYSTEM_PROMPT_MAX_CHARS
+        self.fields["system_prompt"].validators.append(
+            forms.fields.validators.MaxLengthValidator(SYSTEM_PROMPT_MAX_CHARS)
+        )
+        self.initial["model"] = llm.usable_model(self.instance.model)
+
+
+class ConversationRenameForm(forms.ModelForm):
+    class Meta:
+        model = Conversation
+        fields = ("title",)
+        labels = {"title": _("Name")}
+        error_messages = {"title": {"required": _("Give the conversation a name.")}}

@@ -1,0 +1,207 @@
+"""LLM 호출: openai를 가져다 쓰는 유일한 모듈. 요청을 만들고, 조각과 사용량을 내주고, 오류를 우리 말로 바꾼다."""
+
+import asyncio
+import logging
+import weakref
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import openai
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from chat import demo
+
+logger = logging.getLogger(__name__)
+
+# 데모 모드에서 대화에 기록되는 모델 이름
+DEMO_MODEL = "daehwa-demo"
+TITLE_MAX_CHARS = 40
+
+
+class ErrorKind(models.TextChoices):
+    """우리 쪽 오류 종류. 이름표가 곧 사람에게 보여 줄 번역된 안내문이다."""
+
+    RATE_LIMITED = "rate_limited", _("The model is busy right now. Please try again in a moment.")
+    UPSTREAM_ERROR = "upstream_error", _("The model service had a problem. Please try again.")
+    TIMEOUT = "timeout", _("The model took too long to answer. Please try again.")
+    CONNECTION_LOST = (
+        "connection_lost",
+        _("The connection to the model was lost. Please try again."),
+    )
+    NOT_CONFIGURED = (
+        "not_configured",
+        _("The service is not configured. Please tell your instructor or operator."),
+    )
+    CONTEXT_TOO_LONG = (
+        "context_too_long",
+        _(
+            "This conversation is too long for the model. Start a new conversation or send a shorter message."
+        ),
+    )
+    CONTENT_FILTER = "content_filter", _("The model's content filter refused to answer this.")
+
+
+class LLMError(Exception):
+    def __init__(self, kind: ErrorKind, detail: str = ""):
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+def is_demo() -> bool:
+    """키도 주소도 없으면 내장 데모 모델이 답한다: 설치 직후에도 채팅이 돌아가게."""
+    return not settings.OPENAI_API_KEY and not settings.OPENAI_BASE_URL
+
+
+def available_models() -> list[str]:
+    """화면의 모델 선택지."""
+    return [DEMO_MODEL] if is_demo() else list(settings.OPENAI_MODELS)
+
+
+def default_model() -> str:
+    return DEMO_MODEL if is_demo() else settings.OPENAI_MODEL
+
+
+def usable_model(model: str) -> str:
+    """설정에서 빠진 모델을 쓰던 대화는 기본 모델로 이어 간다."""
+    return model if model in available_models() else default_model()
+
+
+# 이벤트 루프마다 클라이언트 하나: 연결 풀은 만든 루프에 묶여 있어서 루프끼리 나눠 쓸 수 없다
+_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _client() -> openai.AsyncOpenAI:
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None:
+        client = openai.AsyncOpenAI(
+            # Ollama나 vLLM처럼 키가 필요 없는 서버도 SDK는 빈 키를 받지 않는다
+            api_key=settings.OPENAI_API_KEY or "not-needed",
+            base_url=settings.OPENAI_BASE_URL or None,
+            timeout=settings.OPENAI_TIMEOUT,
+            max_retries=settings.OPENAI_MAX_RETRIES,
+        )
+        _clients[loop] = client
+    return client
+
+
+def _reply_limit() -> dict:
+    # OpenAI의 최신 모델은 max_tokens를 거부하고, 호환 서버 중에는 max_completion_tokens를 모르는 곳이 있다
+    if settings.OPENAI_BASE_URL:
+        return {"max_tokens": settings.LLM_REPLY_TOKENS}
+    return {"max_completion_tokens": settings.LLM_REPLY_TOKENS}
+
+
+async def stream_reply(messages: list[dict], *, model: str) -> AsyncIterator[str | Usage]:
+    """답변 조각(str)과 마지막 사용량(Usage)을 내준다. 실패하면 LLMError.
+
+    SDK는 첫 응답 전까지만 재시도한다(429, 5xx, 연결 실패). 조각이 오기 시작한 뒤에 끊기면
+    이미 보여 준 글을 다시 쓰지 않도록 재시도하지 않는다.
+    """
+    if is_demo():
+        async for piece in demo.stream_reply(messages):
+            yield piece
+        return
+    try:
+        stream = await _client().chat.completions.create(
+            model=model,
+            messages=messages,
+            stream=True,
+            stream_options={"include_usage": True},
+            **_reply_limit(),
+        )
+    except openai.APIError as error:
+        raise _translate(error) from error
+    finished = False
+    # async with: 멈춤이나 연결 끊김으로 중간에 나가도 upstream 연결을 닫는다
+    async with stream:
+        try:
+            async for chunk in stream:
+                if chunk.usage is not None:
+                    yield Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                for choice in chunk.choices:
+                    if choice.delta is not None and choice.delta.content:
+                        yield choice.delta.content
+                    if choice.finish_reason == "content_filter":
+                        raise LLMError(ErrorKind.CONTENT_FILTER, "finish_reason=content_filter")
+                    if choice.finish_reason:
+                        finished = True
+        except openai.APIError as error:
+            raise _translate(error) from error
+    if not finished:
+        # 끝 표시 없이 닫힌 스트림: 답이 잘렸을 수 있다
+        raise LLMError(ErrorKind.CONNECTION_LOST, "stream ended without a finish_reason")
+
+
+async def complete_title(messages: list[dict], *, model: str, language: str) -> str:
+    """대화 제목을 짧게 묻는다. 스트리밍하지 않고, 재시도하지 않는다 (실패하면 대신 쓸 제목이 있다)."""
+    if is_demo():
+        return demo.title(messages)
+    language_name = "Korean" if language.startswith("ko") else "English"
+    prompt = [
+        {
+            "role": "system",
+            "content": (
+                f"Write a short title in {language_name} for the conversation below. "
+                f"At most {TITLE_MAX_CHARS} characters, no quotes, no final period. "
+                "Answer with the title only."
+            ),
+        },
+        *messages,
+    ]
+    try:
+        completion = (
+            await _client()
+            .with_options(timeout=min(settings.OPENAI_TIMEOUT, 20), max_retries=0)
+            .chat.completions.create(model=model, messages=prompt, **_title_limit())
+        )
+    except openai.APIError as error:
+        raise _translate(error) from error
+    if not completion.choices or not completion.choices[0].message.content:
+        raise LLMError(ErrorKind.UPSTREAM_ERROR, "empty title")
+    return completion.choices[0].message.content
+
+
+def _title_limit() -> dict:
+    limit = _reply_limit()
+    return {key: 60 for key in limit}
+
+
+def _translate(error: openai.APIError) -> LLMError:
+    """SDK 오류를 우리 오류 종류로. 화면에는 종류별 안내문만, 자세한 내용은 로그에만 남긴다."""
+    code = _error_code(error)
+    if isinstance(error, openai.APITimeoutError):
+        kind = ErrorKind.TIMEOUT
+    elif isinstance(error, openai.APIConnectionError):
+        kind = ErrorKind.CONNECTION_LOST
+    elif isinstance(error, openai.RateLimitError):
+        kind = ErrorKind.RATE_LIMITED
+    elif isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
+        kind = ErrorKind.NOT_CONFIGURED
+    elif isinstance(error, openai.NotFoundError):
+        # 모델 이름이나 주소가 틀렸다: 학생이 고칠 수 없는 설정 문제
+        kind = ErrorKind.NOT_CONFIGURED
+    elif "context_length" in code or "context length" in str(error).lower():
+        kind = ErrorKind.CONTEXT_TOO_LONG
+    elif "content_filter" in code or "content_policy" in code:
+        kind = ErrorKind.CONTENT_FILTER
+    else:
+        kind = ErrorKind.UPSTREAM_ERROR
+    log = logger.error if kind == ErrorKind.NOT_CONFIGURED else logger.warning
+    log("LLM request failed: kind=%s %s: %s", kind.value, type(error).__name__, error)
+    return LLMError(kind, str(error))
+
+
+def _error_code(error: openai.APIError) -> str:
+    # 서버마다 오류 본문 모양이 조금씩 다르다: {"code"} 또는 {"error": {"code"}}
+    body = error.body if isinstance(error.body, dict) else {}
+    inner = body.get("error") if isinstance(body.get("error"), dict) else {}
+    return str(getattr(error, "code", None) or body.get("code") or inner.get("code") or "")

@@ -1,0 +1,163 @@
+"""대화와 메시지. 메시지는 한 줄에 하나씩 저장하고, 읽기는 이름 붙인 QuerySet 메서드로만 한다."""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from chat.llm import ErrorKind
+
+# 이만큼 소식이 없는 생성 중 답변은 워커가 죽은 것으로 본다 (스트림은 1초마다 저장한다)
+STALE_REPLY_SECONDS = 60
+
+
+class ConversationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """그 사람이 볼 수 있는 대화. 모든 URL은 이것을 거치므로 남의 대화는 404가 된다."""
+        return self.filter(owner=user, is_hidden=False)
+
+    def for_sidebar(self, user):
+        """사이드바 목록: 최근 활동 순, 제목을 그리는 데 필요한 열만. 관계를 따라가지 않아 N+1이 없다."""
+        return self.for_user(user).only("id", "title", "updated_at").order_by("-updated_at", "-pk")
+
+
+class Conversation(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="conversations",
+        verbose_name=_("owner"),
+        # (owner, updated_at) 색인이 owner 하나짜리 색인의 일을 대신한다
+        db_index=False,
+    )
+    title = models.CharField(_("title"), max_length=100)
+    # 첫 답변 뒤 모델에게 제목을 한 번 묻는다. 이름을 직접 바꾸면 더 묻지 않는다.
+    needs_title = models.BooleanField(_("needs a generated title"), default=True)
+    model = models.CharField(_("model"), max_length=100)
+    system_prompt = models.TextField(_("system prompt"), blank=True)
+    # 관리자가 숨긴 대화는 주인에게도 보이지 않는다 (지우지 않고 검토할 수 있게)
+    is_hidden = models.BooleanField(_("hidden by a moderator"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # 마지막 활동 시각: 메시지를 보낼 때 갱신되어 사이드바 순서를 정한다
+    updated_at = models.DateTimeField(_("last activity"), default=timezone.now, db_index=False)
+
+    objects = ConversationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        indexes = [
+            models.Index(fields=["owner", "-updated_at"], name="conversation_recent_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class MessageQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """그 사람의 (숨겨지지 않은) 대화에 속한 메시지."""
+        return self.filter(conversation__owner=user, conversation__is_hidden=False)
+
+    def active(self):
+        """아직 생성 중인 답변: 대기 또는 스트리밍이면서 최근에 소식이 있는 것."""
+        fresh_since = timezone.now() - timedelta(seconds=STALE_REPLY_SECONDS)
+        return self.filter(
+            role=Message.Role.ASSISTANT,
+            status__in=[Message.Status.PENDING, Message.Status.STREAMING],
+            updated_at__gte=fresh_since,
+        )
+
+    def stale(self):
+        """워커가 죽거나 브라우저가 연결하지 않아 멈춘 채 남은 답변."""
+        fresh_since = timezone.now() - timedelta(seconds=STALE_REPLY_SECONDS)
+        return self.filter(
+            role=Message.Role.ASSISTANT,
+            status__in=[Message.Status.PENDING, Message.Status.STREAMING],
+            updated_at__lt=fresh_since,
+        )
+
+    def latest_first(self, *, before=None):
+        """대화 화면의 한 조각: 최신부터 거꾸로. 호출한 쪽이 잘라서 뒤집는다."""
+        queryset = self.order_by("-pk")
+        if before is not None:
+            queryset = queryset.filter(pk__lt=before)
+        return queryset
+
+    def for_context(self, reply):
+        """답변을 만들 때 모델에 보낼 후보: 그 답변보다 앞선, 내용이 있는 메시지를 최신부터."""
+        return (
+            self.filter(conversation_id=reply.conversation_id, pk__lt=reply.pk)
+            .exclude(content="")
+            .filter(Q(role=Message.Role.USER) | ~Q(status=Message.Status.PENDING))
+            .only("role", "content", "completion_tokens")
+            .order_by("-pk")
+        )
+
+
+class Message(models.Model):
+    class Role(models.TextChoices):
+        USER = "user", _("You")
+        ASSISTANT = "assistant", _("Assistant")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        STREAMING = "streaming", _("Writing")
+        DONE = "done", _("Done")
+        STOPPED = "stopped", _("Stopped")
+        FAILED = "failed", _("Failed")
+        INTERRUPTED = "interrupted", _("Interrupted")
+
+    # 이 상태들은 더 바뀌지 않는다 (다시 시도하면 새로 대기 상태가 된다)
+    FINISHED = (Status.DONE, Status.STOPPED, Status.FAILED, Status.INTERRUPTED)
+
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("conversation"),
+        # (conversation, id) 색인이 대신한다
+        db_index=False,
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    content = models.TextField(_("content"), blank=True)
+    # 끝난 답변의 Markdown을 한 번만 그려 둔다: 화면은 다시 그리지 않는다
+    rendered_html = models.TextField(_("rendered HTML"), blank=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DONE
+    )
+    error_kind = models.CharField(
+        _("error kind"), max_length=20, choices=ErrorKind.choices, blank=True
+    )
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    prompt_tokens = models.PositiveIntegerField(_("prompt tokens"), null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(_("completion tokens"), null=True, blank=True)
+    # 문맥 한도 때문에 모델에 보내지 못한 이전 메시지 수
+    omitted_messages = models.PositiveIntegerField(_("messages left out"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            models.Index(fields=["conversation", "id"], name="message_order_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()}: {self.content[:50]}"
+
+    @property
+    def is_active(self):
+        return self.status in (self.Status.PENDING, self.Status.STREAMING)
+
+    @property
+    def is_user(self):
+        return self.role == self.Role.USER

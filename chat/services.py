@@ -1,0 +1,207 @@
+"""대화와 메시지를 바꾸는 동작. 두 번 이상 쓰는 동작은 한 트랜잭션으로 묶는다."""
+
+import logging
+import time
+
+from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from chat import llm
+from chat.models import Conversation, Message
+
+logger = logging.getLogger(__name__)
+
+TITLE_MAX_CHARS = llm.TITLE_MAX_CHARS
+# 다시 시도할 수 있는 끝난 답변
+RETRYABLE = (Message.Status.FAILED, Message.Status.STOPPED, Message.Status.INTERRUPTED)
+
+
+class ChatRefused(Exception):
+    """사람에게 그대로 보여 줄 번역된 이유와 함께 요청을 거절한다. 아무것도 저장하지 않은 상태다."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def fallback_title(content: str) -> str:
+    """첫 메시지의 앞 단어들: 모델이 제목을 못 지어도 사이드바에 보일 이름."""
+    words = " ".join(content.split())
+    return Truncator(words).chars(TITLE_MAX_CHARS) or _("New conversation")
+
+
+def _rate_check(user) -> None:
+    """1분 창마다 캐시 카운터 하나. Redis면 워커와 호스트가 같은 수를 센다."""
+    limit = settings.RATE_LIMIT_MESSAGES_PER_MINUTE
+    key = f"chat:sent:{user.pk}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=90)
+    if cache.incr(key) > limit:
+        raise ChatRefused(
+            _(
+                "You are sending messages too fast (at most %(limit)d a minute). Please wait a moment and send again."
+            )
+            % {"limit": limit}
+        )
+
+
+def _pair_create(conversation: Conversation, content: str) -> Message:
+    now = timezone.now()
+    Message.objects.create(
+        conversation=conversation,
+        role=Message.Role.USER,
+        content=content,
+        created_at=now,
+        updated_at=now,
+    )
+    reply = Message.objects.create(
+        conversation=conversation,
+        role=Message.Role.ASSISTANT,
+        status=Message.Status.PENDING,
+        model=llm.usable_model(conversation.model),
+        created_at=now,
+        updated_at=now,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)
+    return reply
+
+
+def _refuse_while_replying(conversation: Conversation) -> None:
+    """같은 대화에서 답변이 생성되는 동안에는 보내지 않는다. 죽은 스트림이 남긴 답변은 정리한다."""
+    messages = Message.objects.filter(conversation=conversation)
+    messages.stale().update(status=Message.Status.INTERRUPTED, updated_at=timezone.now())
+    if messages.active().exists():
+        raise ChatRefused(
+            _(
+                "Please wait until the current reply has finished, or stop it, before sending another message."
+            )
+        )
+
+
+def conversation_start(*, user, content: str, model: str) -> Message:
+    """새 대화와 첫 메시지, 대기 중인 답변을 한 번에 만든다. 답변을 돌려준다."""
+    with transaction.atomic():
+        _rate_check(user)
+        conversation = Conversation.objects.create(
+            owner=user, title=fallback_title(content), model=llm.usable_model(model)
+        )
+        return _pair_create(conversation, content)
+
+
+def message_post(*, conversation: Conversation, user, content: str) -> Message:
+    """사람의 메시지와 대기 중인 답변을 한 트랜잭션으로 저장하고 답변을 돌려준다."""
+    with transaction.atomic():
+        # 같은 대화로 동시에 두 번 보내면 하나는 기다렸다가 진행 중인 답변을 보고 거절된다
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        _refuse_while_replying(conversation)
+        _rate_check(user)
+        return _pair_create(conversation, content)
+
+
+def reply_retry(*, reply: Message, user) -> Message:
+    """실패하거나 멈춘 마지막 답변을 비우고 다시 대기시킨다. 사람의 메시지는 그대로 둔다."""
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=reply.conversation_id)
+        _refuse_while_replying(conversation)
+        latest = Message.objects.filter(conversation=conversation).latest_first().first()
+        reply = Message.objects.get(pk=reply.pk)
+        if reply != latest or reply.status not in RETRYABLE:
+            raise ChatRefused(
+                _("Only the latest reply can be tried again once it has stopped or failed.")
+            )
+        _rate_check(user)
+        now = timezone.now()
+        Message.objects.filter(pk=reply.pk).update(
+            status=Message.Status.PENDING,
+            content="",
+            rendered_html="",
+            error_kind="",
+            prompt_tokens=None,
+            completion_tokens=None,
+            omitted_messages=0,
+            model=llm.usable_model(conversation.model),
+            updated_at=now,
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)
+    return Message.objects.select_related("conversation").get(pk=reply.pk)
+
+
+def reply_stop(*, reply: Message) -> bool:
+    """멈춤 신호는 DB의 상태다: 스트림이 다른 워커나 호스트에 있어도 1초 안에 알아챈다."""
+    return bool(
+        Message.objects.filter(
+            pk=reply.pk, status__in=[Message.Status.PENDING, Message.Status.STREAMING]
+        ).update(status=Message.Status.STOPPED, updated_at=timezone.now())
+    )
+
+
+def conversation_rename(*, conversation: Conversation, title: str) -> Conversation:
+    conversation.title = title
+    # 사람이 지은 이름은 자동 제목이 덮어쓰지 않는다
+    conversation.needs_title = False
+    conversation.save(update_fields=["title", "needs_title"])
+    return conversation
+
+
+def conversation_configure(
+    *, conversation: Conversation, model: str, system_prompt: str
+) -> Conversation:
+    conversation.model = llm.usable_model(model)
+    conversation.system_prompt = system_prompt
+    conversation.save(update_fields=["model", "system_prompt"])
+    return conversation
+
+
+def conversation_delete(*, conversation: Conversation) -> None:
+    """대화와 메시지를 지운다. 생성 중인 답변은 다음 확인 때 멈춘다."""
+    conversation.delete()
+
+
+async def aconversation_title_generate(*, conversation: Conversation, language: str) -> str | None:
+    """첫 답변 뒤 한 번만 모델에게 제목을 묻는다. 실패하면 첫 메시지로 지은 제목이 남는다."""
+    claimed = await Conversation.objects.filter(pk=conversation.pk, needs_title=True).aupdate(
+        needs_title=False
+    )
+    if not claimed:
+        return None
+    first = [
+        m async for m in Message.objects.filter(conversation_id=conversation.pk).order_by("pk")[:2]
+    ]
+    if len(first) < 2 or first[1].status != Message.Status.DONE:
+        return None
+    try:
+        answer = await llm.complete_title(
+            [{"role": m.role, "content": m.content} for m in first],
+            model=llm.usable_model(conversation.model),
+            language=language,
+        )
+    except Exception:
+        # 제목은 덤이다: 어떤 실패도 대화를 막지 않는다
+        logger.warning(
+            "title generation failed for conversation %s", conversation.pk, exc_info=True
+        )
+        return None
+    title = _clean_title(answer)
+    if not title:
+        return None
+    await Conversation.objects.filter(pk=conversation.pk).aupdate(title=title)
+    return title
+
+
+def conversation_title_generate(*, conversation: Conversation, language: str) -> str | None:
+    """JavaScript 없는 보내기가 쓰는 동기 버전."""
+    return async_to_sync(aconversation_title_generate)(conversation=conversation, language=language)
+
+
+def _clean_title(answer: str) -> str:
+    """모델이 덧붙이는 따옴표, 머리말, 여러 줄을 걷어 낸다."""
+    line = next((line for line in answer.splitlines() if line.strip()), "")
+    line = line.strip().strip("\"'“”‘’「」『』*#").strip()
+    for prefix in ("Title:", "제목:"):
+        if line.startswith(prefix):
+            line = line[len(prefix) :].strip()
+    return Truncator(line.rstrip(".")).chars(TITLE_MAX_CHARS)

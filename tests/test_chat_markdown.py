@@ -1,0 +1,292 @@
+"""모델 답변 마크다운 렌더링: 보통 글은 보기 좋게, 악의적인 입력은 무해한 글자로."""
+
+import os
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from chat.markdown import render_markdown
+
+# 모듈의 목록을 가져다 쓰지 않고 따로 적는다. 모듈 쪽을 넓히면 여기서 걸리게.
+ALLOWED_TAGS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s",
+    "code", "pre", "span", "blockquote", "ul", "ol", "li", "a",
+    "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "rel", "target"},
+    "ol": {"start"},
+    "span": {"class"},
+    "code": {"class"},
+    "pre": {"class"},
+}
+FORBIDDEN_ATTRIBUTES = {"style", "src", "srcdoc", "action", "formaction"}
+SAFE_HREF_PREFIXES = ("http://", "https://", "mailto:")
+LINK_REL = "noopener noreferrer nofollow"
+
+
+class _Collector(HTMLParser):
+    """브라우저처럼 읽어서 실제로 생기는 태그, 속성, 주석을 모은다."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags = []
+        self.others = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_comment(self, data):
+        self.others.append(f"comment {data!r}")
+
+    def handle_decl(self, decl):
+        self.others.append(f"declaration {decl!r}")
+
+    def handle_pi(self, data):
+        self.others.append(f"processing instruction {data!r}")
+
+    def unknown_decl(self, data):
+        self.others.append(f"declaration {data!r}")
+
+
+def problems(html):
+    """허용 목록을 벗어난 것을 사람이 읽을 문장으로 돌려준다. 빈 목록이면 안전하다."""
+    collector = _Collector()
+    collector.feed(html)
+    collector.close()
+    found = list(collector.others)
+    for tag, attrs in collector.tags:
+        if tag not in ALLOWED_TAGS:
+            found.append(f"tag <{tag}>")
+        for name in attrs:
+            if name.startswith("on") or name in FORBIDDEN_ATTRIBUTES:
+                found.append(f"dangerous attribute {name} on <{tag}>")
+            elif name not in ALLOWED_ATTRIBUTES.get(tag, set()):
+                found.append(f"attribute {name} on <{tag}>")
+        # 값 없는 href도 상대 주소다. 스킴은 대소문자를 가리지 않아 소문자로 비교한다
+        href = attrs.get("href", "https://") or ""
+        if not href.lower().startswith(SAFE_HREF_PREFIXES):
+            found.append(f"href {href!r}")
+        if tag == "a" and (attrs.get("rel") != LINK_REL or attrs.get("target") != "_blank"):
+            found.append(f"link without rel/target: {attrs!r}")
+    return found
+
+
+def parsed_tags(html):
+    collector = _Collector()
+    collector.feed(html)
+    collector.close()
+    return [tag for tag, _ in collector.tags]
+
+
+# 보통 답변
+
+
+def test_headings_lists_and_emphasis():
+    html = render_markdown(
+        "# 제목\n\n## 소제목\n\n- **굵게** 와 *기울임*\n- `code`\n\n3. 셋\n4. 넷\n\n~~취소~~"
+    )
+
+    assert "<h1>제목</h1>" in html
+    assert "<h2>소제목</h2>" in html
+    assert "<li><strong>굵게</strong> 와 <em>기울임</em></li>" in html
+    assert "<li><code>code</code></li>" in html
+    assert '<ol start="3">' in html
+    assert "<s>취소</s>" in html
+    assert problems(html) == []
+
+
+def test_table():
+    html = render_markdown("| 이름 | 값 |\n|---|---:|\n| 가 | 1 |\n")
+
+    assert parsed_tags(html) == ["table", "thead", "tr", "th", "th", "tbody", "tr", "td", "td"]
+    assert "<th>이름</th>" in html
+    # 정렬은 style 속성으로 나오는데, CSP가 막으니 지워져야 한다
+    assert "style" not in html
+    assert problems(html) == []
+
+
+def test_python_fence_is_highlighted_with_classes():
+    html = render_markdown('```python\ndef greet():\n    return "안녕 <b>"\n```\n')
+
+    assert html.startswith('<pre class="code"><code class="language-python">')
+    assert '<span class="k">def</span>' in html
+    assert '<span class="nf">greet</span>' in html
+    assert "&lt;b&gt;" in html
+    assert "style" not in html
+    assert problems(html) == []
+
+
+def test_language_alias_is_normalised():
+    html = render_markdown("```PY\nx = 1\n```\n")
+
+    assert '<code class="language-python">' in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["```nosuchlanguage\nx = <i>\n```\n", "```\nx = <i>\n```\n", "    x = <i>\n"],
+    ids=["unknown", "absent", "indented"],
+)
+def test_code_without_known_language_is_plain_escaped(source):
+    html = render_markdown(source)
+
+    assert html == '<pre class="code"><code>x = &lt;i&gt;\n</code></pre>\n'
+
+
+def test_http_link_opens_in_new_tab_without_referrer():
+    html = render_markdown("[문서](https://docs.example/a?b=1&c=2)")
+
+    assert html == (
+        '<p><a href="https://docs.example/a?b=1&amp;c=2" target="_blank"'
+        ' rel="noopener noreferrer nofollow">문서</a></p>\n'
+    )
+
+
+def test_mailto_links_survive():
+    html = render_markdown("[메일](mailto:help@daehwa.example) 또는 <help@daehwa.example>")
+
+    assert html.count('href="mailto:help@daehwa.example"') == 2
+    assert problems(html) == []
+
+
+def test_korean_text_is_preserved():
+    text = "안녕하세요! 한국어 문장은 그대로 보여야 합니다. 띄어쓰기도요."
+
+    assert render_markdown(text) == f"<p>{text}</p>\n"
+
+
+def test_image_becomes_a_plain_link():
+    html = render_markdown("![고양이](https://img.example/cat.png)")
+
+    assert parsed_tags(html) == ["p", "a"]
+    assert html.startswith('<p>!<a href="https://img.example/cat.png"')
+    assert ">고양이</a>" in html
+
+
+def test_import_does_not_need_django():
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    code = "import sys, chat.markdown; assert 'django' not in sys.modules"
+
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
+# 악의적인 입력
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<style>body{display:none}</style>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    "<iframe src=//evil.example></iframe>",
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="https://ok.example" onclick="alert(1)">x</a>',
+    "[x](javascript:alert(1))",
+    "[x](JaVaScRiPt:alert(1))",
+    "[x](java\tscript:alert(1))",
+    "[x](java%0ascript:alert(1))",
+    "[x](\njavascript:alert(1))",
+    "[x](<javascript:alert(1)>)",
+    "[x](&#106;avascript:alert(1))",
+    "[x](javascript&colon;alert(1))",
+    "[x](\x00javascript:alert(1))",
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "[x](vbscript:msgbox)",
+    "<javascript:alert(1)>",
+    "![x](javascript:alert(1))",
+    "![x](https://evil.example/p.png)",
+    "[x](/accounts/logout/)",
+    "[x](//evil.example)",
+    "[x](#top)",
+    "[x][evil]\n\n[evil]: javascript:alert(1)",
+    '[x][evil]\n\n[evil]: <javascript:alert(1)> "title"',
+    '<div onclick="alert(1)">x</div>',
+    '<a href="x" <b>broken',
+    '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
+    '<form action="https://evil.example"><button formaction="javascript:alert(1)">x</button></form>',
+    '<object data="javascript:alert(1)"></object>',
+    '<meta http-equiv="refresh" content="0;url=https://evil.example">',
+    '<base href="https://evil.example/">',
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    '<details open ontoggle="alert(1)">x</details>',
+    '```"><script>alert(1)</script>\nprint(1)\n```',
+    "```python onmouseover=alert(1)\nprint(1)\n```",
+    "<!-- x --><script>alert(1)</script>",
+    '[x](https://ok.example "a\\" onmouseover=\\"alert(1)")',
+    "| <img src=x onerror=alert(1)> |\n|---|\n| <script>alert(1)</script> |",
+    "`<script>alert(1)</script>`",
+    "> <iframe srcdoc='<script>alert(1)</script>'>",
+]
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_hostile_input_renders_harmless(payload):
+    html = render_markdown(payload)
+
+    assert problems(html) == []
+    assert "script" not in parsed_tags(html)
+    assert "<script" not in html.lower()
+
+
+def test_script_tag_stays_visible_as_text():
+    assert render_markdown("<script>alert(1)</script>") == (
+        "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
+    )
+
+
+def test_javascript_link_stays_visible_as_text():
+    assert render_markdown("[x](javascript:alert(1))") == "<p>[x](javascript:alert(1))</p>\n"
+
+
+def test_relative_link_keeps_its_words_but_loses_href():
+    html = render_markdown("[로그아웃](/accounts/logout/)")
+
+    assert "로그아웃" in html
+    assert "href" not in html
+
+
+def test_fence_language_injection_keeps_code_visible():
+    html = render_markdown('```"><script>alert(1)</script>\nprint(1)\n```')
+
+    assert html == '<pre class="code"><code>print(1)\n</code></pre>\n'
+
+
+def test_link_title_cannot_break_out():
+    html = render_markdown('[x](https://ok.example "a\\" onmouseover=\\"alert(1)")')
+
+    assert 'title="a&quot; onmouseover=&quot;alert(1)"' in html
+
+
+# 검사기 자체가 나쁜 것을 알아보는지
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        '<a href="javascript:x" target="_blank" rel="noopener noreferrer nofollow">x</a>',
+        '<a href="/accounts/logout/" target="_blank" rel="noopener noreferrer nofollow">x</a>',
+        '<a href="https://ok.example">no rel</a>',
+        "<script>alert(1)</script>",
+        "<img src=x>",
+        '<p onclick="x">x</p>',
+        '<span style="color:red">x</span>',
+        '<p class="x">x</p>',
+        "<!-- x -->",
+        '<a href target="_blank" rel="noopener noreferrer nofollow">x</a>',
+    ],
+)
+def test_checker_catches_known_bad_html(bad):
+    assert problems(bad) != []
