@@ -30,9 +30,18 @@ class ChatRefused(Exception):
 
 
 def fallback_title(content: str) -> str:
-    """첫 메시지의 앞 단어들: 모델이 제목을 못 지어도 사이드바에 보일 이름."""
-    words = " ".join(content.split())
-    return Truncator(words).chars(TITLE_MAX_CHARS) or _("New conversation")
+    """첫 메시지의 앞 단어들: 모델이 제목을 못 지어도 사이드바에 보일 이름. 단어 중간에서 자르지 않는다."""
+    words = content.split()
+    title = ""
+    for word in words:
+        candidate = f"{title} {word}".lstrip()
+        if len(candidate) >= TITLE_MAX_CHARS:
+            break
+        title = candidate
+    if not title:
+        # 아주 긴 한 단어 (URL 같은 것)
+        return Truncator(" ".join(words)).chars(TITLE_MAX_CHARS) or _("New conversation")
+    return title if title == " ".join(words) else f"{title}…"
 
 
 def _rate_check(user) -> None:

@@ -274,5 +274,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # SDK의 HTTP 클라이언트는 요청마다 INFO 한 줄을 남긴다: 실패는 chat.llm이 종류와 함께 기록한다
+        "httpx2": {"level": "WARNING"},
     },
 }

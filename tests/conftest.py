@@ -34,6 +34,35 @@ def user(db):
 
 
 @pytest.fixture
+def other_user(db):
+    return User.objects.create_user(username="junho", password=PASSWORD)
+
+
+@pytest.fixture
+def logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def llm_server(settings, fake_openai):
+    """앱이 가짜 OpenAI 서버를 진짜 SDK로 부르게 한다. 재시도 대기와 제한 시간은 짧게."""
+    settings.OPENAI_BASE_URL = fake_openai.base_url
+    settings.OPENAI_API_KEY = "test-key"
+    settings.OPENAI_MODEL = "fake-model"
+    settings.OPENAI_MODELS = ["fake-model", "fake-large"]
+    settings.OPENAI_TIMEOUT = 2.0
+    settings.OPENAI_MAX_RETRIES = 2
+    return fake_openai
+
+
+@pytest.fixture
+def fast_demo(monkeypatch):
+    """데모 모델이 기다리지 않고 답한다."""
+    monkeypatch.setattr("chat.demo.TOKEN_DELAY_SECONDS", 0)
+
+
+@pytest.fixture
 def english(client):
     """언어 선택기에서 English를 고른 사람."""
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"

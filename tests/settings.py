@@ -17,3 +17,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True  # STATIC_ROOT 없이도 경고 없이 뜨도록
+
+# 기본은 내장 데모 모델: 개발자나 CI의 환경 변수 때문에 테스트가 인터넷의 API를 부르는 일이 없게 한다.
+# 가짜 OpenAI 서버가 필요한 테스트는 conftest의 llm_server 픽스처로 켠다.
+OPENAI_API_KEY = ""
+OPENAI_BASE_URL = ""

@@ -1,0 +1,86 @@
+"""SSE 스트림을 테스트 안에서 읽는 도구. Django의 AsyncClient로 ASGI 경로를 그대로 탄다."""
+
+import asyncio
+from dataclasses import dataclass
+
+from asgiref.sync import async_to_sync, sync_to_async
+from django.test import AsyncClient
+
+
+@dataclass
+class Stream:
+    status_code: int
+    raw: str
+
+    @property
+    def events(self) -> list[tuple[str, str]]:
+        """(이벤트 이름, 데이터) 목록. 주석 줄(: …)은 빠진다."""
+        found = []
+        for block in self.raw.split("\n\n"):
+            name, data = "message", []
+            for line in block.split("\n"):
+                if line.startswith("event: "):
+                    name = line.removeprefix("event: ")
+                elif line.startswith("data:"):
+                    data.append(line.removeprefix("data:").removeprefix(" "))
+            if data:
+                found.append((name, "\n".join(data)))
+        return found
+
+    def data(self, name: str) -> list[str]:
+        return [data for event, data in self.events if event == name]
+
+    @property
+    def text(self) -> str:
+        """토큰 프레임을 이은 글 (브라우저가 보는 그대로, escape된 상태)."""
+        return "".join(self.data("token"))
+
+
+def _async_client(client) -> AsyncClient:
+    async_client = AsyncClient()
+    async_client.cookies = client.cookies
+    return async_client
+
+
+def read_stream(client, reply_id, *, after_first_token=None) -> Stream:
+    """스트림을 끝까지 읽는다. after_first_token은 첫 토큰 뒤에 (동기 코드로) 한 번 부른다."""
+
+    after_first_token_ = after_first_token
+
+    async def run_with_hook():
+        nonlocal after_first_token_
+        response = await _async_client(client).get(f"/chat/replies/{reply_id}/stream/")
+        if not response.streaming:
+            return Stream(response.status_code, response.content.decode())
+        chunks = []
+        async for chunk in response.streaming_content:
+            chunks.append(chunk.decode())
+            if after_first_token_ and "event: token" in chunks[-1]:
+                hook, after_first_token_ = after_first_token_, None
+                await sync_to_async(hook)()
+        return Stream(response.status_code, "".join(chunks))
+
+    return async_to_sync(run_with_hook)()
+
+
+def abandon_stream(client, reply_id) -> str:
+    """첫 토큰을 받은 뒤 연결을 끊는다: ASGI 서버처럼 응답 작업을 취소한다. 받은 글을 돌려준다."""
+
+    async def run():
+        response = await _async_client(client).get(f"/chat/replies/{reply_id}/stream/")
+        first_token = asyncio.Event()
+        chunks = []
+
+        async def consume():
+            async for chunk in response.streaming_content:
+                chunks.append(chunk.decode())
+                if "event: token" in chunks[-1]:
+                    first_token.set()
+
+        task = asyncio.create_task(consume())
+        await asyncio.wait_for(first_token.wait(), timeout=10)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return "".join(chunks)
+
+    return async_to_sync(run)()
