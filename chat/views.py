@@ -87,7 +87,7 @@ class ConversationListView(View):
     def get(self, request):
         if request.htmx and request.GET.get("page"):
             # "더 보기": 다음 쪽의 항목만
-            return render(request, f"{self.template_name}#sidebar-more", chat_context(request))
+            return render(request, "chat/chat_layout.html#sidebar-items", chat_context(request))
         return self.render_page(ConversationStartForm())
 
     def post(self, request):

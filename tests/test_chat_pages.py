@@ -1,0 +1,385 @@
+"""대화 화면: JavaScript 없는 흐름, htmx 조각, 남의 대화, 쿼리 수, 입력 제한."""
+
+import re
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from chat.models import Conversation, Message
+from chat.services import conversation_start
+from chat.views import MESSAGES_PAGE_SIZE, SIDEBAR_PAGE_SIZE
+from tests.fake_openai import Reply
+from tests.sse import read_stream
+
+HTMX = {"HX-Request": "true"}
+
+
+def make_conversation(user, messages=0, title="대화"):
+    conversation = Conversation.objects.create(
+        owner=user, title=title, model="fake-model", needs_title=False
+    )
+    Message.objects.bulk_create(
+        Message(
+            conversation=conversation,
+            role=Message.Role.USER if index % 2 == 0 else Message.Role.ASSISTANT,
+            content=f"메시지 {index}",
+            rendered_html=f"<p>메시지 {index}</p>",
+        )
+        for index in range(messages)
+    )
+    return conversation
+
+
+def test_without_javascript_a_conversation_is_started_continued_renamed_and_deleted(
+    logged_in, user, llm_server
+):
+    llm_server.script(
+        Reply(tokens=["첫 ", "답변"]), Reply(tokens=["Bootcamp tips"]), Reply(tokens=["둘째 답변"])
+    )
+
+    started = logged_in.post("/chat/", {"content": "부트캠프 팁을 알려 줘", "model": "fake-model"})
+
+    conversation = Conversation.objects.get()
+    first_reply = conversation.messages.get(role="assistant")
+    assert started.status_code == 302
+    assert started.url == f"/chat/{conversation.pk}/#message-{first_reply.pk}"
+    assert first_reply.status == Message.Status.DONE
+    assert first_reply.content == "첫 답변"
+    # 제목은 리다이렉트 전에 지어졌다
+    assert conversation.title == "Bootcamp tips"
+    page = logged_in.get(started.url).content.decode()
+    assert "<p>첫 답변</p>" in page
+    assert "sse-connect" not in page
+
+    continued = logged_in.post(f"/chat/{conversation.pk}/messages/", {"content": "더 알려 줘"})
+
+    assert continued.status_code == 302
+    assert list(conversation.messages.values_list("content", flat=True)) == [
+        "부트캠프 팁을 알려 줘",
+        "첫 답변",
+        "더 알려 줘",
+        "둘째 답변",
+    ]
+    # 두 번째 요청에는 앞의 대화가 실려 갔다
+    assert [m["content"] for m in llm_server.requests[-1]["messages"]] == [
+        "부트캠프 팁을 알려 줘",
+        "첫 답변",
+        "더 알려 줘",
+    ]
+
+    renamed = logged_in.post(f"/chat/{conversation.pk}/rename/", {"title": "내 부트캠프 노트"})
+    assert renamed.status_code == 302
+    conversation.refresh_from_db()
+    assert conversation.title == "내 부트캠프 노트"
+
+    confirm = logged_in.get(f"/chat/{conversation.pk}/delete/")
+    assert "내 부트캠프 노트" in confirm.content.decode()
+    assert Conversation.objects.exists()
+    deleted = logged_in.post(f"/chat/{conversation.pk}/delete/", follow=True)
+    assert deleted.redirect_chain[-1][0] == "/chat/"
+    assert not Conversation.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_the_home_page_is_the_chat_list(logged_in):
+    response = logged_in.get("/", follow=True)
+
+    assert response.redirect_chain == [("/chat/", 302)]
+    assert '<form id="start-form"' in response.content.decode()
+
+
+def test_with_htmx_starting_a_conversation_redirects_to_a_page_that_streams(
+    logged_in, user, llm_server
+):
+    response = logged_in.post("/chat/", {"content": "안녕", "model": "fake-model"}, headers=HTMX)
+
+    conversation = Conversation.objects.get()
+    reply = conversation.messages.get(role="assistant")
+    assert response.headers["HX-Redirect"] == f"/chat/{conversation.pk}/"
+    assert reply.status == Message.Status.PENDING
+    page = logged_in.get(f"/chat/{conversation.pk}/").content.decode()
+    assert f'sse-connect="/chat/replies/{reply.pk}/stream/" sse-close="done"' in page
+    assert llm_server.requests == []
+
+
+def test_with_htmx_sending_returns_the_pair_and_a_fresh_composer(logged_in, user, llm_server):
+    conversation = make_conversation(user, messages=2)
+
+    response = logged_in.post(
+        f"/chat/{conversation.pk}/messages/", {"content": "<b>굵게?</b>"}, headers=HTMX
+    )
+
+    html = response.content.decode()
+    user_message, reply = conversation.messages.order_by("-pk")[:2][::-1]
+    assert f'id="message-{user_message.pk}"' in html
+    assert "&lt;b&gt;굵게?&lt;/b&gt;" in html
+    assert f'sse-connect="/chat/replies/{reply.pk}/stream/"' in html
+    assert 'id="composer"' in html
+    assert 'hx-swap-oob="true"' in html
+    assert "</textarea>" in html
+    assert "굵게?</textarea>" not in html
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_blank_message_is_refused_with_a_message(logged_in, user, htmx):
+    conversation = make_conversation(user)
+
+    response = logged_in.post(
+        f"/chat/{conversation.pk}/messages/", {"content": "   "}, headers=HTMX if htmx else {}
+    )
+
+    assert "메시지를 입력해 주세요" in response.content.decode()
+    assert response.status_code == (200 if htmx else 400)
+    assert not conversation.messages.exists()
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_message_over_the_limit_is_refused_and_the_text_stays(logged_in, user, settings, htmx):
+    settings.MAX_MESSAGE_CHARS = 10
+    conversation = make_conversation(user)
+
+    response = logged_in.post(
+        f"/chat/{conversation.pk}/messages/",
+        {"content": "열한 글자가 넘는 메시지"},
+        headers=HTMX if htmx else {},
+    )
+
+    html = response.content.decode()
+    assert "최대 10자" in html
+    assert "열한 글자가 넘는 메시지</textarea>" in html
+    assert not conversation.messages.exists()
+
+
+def test_the_rate_limit_refuses_with_a_message_and_keeps_the_text(
+    english, user, settings, fast_demo
+):
+    settings.RATE_LIMIT_MESSAGES_PER_MINUTE = 2
+    english.force_login(user)
+    conversation = make_conversation(user)
+    for index in range(2):
+        english.post(f"/chat/{conversation.pk}/messages/", {"content": f"메시지 {index}"})
+
+    response = english.post(
+        f"/chat/{conversation.pk}/messages/", {"content": "세 번째"}, headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert "at most 2 a minute" in html
+    assert "세 번째</textarea>" in html
+    assert conversation.messages.count() == 4
+
+
+def test_a_new_conversation_over_the_rate_limit_is_not_created(
+    logged_in, user, settings, fast_demo
+):
+    settings.RATE_LIMIT_MESSAGES_PER_MINUTE = 1
+    logged_in.post("/chat/", {"content": "하나", "model": "daehwa-demo"})
+
+    response = logged_in.post("/chat/", {"content": "둘", "model": "daehwa-demo"})
+
+    assert response.status_code == 429
+    assert "둘</textarea>" in response.content.decode()
+    assert Conversation.objects.count() == 1
+
+
+def test_earlier_messages_load_in_slices(logged_in, user):
+    conversation = make_conversation(user, messages=MESSAGES_PAGE_SIZE + 5)
+
+    page = logged_in.get(f"/chat/{conversation.pk}/").content.decode()
+
+    # 짝수 번째는 사람의 글(그대로), 홀수 번째는 답변(Markdown)이다
+    assert "메시지 4</div>" not in page
+    assert "<p>메시지 5</p>" in page
+    assert f"<p>메시지 {MESSAGES_PAGE_SIZE + 3}</p>" in page
+    earlier = re.search(r'href="(/chat/[^"]+\?before=\d+)"', page).group(1)
+    older = logged_in.get(earlier, headers=HTMX).content.decode()
+    assert "<html" not in older
+    assert "메시지 0</div>" in older
+    assert "메시지 4</div>" in older
+    assert "<p>메시지 5</p>" not in older
+    assert "?before=" not in older
+    # JavaScript 없이도 같은 링크가 전체 페이지로 열린다
+    full = logged_in.get(earlier).content.decode()
+    assert "메시지 0</div>" in full
+    assert "Back to the latest messages" in full or "최근 메시지로 돌아가기" in full
+
+
+def test_the_sidebar_lists_conversations_by_last_activity_and_pages(logged_in, user):
+    old = make_conversation(user, title="오래된 대화")
+    for index in range(SIDEBAR_PAGE_SIZE):
+        make_conversation(user, title=f"대화 {index}")
+    Conversation.objects.filter(pk=old.pk).update(updated_at="2030-01-01T00:00Z")
+
+    page = logged_in.get("/chat/").content.decode()
+
+    titles = re.findall(r'<li id="sidebar-[^"]+">\s*<a [^>]+>([^<]+)</a>', page)
+    assert titles[0] == "오래된 대화"
+    assert len(titles) == SIDEBAR_PAGE_SIZE
+    more = logged_in.get("/chat/?page=2", headers=HTMX).content.decode()
+    assert "<html" not in more
+    assert "대화 0</a>" in more
+
+
+def test_settings_change_the_model_and_system_prompt(logged_in, user, llm_server):
+    conversation = make_conversation(user)
+
+    response = logged_in.post(
+        f"/chat/{conversation.pk}/settings/",
+        {"model": "fake-large", "system_prompt": "반말로 답해"},
+        headers=HTMX,
+    )
+
+    assert 'role="status"' in response.content.decode()
+    conversation.refresh_from_db()
+    assert (conversation.model, conversation.system_prompt) == ("fake-large", "반말로 답해")
+    refused = logged_in.post(
+        f"/chat/{conversation.pk}/settings/", {"model": "gpt-unknown", "system_prompt": ""}
+    )
+    assert refused.status_code == 302
+    conversation.refresh_from_db()
+    assert conversation.model == "fake-large"
+
+
+def test_the_reply_uses_the_chosen_model_and_system_prompt(logged_in, user, llm_server):
+    conversation = make_conversation(user)
+    logged_in.post(
+        f"/chat/{conversation.pk}/settings/",
+        {"model": "fake-large", "system_prompt": "반말로 답해"},
+    )
+
+    logged_in.post(f"/chat/{conversation.pk}/messages/", {"content": "안녕"})
+
+    request = llm_server.requests[-1]
+    assert request["model"] == "fake-large"
+    assert request["messages"][0] == {"role": "system", "content": "반말로 답해"}
+
+
+def test_rename_with_htmx_updates_the_header_and_the_sidebar(logged_in, user):
+    conversation = make_conversation(user)
+
+    response = logged_in.post(
+        f"/chat/{conversation.pk}/rename/", {"title": "새 이름"}, headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert '<h1 id="conversation-title">새 이름</h1>' in html
+    assert f'<li id="sidebar-{conversation.pk}" hx-swap-oob="true">' in html
+
+
+def test_a_blank_name_is_refused_without_javascript(logged_in, user):
+    conversation = make_conversation(user, title="원래 이름")
+
+    response = logged_in.post(f"/chat/{conversation.pk}/rename/", {"title": " "})
+
+    assert response.status_code == 400
+    assert "대화 이름을 입력해 주세요" in response.content.decode()
+    conversation.refresh_from_db()
+    assert conversation.title == "원래 이름"
+
+
+def test_delete_with_htmx_redirects_to_the_list(logged_in, user):
+    conversation = make_conversation(user, messages=2)
+
+    response = logged_in.post(f"/chat/{conversation.pk}/delete/", headers=HTMX)
+
+    assert response.headers["HX-Redirect"] == "/chat/"
+    assert not Conversation.objects.exists()
+
+
+def test_stop_without_javascript_redirects_back(logged_in, user, llm_server):
+    reply = conversation_start(user=user, content="x", model="fake-model")
+
+    response = logged_in.post(f"/chat/replies/{reply.pk}/stop/")
+
+    assert response.url == f"/chat/{reply.conversation_id}/#message-{reply.pk}"
+    reply.refresh_from_db()
+    assert reply.status == Message.Status.STOPPED
+
+
+def test_a_moderator_hidden_conversation_is_gone_for_its_owner(logged_in, user):
+    conversation = make_conversation(user, title="숨김")
+    Conversation.objects.filter(pk=conversation.pk).update(is_hidden=True)
+
+    assert logged_in.get(f"/chat/{conversation.pk}/").status_code == 404
+    assert "숨김" not in logged_in.get("/chat/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/chat/{c}/"),
+        ("get", "/chat/{c}/?before=999"),
+        ("post", "/chat/{c}/messages/"),
+        ("post", "/chat/{c}/settings/"),
+        ("get", "/chat/{c}/rename/"),
+        ("post", "/chat/{c}/rename/"),
+        ("get", "/chat/{c}/delete/"),
+        ("post", "/chat/{c}/delete/"),
+        ("post", "/chat/{c}/title/"),
+        ("post", "/chat/replies/{r}/stop/"),
+        ("post", "/chat/replies/{r}/retry/"),
+    ],
+)
+def test_every_object_url_answers_404_for_another_user(client, user, other_user, method, url):
+    reply = conversation_start(user=user, content="내 비밀", model="daehwa-demo")
+    Message.objects.filter(pk=reply.pk).update(status=Message.Status.FAILED)
+    client.force_login(other_user)
+
+    response = getattr(client, method)(
+        url.format(c=reply.conversation_id, r=reply.pk), {"content": "x", "title": "x"}
+    )
+
+    assert response.status_code == 404
+    assert Conversation.objects.filter(pk=reply.conversation_id, title="내 비밀").exists()
+    reply.refresh_from_db()
+    assert reply.status == Message.Status.FAILED
+
+
+def test_the_stream_answers_404_for_another_user(client, user, other_user):
+    reply = conversation_start(user=user, content="내 비밀", model="daehwa-demo")
+    client.force_login(other_user)
+
+    stream = read_stream(client, reply.pk)
+
+    assert stream.status_code == 404
+    reply.refresh_from_db()
+    assert reply.status == Message.Status.PENDING
+
+
+def test_unknown_ids_answer_404(logged_in):
+    assert logged_in.get(f"/chat/{uuid.uuid4()}/").status_code == 404
+    assert logged_in.post("/chat/replies/987654/retry/").status_code == 404
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_list_page_query_count_does_not_grow_with_conversations(logged_in, user):
+    make_conversation(user)
+    few = _queries(logged_in, "/chat/")
+    for index in range(SIDEBAR_PAGE_SIZE * 2):
+        make_conversation(user, messages=2, title=f"대화 {index}")
+
+    many = _queries(logged_in, "/chat/")
+
+    assert many == few
+    assert many <= 6
+
+
+def test_the_conversation_page_query_count_does_not_grow_with_messages(logged_in, user):
+    small = make_conversation(user, messages=2)
+    few = _queries(logged_in, f"/chat/{small.pk}/")
+    large = make_conversation(user, messages=MESSAGES_PAGE_SIZE * 4)
+    for index in range(SIDEBAR_PAGE_SIZE):
+        make_conversation(user, messages=1, title=f"대화 {index}")
+
+    many = _queries(logged_in, f"/chat/{large.pk}/")
+
+    assert many == few
+    assert many <= 7
