@@ -6,6 +6,7 @@ from chat.models import Conversation, Message
 from chat.services import conversation_start, message_post
 from tests.fake_openai import Reply
 from tests.sse import abandon_stream, read_stream
+from tests.test_chat_markdown import HOSTILE, parsed_tags, problems
 
 
 def send(user, conversation, content="질문"):
@@ -314,3 +315,22 @@ def test_the_demo_model_streams_markdown_and_code_through_the_same_path(
     assert "<strong>" in reply.rendered_html
     assert reply.completion_tokens > 0
     assert fake_openai.requests == []
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_hostile_model_output_is_harmless_from_upstream_to_the_page(logged_in, user, llm_server, payload):
+    # 토큰 경계가 태그 한가운데를 가르도록 잘라서 보낸다
+    llm_server.script(Reply(tokens=[payload[i : i + 7] for i in range(0, len(payload), 7)]))
+    reply = conversation_start(user=user, content="x", model="fake-model")
+
+    stream = read_stream(logged_in, reply.pk)
+
+    reply.refresh_from_db()
+    assert reply.content == payload
+    assert problems(reply.rendered_html) == []
+    # 스트리밍 중의 글은 escape되어 태그가 하나도 생기지 않는다
+    assert parsed_tags(stream.text) == []
+    # 마지막 프레임과 페이지는 저장된 (검사한) HTML을 그대로 쓴다
+    assert reply.rendered_html in stream.data("reply")[0]
+    page = logged_in.get(f"/chat/{reply.conversation_id}/").content.decode()
+    assert reply.rendered_html in page
