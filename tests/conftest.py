@@ -70,9 +70,15 @@ def english(client):
 
 
 @pytest.fixture(scope="session")
-def live_asgi(tmp_path_factory):
-    """uvicorn 위에서 도는 진짜 앱의 기본 URL (세션 동안 하나)."""
-    with asgi_server(tmp_path_factory.mktemp("asgi")) as base_url:
+def live_asgi(tmp_path_factory, fake_openai_server):
+    """uvicorn 위에서 도는 진짜 앱의 기본 URL (세션 동안 하나). 모델은 가짜 OpenAI 서버다."""
+    llm = {
+        "OPENAI_BASE_URL": fake_openai_server.base_url,
+        "OPENAI_API_KEY": "test-key",
+        "OPENAI_MODEL": "fake-model",
+        "OPENAI_TIMEOUT": "5",
+    }
+    with asgi_server(tmp_path_factory.mktemp("asgi"), **llm) as base_url:
         yield base_url
 
 
