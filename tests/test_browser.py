@@ -6,6 +6,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from tests.fake_openai import Reply
+
 pytestmark = pytest.mark.browser
 
 PASSWORD = "maple-lantern-58"
@@ -68,4 +70,99 @@ def test_a_get_on_logout_only_asks(page):
     expect(page.get_by_text("로그아웃할까요?")).to_be_visible()
     page.goto("/")
     expect(page.get_by_role("heading", name="새 대화")).to_be_visible()
+    assert page.console_errors == []
+
+
+def sign_up(page, username):
+    page.goto("/accounts/signup/")
+    page.get_by_label("아이디").fill(username)
+    page.get_by_label("비밀번호", exact=True).fill(PASSWORD)
+    page.get_by_label("비밀번호 확인").fill(PASSWORD)
+    page.get_by_role("button", name="계정 만들기").click()
+    expect(page.get_by_role("heading", name="새 대화")).to_be_visible()
+
+
+def test_chat_send_watch_the_reply_grow_reload_and_stop(page, fake_openai):
+    fake_openai.script(
+        Reply(tokens=[f"단어{index} " for index in range(12)] + ["**끝**"], delay=0.12),
+        Reply(tokens=["브라우저 인사"]),
+        Reply(tokens=[f"긴답{index} " for index in range(200)], delay=0.05),
+    )
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_up(page, "chatter")
+
+    composer = page.get_by_label("메시지")
+    composer.fill("첫 줄")
+    # Shift+Enter는 줄을 바꾸고, 입력기 조합 중이 아닌 Enter는 보낸다
+    composer.press("Shift+Enter")
+    composer.press_sequentially("둘째 줄")
+    expect(composer).to_have_value("첫 줄\n둘째 줄")
+    composer.press("Enter")
+
+    reply = page.locator("article.bubble-assistant").last
+    expect(reply.locator(".streaming")).to_contain_text("단어0")
+    # 답변이 자라는 동안: 일부만 보이고, 보내기 단추는 꺼져 있다
+    partial = reply.locator(".streaming").inner_text()
+    assert "단어11" not in partial
+    expect(page.get_by_role("button", name="보내기")).to_be_disabled()
+    expect(reply.locator(".markdown strong")).to_have_text("끝")
+    expect(page.get_by_role("button", name="보내기")).to_be_enabled()
+    # 첫 답변 뒤 제목이 사이드바와 머리글에 out-of-band로 들어온다
+    expect(page.locator("#conversation-title")).to_have_text("브라우저 인사")
+    expect(page.locator(".conversation-list [aria-current=page]")).to_have_text("브라우저 인사")
+
+    page.reload()
+    expect(page.locator("article.bubble-user").first).to_contain_text("첫 줄\n둘째 줄")
+    expect(page.locator("article.bubble-assistant .markdown strong")).to_have_text("끝")
+
+    page.get_by_label("메시지").fill("아주 길게 답해 줘")
+    page.get_by_role("button", name="보내기").click()
+    long_reply = page.locator("article.bubble-assistant").last
+    expect(long_reply.locator(".streaming")).to_contain_text("긴답3")
+    long_reply.get_by_role("button", name="멈추기").click()
+    expect(long_reply.locator(".badge")).to_have_text("멈춤")
+    expect(page.get_by_role("button", name="다시 시도")).to_be_visible()
+    stopped_text = page.locator("article.bubble-assistant").last.inner_text()
+    assert "긴답199" not in stopped_text
+
+    page.reload()
+    expect(page.locator("article.bubble-assistant").last.locator(".badge")).to_have_text("멈춤")
+    assert len(fake_openai.requests) == 3
+    assert page.console_errors == []
+
+
+def test_ime_enter_while_composing_does_not_send(page):
+    sign_up(page, "ime_user")
+    composer = page.get_by_label("메시지")
+    composer.fill("한글")
+
+    # 입력기가 조합 중일 때의 Enter (isComposing=true, keyCode 229)
+    page.evaluate(
+        """() => {
+        const field = document.querySelector('#start-form textarea');
+        for (const init of [{isComposing: true}, {keyCode: 229}]) {
+          field.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true, ...init}));
+        }
+    }"""
+    )
+
+    page.wait_for_timeout(300)
+    expect(page).to_have_url(re.compile(r"/chat/$"))
+    expect(composer).to_have_value("한글")
+    assert page.console_errors == []
+
+
+def test_delete_with_htmx_asks_first(page, fake_openai):
+    sign_up(page, "deleter")
+    page.get_by_label("메시지").fill("지울 대화")
+    page.get_by_role("button", name="보내기").click()
+    expect(page.locator("article.bubble-assistant .markdown")).to_be_visible()
+
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.get_by_role("link", name="지우기").click()
+
+    expect(page).to_have_url(re.compile(r"/chat/$"))
+    assert "지울 대화" in dialogs[0]
+    expect(page.get_by_text("아직 대화가 없습니다.")).to_be_visible()
     assert page.console_errors == []
