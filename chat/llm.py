@@ -129,7 +129,8 @@ async def stream_reply(messages: list[dict], *, model: str) -> AsyncIterator[str
                     yield Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
                 for choice in chunk.choices:
                     if choice.delta is not None and choice.delta.content:
-                        yield choice.delta.content
+                        # PostgreSQL의 text는 NUL 문자를 담지 못한다: 저장이 통째로 실패하지 않게 뺀다
+                        yield choice.delta.content.replace("\x00", "")
                     if choice.finish_reason == "content_filter":
                         raise LLMError(ErrorKind.CONTENT_FILTER, "finish_reason=content_filter")
                     if choice.finish_reason:
@@ -167,7 +168,7 @@ async def complete_title(messages: list[dict], *, model: str, language: str) -> 
         raise _translate(error) from error
     if not completion.choices or not completion.choices[0].message.content:
         raise LLMError(ErrorKind.UPSTREAM_ERROR, "empty title")
-    return completion.choices[0].message.content
+    return completion.choices[0].message.content.replace("\x00", "")
 
 
 def _title_limit() -> dict:

@@ -20,7 +20,10 @@ class Browserless:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
         username = f"live_{uuid.uuid4().hex[:8]}"
         password = "river-stone-4821"
-        self.post("/accounts/signup/", {"username": username, "password1": password, "password2": password})
+        self.post(
+            "/accounts/signup/",
+            {"username": username, "password1": password, "password2": password},
+        )
 
     def get(self, path):
         with self.opener.open(self.base_url + path, timeout=10) as response:
@@ -30,12 +33,14 @@ class Browserless:
         page = self.get(path if path.startswith("/accounts/") else "/chat/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **data}).encode()
-        request = urllib.request.Request(self.base_url + path, body, headers=headers or {})
+        request = urllib.request.Request(self.base_url + path, body, headers=headers or {})  # noqa: S310 - 우리 테스트 서버
         return self.opener.open(request, timeout=30)
 
     def start(self, content):
         """htmx처럼 대화를 시작하고 (대화 주소, 스트림 주소)를 돌려준다."""
-        response = self.post("/chat/", {"content": content, "model": "fake-model"}, {"HX-Request": "true"})
+        response = self.post(
+            "/chat/", {"content": content, "model": "fake-model"}, {"HX-Request": "true"}
+        )
         conversation_url = response.headers["HX-Redirect"]
         stream_url = re.search(r'sse-connect="([^"]+)"', self.get(conversation_url)).group(1)
         return conversation_url, stream_url
@@ -64,7 +69,9 @@ def test_frames_arrive_spread_over_time_not_buffered(live_asgi, fake_openai):
         if text.startswith(": connected"):
             arrivals.setdefault("comment", time.monotonic() - started)
         elif text.startswith("event: "):
-            arrivals.setdefault("events", []).append((text.strip().removeprefix("event: "), time.monotonic() - started))
+            arrivals.setdefault("events", []).append(
+                (text.strip().removeprefix("event: "), time.monotonic() - started)
+            )
     connection.close()
 
     tokens = [at for name, at in arrivals["events"] if name == "token"]
@@ -89,7 +96,9 @@ def test_a_client_that_disconnects_leaves_the_partial_reply_interrupted(live_asg
     connection.close()
 
     deadline = time.monotonic() + 15
-    while "is-interrupted" not in (page := user.get(conversation_url)) and time.monotonic() < deadline:
+    while (
+        "is-interrupted" not in (page := user.get(conversation_url)) and time.monotonic() < deadline
+    ):
         time.sleep(0.2)
     assert "is-interrupted" in page
     assert "조각0" in page

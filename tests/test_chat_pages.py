@@ -383,3 +383,13 @@ def test_the_conversation_page_query_count_does_not_grow_with_messages(logged_in
 
     assert many == few
     assert many <= 7
+
+
+def test_a_nul_character_in_a_message_is_refused_not_a_crash(logged_in, user):
+    conversation = make_conversation(user)
+
+    response = logged_in.post(f"/chat/{conversation.pk}/messages/", {"content": "a\x00b"})
+
+    assert response.status_code == 400
+    assert "null 문자는 사용할 수 없습니다" in response.content.decode()
+    assert not conversation.messages.exists()

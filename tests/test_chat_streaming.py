@@ -318,7 +318,9 @@ def test_the_demo_model_streams_markdown_and_code_through_the_same_path(
 
 
 @pytest.mark.parametrize("payload", HOSTILE)
-def test_hostile_model_output_is_harmless_from_upstream_to_the_page(logged_in, user, llm_server, payload):
+def test_hostile_model_output_is_harmless_from_upstream_to_the_page(
+    logged_in, user, llm_server, payload
+):
     # 토큰 경계가 태그 한가운데를 가르도록 잘라서 보낸다
     llm_server.script(Reply(tokens=[payload[i : i + 7] for i in range(0, len(payload), 7)]))
     reply = conversation_start(user=user, content="x", model="fake-model")
@@ -326,7 +328,8 @@ def test_hostile_model_output_is_harmless_from_upstream_to_the_page(logged_in, u
     stream = read_stream(logged_in, reply.pk)
 
     reply.refresh_from_db()
-    assert reply.content == payload
+    # NUL만 빠진다: PostgreSQL이 담지 못해서
+    assert reply.content == payload.replace("\x00", "")
     assert problems(reply.rendered_html) == []
     # 스트리밍 중의 글은 escape되어 태그가 하나도 생기지 않는다
     assert parsed_tags(stream.text) == []
