@@ -112,7 +112,10 @@ async def areply_generate(reply_id: int) -> AsyncIterator:
                 omitted=omitted,
             )
         )
-    yield await Message.objects.select_related("conversation").aget(pk=reply_id)
+    # 그 사이 대화가 지워졌으면 내보낼 답변이 없다
+    final = await Message.objects.select_related("conversation").filter(pk=reply_id).afirst()
+    if final is not None:
+        yield final
 
 
 async def _aproduce(messages: list[dict], model: str, queue: asyncio.Queue) -> None:
@@ -157,7 +160,9 @@ async def _afollow(reply_id: int) -> AsyncIterator:
     """다른 요청이 맡은 답변이 끝날 때까지 기다린다. 그 요청이 죽었으면 중단으로 정리한다."""
     waited = 0.0
     while True:
-        reply = await Message.objects.select_related("conversation").aget(pk=reply_id)
+        reply = await Message.objects.select_related("conversation").filter(pk=reply_id).afirst()
+        if reply is None:
+            return
         if not reply.is_active:
             yield reply
             return

@@ -235,7 +235,8 @@ class ReplyStreamView(View):
                     "reply",
                     render_to_string(f"{DETAIL_TEMPLATE}#message", context, request=request),
                 )
-                yield _sse("done", "")
+        # 어떻게 끝나든 done: 없으면 EventSource가 다시 연결한다
+        yield _sse("done", "")
 
 
 class ReplyStopView(View):

@@ -337,3 +337,18 @@ def test_hostile_model_output_is_harmless_from_upstream_to_the_page(
     assert reply.rendered_html in stream.data("reply")[0]
     page = logged_in.get(f"/chat/{reply.conversation_id}/").content.decode()
     assert reply.rendered_html in page
+
+
+def test_deleting_the_conversation_mid_stream_ends_the_stream_cleanly(logged_in, user, llm_server):
+    llm_server.script(Reply(tokens=[f"t{i} " for i in range(60)], delay=0.05))
+    reply = conversation_start(user=user, content="길게", model="fake-model")
+
+    stream = read_stream(
+        logged_in,
+        reply.pk,
+        after_first_token=lambda: logged_in.post(f"/chat/{reply.conversation_id}/delete/"),
+    )
+
+    assert stream.events[-1] == ("done", "")
+    assert stream.data("reply") == []
+    assert not Message.objects.exists()
