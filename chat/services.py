@@ -12,6 +12,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from chat import llm
+from chat.markdown import render_markdown
 from chat.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
@@ -82,7 +83,8 @@ def _pair_create(conversation: Conversation, content: str) -> Message:
 def _refuse_while_replying(conversation: Conversation) -> None:
     """같은 대화에서 답변이 생성되는 동안에는 보내지 않는다. 죽은 스트림이 남긴 답변은 정리한다."""
     messages = Message.objects.filter(conversation=conversation)
-    messages.stale().update(status=Message.Status.INTERRUPTED, updated_at=timezone.now())
+    for stale in messages.stale():
+        reply_interrupt(reply=stale)
     if messages.active().exists():
         raise ChatRefused(
             _(
@@ -137,6 +139,15 @@ def reply_retry(*, reply: Message, user) -> Message:
         )
         Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)
     return Message.objects.select_related("conversation").get(pk=reply.pk)
+
+
+def reply_interrupt(*, reply: Message) -> None:
+    """멈춘 채 남은 답변을 중단으로 마친다. 그때까지 저장된 글은 그려서 남긴다."""
+    Message.objects.filter(pk=reply.pk, status=reply.status).update(
+        status=Message.Status.INTERRUPTED,
+        rendered_html=render_markdown(reply.content),
+        updated_at=timezone.now(),
+    )
 
 
 def reply_stop(*, reply: Message) -> bool:
@@ -207,10 +218,11 @@ def conversation_title_generate(*, conversation: Conversation, language: str) ->
 
 
 def _clean_title(answer: str) -> str:
-    """모델이 덧붙이는 따옴표, 머리말, 여러 줄을 걷어 낸다."""
-    line = next((line for line in answer.splitlines() if line.strip()), "")
-    line = line.strip().strip("\"'“”‘’「」『』*#").strip()
+    """모델이 덧붙이는 머리말, 따옴표, 강조, 여러 줄을 걷어 낸다."""
+    line = (
+        next((line for line in answer.splitlines() if line.strip()), "").strip().strip("*#").strip()
+    )
     for prefix in ("Title:", "제목:"):
-        if line.startswith(prefix):
-            line = line[len(prefix) :].strip()
+        line = line.removeprefix(prefix).strip()
+    line = line.strip("\"'“”‘’「」『』*").strip()
     return Truncator(line.rstrip(".")).chars(TITLE_MAX_CHARS)

@@ -170,7 +170,11 @@ async def _afollow(reply_id: int) -> AsyncIterator:
         if reply.updated_at < stale_before:
             await Message.objects.filter(
                 pk=reply_id, status=reply.status, updated_at__lt=stale_before
-            ).aupdate(status=Message.Status.INTERRUPTED, updated_at=timezone.now())
+            ).aupdate(
+                status=Message.Status.INTERRUPTED,
+                rendered_html=render_markdown(reply.content),
+                updated_at=timezone.now(),
+            )
             continue
         await asyncio.sleep(CHECK_SECONDS)
         waited += CHECK_SECONDS

@@ -1,0 +1,209 @@
+"""대화 서비스와 읽기: 트랜잭션, 목록 순서, 제목, 토큰 어림, 설정."""
+
+import subprocess
+import sys
+
+import pytest
+from django.utils import timezone
+
+from chat import llm
+from chat.context import estimate_tokens
+from chat.models import Conversation, Message
+from chat.services import (
+    ChatRefused,
+    _clean_title,
+    conversation_start,
+    fallback_title,
+    message_post,
+    reply_retry,
+    reply_stop,
+)
+from tests.servers import BASE_DIR
+from tests.sse import read_stream
+
+
+def test_token_estimate_counts_ascii_by_four_and_korean_by_one():
+    assert estimate_tokens("") == 4
+    assert estimate_tokens("abcd" * 25) == 25 + 4
+    assert estimate_tokens("안녕하세요") == 5 + 4
+    assert estimate_tokens("hello 세계") == 2 + 2 + 4
+
+
+def test_the_sidebar_shows_only_my_visible_conversations_by_last_activity(user, other_user):
+    older = Conversation.objects.create(owner=user, title="older", model="m")
+    newer = Conversation.objects.create(owner=user, title="newer", model="m")
+    Conversation.objects.create(owner=user, title="hidden", model="m", is_hidden=True)
+    Conversation.objects.create(owner=other_user, title="theirs", model="m")
+
+    assert [c.title for c in Conversation.objects.for_sidebar(user)] == ["newer", "older"]
+
+    message_post(conversation=older, user=user, content="다시 왔어요")
+
+    assert [c.pk for c in Conversation.objects.for_sidebar(user)] == [older.pk, newer.pk]
+
+
+def test_starting_a_conversation_saves_the_message_and_a_pending_reply_together(user):
+    reply = conversation_start(user=user, content="  첫 메시지  ", model="daehwa-demo")
+
+    conversation = reply.conversation
+    assert conversation.owner == user
+    assert conversation.title == "첫 메시지"
+    assert conversation.model == "daehwa-demo"
+    assert list(conversation.messages.values_list("role", "status")) == [
+        ("user", "done"),
+        ("assistant", "pending"),
+    ]
+
+
+def test_an_unknown_model_falls_back_to_the_default(user, llm_server):
+    reply = conversation_start(user=user, content="x", model="gpt-nope")
+
+    assert reply.conversation.model == "fake-model"
+
+
+def test_a_refused_send_saves_nothing(user, settings):
+    settings.RATE_LIMIT_MESSAGES_PER_MINUTE = 0
+
+    with pytest.raises(ChatRefused):
+        conversation_start(user=user, content="x", model="daehwa-demo")
+
+    assert not Conversation.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_the_rate_limit_counts_per_person(user, other_user, settings):
+    settings.RATE_LIMIT_MESSAGES_PER_MINUTE = 1
+    conversation_start(user=user, content="x", model="daehwa-demo")
+
+    with pytest.raises(ChatRefused, match="1"):
+        conversation_start(user=user, content="y", model="daehwa-demo")
+    conversation_start(user=other_user, content="z", model="daehwa-demo")
+
+
+def test_only_the_latest_stopped_or_failed_reply_can_be_retried(user):
+    first = conversation_start(user=user, content="x", model="daehwa-demo")
+    # 잘 끝난 답변은 다시 시도할 것이 없다
+    Message.objects.filter(pk=first.pk).update(status=Message.Status.DONE)
+    with pytest.raises(ChatRefused):
+        reply_retry(reply=first, user=user)
+
+    Message.objects.filter(pk=first.pk).update(status=Message.Status.FAILED)
+    second = message_post(conversation=first.conversation, user=user, content="y")
+    Message.objects.filter(pk=second.pk).update(status=Message.Status.STOPPED)
+    # 마지막이 아닌 답변은 다시 만들지 않는다
+    with pytest.raises(ChatRefused):
+        reply_retry(reply=first, user=user)
+
+    retried = reply_retry(reply=second, user=user)
+    assert retried.status == Message.Status.PENDING
+    assert first.conversation.messages.count() == 4
+
+
+def test_stopping_a_reply_that_has_not_started_keeps_it_from_ever_starting(
+    logged_in, user, fake_openai
+):
+    reply = conversation_start(user=user, content="x", model="daehwa-demo")
+
+    assert reply_stop(reply=reply) is True
+    stream = read_stream(logged_in, reply.pk)
+
+    reply.refresh_from_db()
+    assert reply.status == Message.Status.STOPPED
+    assert stream.data("token") == []
+    assert "is-stopped" in stream.data("reply")[0]
+    assert reply_stop(reply=reply) is False
+
+
+def test_a_stale_streaming_reply_is_finished_as_interrupted_by_the_next_reader(logged_in, user):
+    reply = conversation_start(user=user, content="x", model="daehwa-demo")
+    Message.objects.filter(pk=reply.pk).update(
+        status=Message.Status.STREAMING,
+        content="반쯤",
+        updated_at=timezone.now() - timezone.timedelta(hours=1),
+    )
+
+    stream = read_stream(logged_in, reply.pk)
+
+    reply.refresh_from_db()
+    assert reply.status == Message.Status.INTERRUPTED
+    assert "반쯤" in stream.data("reply")[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "title"),
+    [
+        ("짧은 질문", "짧은 질문"),
+        ("줄이\n여러 개인\n\n질문", "줄이 여러 개인 질문"),
+        ("https://example.com/" + "a" * 60, "https://example.com/" + "a" * 19 + "…"),
+    ],
+)
+def test_fallback_titles_are_whole_first_words(content, title):
+    assert fallback_title(content) == title
+    assert len(fallback_title(content)) <= 40
+
+
+@pytest.mark.parametrize(
+    ("answer", "title"),
+    [
+        ('"Sorting lists in Python."', "Sorting lists in Python"),
+        ("Title: 파이썬 정렬", "파이썬 정렬"),
+        ("제목: 「리스트 정렬」\n\n설명이 이어짐", "리스트 정렬"),
+        (
+            "**" + "아주 긴 제목 " * 10 + "**",
+            "아주 긴 제목 " * 4 + "아주 긴 제목…",
+        ),
+    ],
+)
+def test_model_titles_are_cleaned_and_capped(answer, title):
+    assert _clean_title(answer) == title
+
+
+def test_openai_itself_gets_max_completion_tokens_and_compatible_servers_max_tokens(settings):
+    settings.OPENAI_BASE_URL = ""
+    assert llm._reply_limit() == {"max_completion_tokens": settings.LLM_REPLY_TOKENS}
+    settings.OPENAI_BASE_URL = "http://127.0.0.1:11434/v1"
+    assert llm._reply_limit() == {"max_tokens": settings.LLM_REPLY_TOKENS}
+
+
+def test_demo_mode_only_without_key_and_base_url(settings):
+    assert llm.is_demo()
+    assert llm.available_models() == ["daehwa-demo"]
+    settings.OPENAI_BASE_URL = "http://127.0.0.1:11434/v1"
+    assert not llm.is_demo()
+    settings.OPENAI_BASE_URL = ""
+    settings.OPENAI_API_KEY = "sk-test"
+    assert not llm.is_demo()
+
+
+def _settings_value(expression, **env):
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_ENV_FILE": "",
+        "DJANGO_SETTINGS_MODULE": "chatproject.settings",
+        "DJANGO_DEBUG": "true",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_default_model_always_leads_the_offered_models():
+    result = _settings_value(
+        "settings.OPENAI_MODELS", OPENAI_MODEL="llama3.2", OPENAI_MODELS="qwen3,llama3.2,gemma3"
+    )
+
+    assert result.stdout.strip() == "['llama3.2', 'qwen3', 'gemma3']"
+
+
+def test_a_reply_reserve_larger_than_the_context_refuses_to_start():
+    result = _settings_value("1", LLM_CONTEXT_TOKENS="1000", LLM_REPLY_TOKENS="1000")
+
+    assert result.returncode != 0
+    assert "LLM_REPLY_TOKENS must be positive and smaller than LLM_CONTEXT_TOKENS" in result.stderr
