@@ -15,7 +15,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import TemplateView
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from chat import llm, services
@@ -72,6 +71,14 @@ def finish_without_js(request, reply: Message):
     )
 
 
+class OwnConversationMixin:
+    """URL이 가리키는 대화를 그 사람의 대화 중에서만 찾는다: 남의 대화는 404."""
+
+    def dispatch(self, request, pk):
+        self.conversation = get_object_or_404(Conversation.objects.for_user(request.user), pk=pk)
+        return super().dispatch(request, pk)
+
+
 class HomeView(View):
     """첫 화면은 대화 목록이다. 로그인 전이면 LoginRequiredMiddleware가 로그인 화면으로 보낸다."""
 
@@ -117,49 +124,50 @@ class ConversationListView(View):
         return render(self.request, self.template_name, context, status=status)
 
 
-class ConversationDetailView(TemplateView):
+def history_slice(request, conversation):
+    """최신부터 한 쪽 + 1개를 읽어 더 이전 것이 있는지 안다. 긴 대화도 전부 읽지 않는다."""
+    before = request.GET.get("before")
+    before = int(before) if before and before.isdigit() else None
+    page = list(conversation.messages.latest_first(before=before)[: MESSAGES_PAGE_SIZE + 1])
+    has_earlier = len(page) > MESSAGES_PAGE_SIZE
+    page = page[:MESSAGES_PAGE_SIZE][::-1]
+    if page and before is None:
+        mark_latest(page[-1], conversation)
+    return {
+        "conversation": conversation,
+        "history": page,
+        "earlier_before": page[0].pk if has_earlier else None,
+        "showing_earlier": before is not None,
+    }
+
+
+def conversation_page_context(request, conversation, *, form):
+    return chat_context(
+        request,
+        **history_slice(request, conversation),
+        form=form,
+        settings_form=ConversationSettingsForm(instance=conversation),
+        rename_form=ConversationRenameForm(instance=conversation),
+    )
+
+
+class ConversationDetailView(OwnConversationMixin, View):
     """대화 하나: 최근 메시지 한 조각, "이전 메시지" 링크, 입력창, 설정."""
 
-    template_name = DETAIL_TEMPLATE
-
     def get(self, request, pk):
-        self.conversation = get_object_or_404(Conversation.objects.for_user(request.user), pk=pk)
         if request.htmx and "before" in request.GET:
-            return render(request, f"{DETAIL_TEMPLATE}#earlier", self.history())
-        return super().get(request, pk)
-
-    def history(self):
-        """최신부터 한 쪽 + 1개를 읽어 더 이전 것이 있는지 안다. 긴 대화도 전부 읽지 않는다."""
-        before = self.request.GET.get("before")
-        before = int(before) if before and before.isdigit() else None
-        messages_qs = self.conversation.messages.latest_first(before=before)
-        page = list(messages_qs[: MESSAGES_PAGE_SIZE + 1])
-        has_earlier = len(page) > MESSAGES_PAGE_SIZE
-        page = page[:MESSAGES_PAGE_SIZE][::-1]
-        if page and before is None:
-            mark_latest(page[-1], self.conversation)
-        return {
-            "conversation": self.conversation,
-            "history": page,
-            "earlier_before": page[0].pk if has_earlier else None,
-            "showing_earlier": before is not None,
-        }
-
-    def get_context_data(self, **kwargs):
-        return chat_context(
-            self.request,
-            **self.history(),
-            form=MessageForm(),
-            settings_form=ConversationSettingsForm(instance=self.conversation),
-            rename_form=ConversationRenameForm(instance=self.conversation),
-        )
+            return render(
+                request, f"{DETAIL_TEMPLATE}#earlier", history_slice(request, self.conversation)
+            )
+        context = conversation_page_context(request, self.conversation, form=MessageForm())
+        return render(request, DETAIL_TEMPLATE, context)
 
 
-class MessageCreateView(View):
+class MessageCreateView(OwnConversationMixin, View):
     """메시지 보내기. htmx면 메시지 한 쌍(답변은 스트림에 연결)을, 아니면 답변을 다 만든 뒤 이동."""
 
     def post(self, request, pk):
-        conversation = get_object_or_404(Conversation.objects.for_user(request.user), pk=pk)
+        conversation = self.conversation
         form = MessageForm(request.POST)
         url = reverse("chat:conversation", args=[conversation.pk])
         if form.is_valid():
@@ -189,11 +197,12 @@ class MessageCreateView(View):
                 request, f"{DETAIL_TEMPLATE}#composer", {"conversation": conversation, "form": form}
             )
             return reswap(retarget(response, "#composer"), "outerHTML")
-        view = ConversationDetailView(request=request, kwargs={"pk": conversation.pk})
-        view.conversation = conversation
-        context = view.get_context_data()
-        context["form"] = form
-        return render(request, DETAIL_TEMPLATE, context, status=400)
+        return render(
+            request,
+            DETAIL_TEMPLATE,
+            conversation_page_context(request, conversation, form=form),
+            status=400,
+        )
 
 
 def _sse(event: str, data: str) -> str:
@@ -281,11 +290,11 @@ class ReplyRetryView(View):
         return redirect(f"{url}#message-{reply.pk}")
 
 
-class ConversationSettingsView(View):
+class ConversationSettingsView(OwnConversationMixin, View):
     """모델과 시스템 프롬프트."""
 
     def post(self, request, pk):
-        conversation = get_object_or_404(Conversation.objects.for_user(request.user), pk=pk)
+        conversation = self.conversation
         form = ConversationSettingsForm(request.POST, instance=conversation)
         saved = form.is_valid()
         if saved:
@@ -304,14 +313,10 @@ class ConversationSettingsView(View):
         return redirect("chat:conversation", pk=conversation.pk)
 
 
-class ConversationRenameView(View):
+class ConversationRenameView(OwnConversationMixin, View):
     """이름 바꾸기. JavaScript 없이 틀리게 보내면 이 화면에서 다시 고친다."""
 
     template_name = "chat/conversation_rename.html"
-
-    def dispatch(self, request, pk):
-        self.conversation = get_object_or_404(Conversation.objects.for_user(request.user), pk=pk)
-        return super().dispatch(request, pk)
 
     def get(self, request, pk):
         form = ConversationRenameForm(instance=self.conversation)
@@ -343,14 +348,10 @@ class ConversationRenameView(View):
         return redirect("chat:conversation", pk=self.conversation.pk)
 
 
-class ConversationDeleteView(View):
+class ConversationDeleteView(OwnConversationMixin, View):
     """지우기 전에 묻는다: JavaScript가 없으면 이 확인 화면, 있으면 htmx의 확인 창."""
 
     template_name = "chat/conversation_confirm_delete.html"
-
-    def dispatch(self, request, pk):
-        self.conversation = get_object_or_404(Conversation.objects.for_user(request.user), pk=pk)
-        return super().dispatch(request, pk)
 
     def get(self, request, pk):
         return render(request, self.template_name, {"conversation": self.conversation})
