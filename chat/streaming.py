@@ -56,7 +56,7 @@ async def areply_generate(reply_id: int) -> AsyncIterator:
     # 중간에 취소되거나 닫히면(브라우저가 떠났다) 이 상태로 남는다
     status = Message.Status.INTERRUPTED
     clock = asyncio.get_running_loop().time
-    last_flush = last_check = last_sent = clock()
+    started = last_flush = last_check = last_sent = clock()
     try:
         while True:
             deadline = min(last_check + CHECK_SECONDS, last_sent + KEEPALIVE_SECONDS)
@@ -111,6 +111,22 @@ async def areply_generate(reply_id: int) -> AsyncIterator:
                 model=model,
                 omitted=omitted,
             )
+        )
+        # 운영자가 볼 한 줄: 내용은 남기지 않는다
+        logger.info(
+            "reply finished reply=%s conversation=%s user=%s model=%s status=%s error_kind=%s "
+            "seconds=%.2f shown_chars=%d prompt_tokens=%s completion_tokens=%s omitted=%d",
+            reply_id,
+            reply.conversation_id,
+            reply.conversation.owner_id,
+            model,
+            status,
+            error.kind if error else "-",
+            clock() - started,
+            sum(map(len, shown)),
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            omitted,
         )
     # 그 사이 대화가 지워졌으면 내보낼 답변이 없다
     final = await Message.objects.select_related("conversation").filter(pk=reply_id).afirst()

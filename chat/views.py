@@ -138,6 +138,7 @@ def history_slice(request, conversation):
         "history": page,
         "earlier_before": page[0].pk if has_earlier else None,
         "showing_earlier": before is not None,
+        "replying": any(message.is_active for message in page),
     }
 
 

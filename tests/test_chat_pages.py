@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from chat.models import Conversation, Message
 from chat.services import conversation_start
+from chat.streaming import reply_generate
 from chat.views import MESSAGES_PAGE_SIZE, SIDEBAR_PAGE_SIZE
 from tests.fake_openai import Reply
 from tests.sse import read_stream
@@ -393,3 +394,24 @@ def test_a_nul_character_in_a_message_is_refused_not_a_crash(logged_in, user):
     assert response.status_code == 400
     assert "null 문자는 사용할 수 없습니다" in response.content.decode()
     assert not conversation.messages.exists()
+
+
+def test_without_javascript_a_reply_in_progress_refreshes_the_page(logged_in, user, llm_server):
+    reply = conversation_start(user=user, content="x", model="fake-model")
+
+    page = logged_in.get(f"/chat/{reply.conversation_id}/").content.decode()
+    reply_generate(reply=reply)
+    finished = logged_in.get(f"/chat/{reply.conversation_id}/").content.decode()
+
+    assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in page
+    assert "http-equiv" not in finished
+
+
+def test_an_empty_reply_says_so(logged_in, user, llm_server):
+    llm_server.script(Reply(tokens=[]))
+    reply = conversation_start(user=user, content="x", model="fake-model")
+
+    reply_generate(reply=reply)
+
+    page = logged_in.get(f"/chat/{reply.conversation_id}/").content.decode()
+    assert "모델이 빈 답변을 보냈습니다" in page

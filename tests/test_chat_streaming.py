@@ -352,3 +352,30 @@ def test_deleting_the_conversation_mid_stream_ends_the_stream_cleanly(logged_in,
     assert stream.events[-1] == ("done", "")
     assert stream.data("reply") == []
     assert not Message.objects.exists()
+
+
+def test_the_title_is_asked_in_the_persons_language(logged_in, user, llm_server):
+    llm_server.script(Reply(tokens=["답"]), Reply(tokens=["서울 인사법"]))
+    reply = conversation_start(user=user, content="서울에서 인사하는 법", model="fake-model")
+    read_stream(logged_in, reply.pk)
+
+    logged_in.post(f"/chat/{reply.conversation_id}/title/", headers={"HX-Request": "true"})
+
+    assert "in Korean" in llm_server.requests[-1]["messages"][0]["content"]
+
+
+def test_each_finished_reply_is_logged_without_its_content(logged_in, user, llm_server, caplog):
+    llm_server.script(
+        Reply(tokens=["비밀 ", "내용"], usage={"prompt_tokens": 7, "completion_tokens": 2})
+    )
+    reply = conversation_start(user=user, content="x", model="fake-model")
+
+    with caplog.at_level("INFO", logger="chat.streaming"):
+        read_stream(logged_in, reply.pk)
+
+    (line,) = [record.getMessage() for record in caplog.records if record.name == "chat.streaming"]
+    assert f"reply={reply.pk}" in line
+    assert f"user={user.pk}" in line
+    assert "status=done" in line
+    assert "prompt_tokens=7 completion_tokens=2" in line
+    assert "비밀" not in line
