@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 # 데모 모드에서 대화에 기록되는 모델 이름
 DEMO_MODEL = "daehwa-demo"
 TITLE_MAX_CHARS = 40
+# 40자 제목에 넉넉한 토큰
+TITLE_MAX_TOKENS = 60
 
 
 class ErrorKind(models.TextChoices):
@@ -93,11 +95,11 @@ def _client() -> openai.AsyncOpenAI:
     return client
 
 
-def _reply_limit() -> dict:
+def _token_limit(tokens: int) -> dict:
     # OpenAI의 최신 모델은 max_tokens를 거부하고, 호환 서버 중에는 max_completion_tokens를 모르는 곳이 있다
     if settings.OPENAI_BASE_URL:
-        return {"max_tokens": settings.LLM_REPLY_TOKENS}
-    return {"max_completion_tokens": settings.LLM_REPLY_TOKENS}
+        return {"max_tokens": tokens}
+    return {"max_completion_tokens": tokens}
 
 
 async def stream_reply(messages: list[dict], *, model: str) -> AsyncIterator[str | Usage]:
@@ -116,7 +118,7 @@ async def stream_reply(messages: list[dict], *, model: str) -> AsyncIterator[str
             messages=messages,
             stream=True,
             stream_options={"include_usage": True},
-            **_reply_limit(),
+            **_token_limit(settings.LLM_REPLY_TOKENS),
         )
     except openai.APIError as error:
         raise _translate(error) from error
@@ -162,18 +164,13 @@ async def complete_title(messages: list[dict], *, model: str, language: str) -> 
         completion = (
             await _client()
             .with_options(timeout=min(settings.OPENAI_TIMEOUT, 20), max_retries=0)
-            .chat.completions.create(model=model, messages=prompt, **_title_limit())
+            .chat.completions.create(model=model, messages=prompt, **_token_limit(TITLE_MAX_TOKENS))
         )
     except openai.APIError as error:
         raise _translate(error) from error
     if not completion.choices or not completion.choices[0].message.content:
         raise LLMError(ErrorKind.UPSTREAM_ERROR, "empty title")
     return completion.choices[0].message.content.replace("\x00", "")
-
-
-def _title_limit() -> dict:
-    limit = _reply_limit()
-    return {key: 60 for key in limit}
 
 
 def _translate(error: openai.APIError) -> LLMError:

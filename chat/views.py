@@ -170,7 +170,6 @@ class MessageCreateView(OwnConversationMixin, View):
     def post(self, request, pk):
         conversation = self.conversation
         form = MessageForm(request.POST)
-        url = reverse("chat:conversation", args=[conversation.pk])
         if form.is_valid():
             try:
                 reply = services.message_post(
@@ -188,8 +187,7 @@ class MessageCreateView(OwnConversationMixin, View):
             )
             context = {"conversation": conversation, "sent": pair, "form": MessageForm()}
             return render(request, f"{DETAIL_TEMPLATE}#sent", context)
-        reply_generate(reply=reply)
-        return redirect(f"{url}#message-{reply.pk}")
+        return finish_without_js(request, reply)
 
     def refuse(self, request, conversation, form):
         """입력한 글은 입력창에 그대로 남기고 이유를 보인다."""
@@ -287,8 +285,7 @@ class ReplyRetryView(View):
                 f"{DETAIL_TEMPLATE}#message",
                 {"message": reply, "conversation": reply.conversation},
             )
-        reply_generate(reply=reply)
-        return redirect(f"{url}#message-{reply.pk}")
+        return finish_without_js(request, reply)
 
 
 class ConversationSettingsView(OwnConversationMixin, View):

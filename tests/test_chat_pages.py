@@ -415,3 +415,18 @@ def test_an_empty_reply_says_so(logged_in, user, llm_server):
 
     page = logged_in.get(f"/chat/{reply.conversation_id}/").content.decode()
     assert "모델이 빈 답변을 보냈습니다" in page
+
+
+def test_retry_without_javascript_regenerates_and_redirects(logged_in, user, llm_server, settings):
+    settings.OPENAI_MAX_RETRIES = 0
+    llm_server.script(Reply(status=503), Reply(tokens=["다시 ", "됐다"]))
+    logged_in.post("/chat/", {"content": "질문", "model": "fake-model"})
+    reply = Message.objects.get(role="assistant")
+    assert reply.status == Message.Status.FAILED
+
+    response = logged_in.post(f"/chat/replies/{reply.pk}/retry/")
+
+    assert response.url == f"/chat/{reply.conversation_id}/#message-{reply.pk}"
+    reply.refresh_from_db()
+    assert (reply.status, reply.content) == (Message.Status.DONE, "다시 됐다")
+    assert Message.objects.filter(role="user").count() == 1

@@ -160,9 +160,11 @@ def test_model_titles_are_cleaned_and_capped(answer, title):
 
 def test_openai_itself_gets_max_completion_tokens_and_compatible_servers_max_tokens(settings):
     settings.OPENAI_BASE_URL = ""
-    assert llm._reply_limit() == {"max_completion_tokens": settings.LLM_REPLY_TOKENS}
+    assert llm._token_limit(settings.LLM_REPLY_TOKENS) == {
+        "max_completion_tokens": settings.LLM_REPLY_TOKENS
+    }
     settings.OPENAI_BASE_URL = "http://127.0.0.1:11434/v1"
-    assert llm._reply_limit() == {"max_tokens": settings.LLM_REPLY_TOKENS}
+    assert llm._token_limit(settings.LLM_REPLY_TOKENS) == {"max_tokens": settings.LLM_REPLY_TOKENS}
 
 
 def test_demo_mode_only_without_key_and_base_url(settings):
