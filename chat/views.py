@@ -6,7 +6,6 @@ post/redirect/get으로 같은 일을 한다.
 
 import html
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
@@ -54,7 +53,6 @@ def chat_context(request, **extra):
     return {
         "sidebar": sidebar_page(request),
         "is_demo": llm.is_demo(),
-        "max_message_chars": settings.MAX_MESSAGE_CHARS,
         **extra,
     }
 
@@ -95,7 +93,8 @@ class ConversationListView(View):
         if request.htmx and request.GET.get("page"):
             # "더 보기": 다음 쪽의 항목만
             return render(request, "chat/chat_layout.html#sidebar-items", chat_context(request))
-        return self.render_page(ConversationStartForm())
+        context = chat_context(request, form=ConversationStartForm())
+        return render(request, self.template_name, context)
 
     def post(self, request):
         form = ConversationStartForm(request.POST)
@@ -116,7 +115,8 @@ class ConversationListView(View):
             return HttpResponseClientRedirect(url)
         return finish_without_js(request, reply)
 
-    def render_page(self, form, status=200):
+    def render_page(self, form, status):
+        """틀린 입력: 입력한 글을 그대로 둔 양식과 이유."""
         context = chat_context(self.request, form=form)
         if self.request.htmx:
             response = render(self.request, f"{self.template_name}#start-form", context)
