@@ -166,3 +166,38 @@ def test_delete_with_htmx_asks_first(page, fake_openai):
     assert "지울 대화" in dialogs[0]
     expect(page.get_by_text("아직 대화가 없습니다.")).to_be_visible()
     assert page.console_errors == []
+
+
+def test_with_javascript_off_a_conversation_is_started_continued_renamed_and_deleted(
+    browser, live_asgi, fake_openai
+):
+    fake_openai.script(
+        Reply(tokens=["첫 ", "**답변**"]),
+        Reply(tokens=["노 스크립트"]),
+        Reply(tokens=["둘째 답변"]),
+    )
+    context = browser.new_context(base_url=live_asgi, java_script_enabled=False)
+    page = context.new_page()
+    sign_up(page, "nojs_user")
+
+    page.get_by_label("메시지").fill("자바스크립트 없이")
+    page.get_by_role("button", name="보내기").click()
+    expect(page.locator("article.bubble-assistant .markdown strong")).to_have_text("답변")
+    expect(page.locator("#conversation-title")).to_have_text("노 스크립트")
+
+    page.get_by_label("메시지").fill("계속")
+    page.get_by_role("button", name="보내기").click()
+    expect(page.locator("article.bubble-assistant").last).to_contain_text("둘째 답변")
+
+    page.get_by_text("이름 바꾸기").click()
+    page.get_by_label("이름").fill("손으로 지은 이름")
+    page.get_by_role("button", name="저장", exact=True).click()
+    expect(page.get_by_text("대화 이름을 바꿨습니다.")).to_be_visible()
+    expect(page.locator("#conversation-title")).to_have_text("손으로 지은 이름")
+
+    page.get_by_role("link", name="지우기").click()
+    expect(page.get_by_role("heading", name="대화 지우기")).to_be_visible()
+    page.get_by_role("button", name="지우기").click()
+    expect(page.get_by_text("“손으로 지은 이름” 대화를 지웠습니다.")).to_be_visible()
+    expect(page.get_by_text("아직 대화가 없습니다.")).to_be_visible()
+    context.close()
