@@ -62,6 +62,8 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # 멈춘(stall) 핸들러를 기다리다 stop()이 걸리지 않게 한다.
     block_on_close = False
+    # 앱이 한꺼번에 여는 연결(벤치에서는 수백 개)을 받아 줄 만큼 대기열을 둔다
+    request_queue_size = 512
 
     def __init__(self, fake: "FakeOpenAI"):
         self.fake = fake
