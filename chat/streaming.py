@@ -46,9 +46,9 @@ async def areply_generate(reply_id: int) -> AsyncIterator:
 
     reply = await Message.objects.select_related("conversation").aget(pk=reply_id)
     model = llm.usable_model(reply.conversation.model)
-    messages, omitted = await abuild_context(reply)
     queue: asyncio.Queue = asyncio.Queue()
-    producer = asyncio.create_task(_aproduce(messages, model, queue))
+    producer = None
+    omitted = 0
     shown: list[str] = []
     buffered: list[str] = []
     usage = llm.Usage(None, None)
@@ -58,6 +58,8 @@ async def areply_generate(reply_id: int) -> AsyncIterator:
     clock = asyncio.get_running_loop().time
     started = last_flush = last_check = last_sent = clock()
     try:
+        messages, omitted = await abuild_context(reply)
+        producer = asyncio.create_task(_aproduce(messages, model, queue))
         while True:
             deadline = min(last_check + CHECK_SECONDS, last_sent + KEEPALIVE_SECONDS)
             if buffered:
@@ -97,9 +99,10 @@ async def areply_generate(reply_id: int) -> AsyncIterator:
                 last_sent = now
                 yield KEEPALIVE
     finally:
-        producer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await producer
+        if producer is not None:
+            producer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await producer
         # 취소된 요청 안에서도 저장은 끝까지 한다
         await asyncio.shield(
             _asave_final(
