@@ -82,8 +82,10 @@ def live_asgi(tmp_path_factory, fake_openai_server):
         yield base_url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # 모듈 범위: Playwright 동기 API는 살아 있는 동안 주 스레드에 이벤트 루프를 띄워 두어서,
+    # 세션 내내 두면 뒤따르는 테스트의 asyncio.run과 async_to_sync가 실패한다
     require_chromium()
     from playwright.sync_api import sync_playwright  # chromium이 있을 때만 필요하다
 

@@ -1,7 +1,6 @@
 """가짜 OpenAI 서버가 진짜 openai SDK 앞에서 실제 API처럼 구는지 확인한다."""
 
 import asyncio
-import concurrent.futures
 import socket
 import time
 
@@ -9,15 +8,6 @@ import openai
 import pytest
 
 from tests.fake_openai import Reply
-
-
-def run(coroutine):
-    """새 스레드의 새 이벤트 루프에서 돌린다: 같은 세션의 Playwright가 주 스레드에 루프를 띄워 두기 때문이다."""
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-pytest_plugins = ["tests.fixtures_llm"]
 
 MESSAGES = [{"role": "user", "content": "안녕?"}]
 
@@ -56,7 +46,7 @@ def texts(arrived):
 def test_stream_yields_scripted_tokens_then_usage(fake_openai):
     fake_openai.script(Reply(tokens=["안", "녕", "하세요"]))
 
-    arrived = run(collect(fake_openai))
+    arrived = asyncio.run(collect(fake_openai))
 
     chunks = [c for _, c in arrived]
     assert chunks[0].choices[0].delta.role == "assistant"
@@ -76,7 +66,7 @@ def test_usage_chunk_only_when_asked(fake_openai):
             )
             return [chunk async for chunk in stream]
 
-    chunks = run(without_usage())
+    chunks = asyncio.run(without_usage())
 
     assert all(c.usage is None for c in chunks)
     assert chunks[-1].choices[0].finish_reason == "stop"
@@ -84,7 +74,7 @@ def test_usage_chunk_only_when_asked(fake_openai):
 
 
 def test_records_request_body(fake_openai):
-    run(collect(fake_openai))
+    asyncio.run(collect(fake_openai))
 
     (body,) = fake_openai.requests
     assert body["messages"] == MESSAGES
@@ -96,7 +86,7 @@ def test_records_request_body(fake_openai):
 def test_delay_spreads_tokens_over_time(fake_openai):
     fake_openai.script(Reply(tokens=["a", "b", "c", "d"], delay=0.2))
 
-    arrived = run(collect(fake_openai))
+    arrived = asyncio.run(collect(fake_openai))
 
     stamps = [at for at, c in arrived if c.choices and c.choices[0].delta.content]
     assert len(stamps) == 4
@@ -117,7 +107,7 @@ def test_rate_limit_is_retried_after_retry_after_ms(fake_openai):
             return [chunk async for chunk in stream]
 
     started = time.monotonic()
-    chunks = run(ask())
+    chunks = asyncio.run(ask())
 
     assert [c.choices[0].delta.content for c in chunks if c.choices[0].delta.content] == ["ok"]
     assert len(fake_openai.requests) == 2
@@ -142,7 +132,7 @@ def test_error_status_raises_sdk_error_without_retries(fake_openai, reply, error
     fake_openai.script(reply)
 
     with pytest.raises(error_class) as caught:
-        run(collect(fake_openai))
+        asyncio.run(collect(fake_openai))
 
     assert caught.value.status_code == reply.status
     assert caught.value.code == reply.error_code
@@ -156,7 +146,7 @@ def test_connection_refused(fake_openai):
         port = sock.getsockname()[1]
 
     with pytest.raises(openai.APIConnectionError) as caught:
-        run(collect(fake_openai, base_url=f"http://127.0.0.1:{port}/v1"))
+        asyncio.run(collect(fake_openai, base_url=f"http://127.0.0.1:{port}/v1"))
 
     assert not isinstance(caught.value, openai.APITimeoutError)
 
@@ -165,7 +155,7 @@ def test_cut_mid_stream_raises_after_tokens(fake_openai):
     fake_openai.script(Reply(cut_after=2))
 
     with pytest.raises(openai.APIConnectionError) as caught:
-        run(collect(fake_openai))
+        asyncio.run(collect(fake_openai))
 
     assert texts(caught.value.arrived) == ["Hello", ","]
     assert not isinstance(caught.value, openai.APITimeoutError)
@@ -176,7 +166,7 @@ def test_stall_before_headers_times_out(fake_openai):
 
     started = time.monotonic()
     with pytest.raises(openai.APITimeoutError) as caught:
-        run(collect(fake_openai, timeout=0.5))
+        asyncio.run(collect(fake_openai, timeout=0.5))
 
     assert caught.value.arrived == []
     assert time.monotonic() - started < 3
@@ -187,7 +177,7 @@ def test_stall_mid_stream_times_out_during_iteration(fake_openai):
 
     started = time.monotonic()
     with pytest.raises(openai.APITimeoutError) as caught:
-        run(collect(fake_openai, timeout=0.5))
+        asyncio.run(collect(fake_openai, timeout=0.5))
 
     assert texts(caught.value.arrived) == ["Hello", ","]
     assert time.monotonic() - started < 3
@@ -204,7 +194,7 @@ def test_mid_stream_failures_are_not_retried(fake_openai):
             return [chunk async for chunk in stream]
 
     with pytest.raises(openai.APIConnectionError):
-        run(ask())
+        asyncio.run(ask())
 
     assert len(fake_openai.requests) == 1
 
@@ -224,7 +214,7 @@ def test_closing_stream_early_leaves_server_healthy(fake_openai):
             reply = await base.chat.completions.create(model="fake-model", messages=MESSAGES)
             return reply.choices[0].message.content
 
-    assert run(read_one_then_close()) == "Hello, world!"
+    assert asyncio.run(read_one_then_close()) == "Hello, world!"
     assert len(fake_openai.requests) == 2
 
 
