@@ -45,22 +45,20 @@ def _async_client(client) -> AsyncClient:
 def read_stream(client, reply_id, *, after_first_token=None) -> Stream:
     """스트림을 끝까지 읽는다. after_first_token은 첫 토큰 뒤에 (동기 코드로) 한 번 부른다."""
 
-    after_first_token_ = after_first_token
-
-    async def run_with_hook():
-        nonlocal after_first_token_
+    async def run():
         response = await _async_client(client).get(f"/chat/replies/{reply_id}/stream/")
         if not response.streaming:
             return Stream(response.status_code, response.content.decode())
         chunks = []
+        hook = after_first_token
         async for chunk in response.streaming_content:
             chunks.append(chunk.decode())
-            if after_first_token_ and "event: token" in chunks[-1]:
-                hook, after_first_token_ = after_first_token_, None
+            if hook and "event: token" in chunks[-1]:
                 await sync_to_async(hook)()
+                hook = None
         return Stream(response.status_code, "".join(chunks))
 
-    return async_to_sync(run_with_hook)()
+    return async_to_sync(run)()
 
 
 def abandon_stream(client, reply_id) -> str:
