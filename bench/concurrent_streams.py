@@ -12,7 +12,6 @@ import asyncio
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
 from tests.fake_openai import FakeOpenAI, Reply  # noqa: E402
-from tests.servers import _wait_until_healthy, free_port, manage, server_env  # noqa: E402
+from tests.servers import asgi_server, manage, server_env  # noqa: E402
 
 SETUP = """
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -42,7 +41,10 @@ for index in range({streams}):
     print(reply.pk, session.session_key)
 """
 
-COUNT = "from chat.models import Message; print(dict(Message.objects.filter(role='assistant').values_list('status').annotate(n=__import__('django.db.models', fromlist=['Count']).Count('id'))))"
+COUNT = (
+    "from django.db.models import Count; from chat.models import Message; "
+    "print(dict(Message.objects.filter(role='assistant').values_list('status').annotate(n=Count('id'))))"
+)
 
 
 async def one_stream(client, base_url, reply_id, session_key):
@@ -86,44 +88,22 @@ def main():
 
     with tempfile.TemporaryDirectory() as directory, FakeOpenAI() as fake:
         workdir = Path(directory)
-        env = server_env(
-            workdir,
-            OPENAI_BASE_URL=fake.base_url,
-            OPENAI_API_KEY="bench",
-            OPENAI_MODEL="fake-model",
-            RATE_LIMIT_MESSAGES_PER_MINUTE="100000",
-        )
-        env.pop("REDIS_URL", None)
-        manage(env, "migrate", "--noinput")
-        manage(env, "collectstatic", "--noinput")
-        created = manage(env, "shell", "-v", "0", "-c", SETUP.format(streams=args.streams))
-        replies = [line.split() for line in created.stdout.splitlines()]
-        fake.script(*[Reply(tokens=["토큰 "] * args.tokens, delay=args.delay)] * args.streams)
-
-        port = free_port()
-        log = (workdir / "server.log").open("w")
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "chatproject.asgi:application",
-                *("-k", "uvicorn_worker.UvicornWorker", "--workers", str(args.workers)),
-                *("--bind", f"127.0.0.1:{port}"),
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_healthy(base_url, server, workdir)
+        llm = {
+            "OPENAI_BASE_URL": fake.base_url,
+            "OPENAI_API_KEY": "bench",
+            "OPENAI_MODEL": "fake-model",
+            "RATE_LIMIT_MESSAGES_PER_MINUTE": "100000",
+            # make run의 기본처럼 프로세스 메모리 캐시
+            "REDIS_URL": "",
+        }
+        env = server_env(workdir, **llm)
+        with asgi_server(workdir, workers=args.workers, **llm) as base_url:
+            created = manage(env, "shell", "-v", "0", "-c", SETUP.format(streams=args.streams))
+            replies = [line.split() for line in created.stdout.splitlines()]
+            fake.script(*[Reply(tokens=["토큰 "] * args.tokens, delay=args.delay)] * args.streams)
             started = time.monotonic()
             results = asyncio.run(run_streams(base_url, replies))
             wall = time.monotonic() - started
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-            log.close()
         statuses = manage(env, "shell", "-v", "0", "-c", COUNT).stdout.strip()
         server_errors = (workdir / "server.log").read_text().count("Traceback")
 

@@ -51,23 +51,28 @@ def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Co
 
 
 @contextmanager
-def asgi_server(workdir: Path, **env_overrides):
-    """마이그레이션과 collectstatic을 마친 앱을 uvicorn으로 띄우고 기본 URL을 준다."""
+def asgi_server(workdir: Path, *, workers: int | None = None, **env_overrides):
+    """마이그레이션과 collectstatic을 마친 앱을 띄우고 기본 URL을 준다.
+
+    workers가 없으면 uvicorn 하나, 있으면 `make run`처럼 gunicorn + uvicorn 워커 여럿.
+    """
     env = server_env(workdir, **env_overrides)
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
     port = free_port()
-    log = (workdir / "server.log").open("w")
-    process = subprocess.Popen(
-        [
+    if workers is None:
+        command = [
             *(sys.executable, "-m", "uvicorn", "chatproject.asgi:application"),
             *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+        ]
+    else:
+        command = [
+            *(str(Path(sys.executable).parent / "gunicorn"), "chatproject.asgi:application"),
+            *("-k", "uvicorn_worker.UvicornWorker", "--workers", str(workers)),
+            *("--bind", f"127.0.0.1:{port}"),
+        ]
+    log = (workdir / "server.log").open("w")
+    process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(base_url, process, workdir)
@@ -75,7 +80,7 @@ def asgi_server(workdir: Path, **env_overrides):
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
