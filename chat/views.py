@@ -117,10 +117,10 @@ class ConversationListView(View):
 
     def render_page(self, form, status):
         """틀린 입력: 입력한 글을 그대로 둔 양식과 이유."""
-        context = chat_context(self.request, form=form)
         if self.request.htmx:
-            response = render(self.request, f"{self.template_name}#start-form", context)
+            response = render(self.request, f"{self.template_name}#start-form", {"form": form})
             return reswap(retarget(response, "#start-form"), "outerHTML")
+        context = chat_context(self.request, form=form)
         return render(self.request, self.template_name, context, status=status)
 
 
@@ -182,9 +182,9 @@ class MessageCreateView(OwnConversationMixin, View):
         if not form.is_valid():
             return self.refuse(request, conversation, form)
         if request.htmx:
-            pair = list(
-                conversation.messages.filter(pk__in=[reply.pk - 1, reply.pk]).order_by("pk")
-            )
+            # 같은 대화로는 동시에 보낼 수 없으니 마지막 두 개가 방금 저장한 한 쌍이다
+            # (id가 이어진다고 믿지 않는다: PostgreSQL에서는 다른 대화의 저장이 끼어든다)
+            pair = list(conversation.messages.latest_first()[:2])[::-1]
             context = {"conversation": conversation, "sent": pair, "form": MessageForm()}
             return render(request, f"{DETAIL_TEMPLATE}#sent", context)
         return finish_without_js(request, reply)

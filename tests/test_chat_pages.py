@@ -430,3 +430,13 @@ def test_retry_without_javascript_regenerates_and_redirects(logged_in, user, llm
     reply.refresh_from_db()
     assert (reply.status, reply.content) == (Message.Status.DONE, "다시 됐다")
     assert Message.objects.filter(role="user").count() == 1
+
+
+def test_with_htmx_a_blank_first_message_returns_only_the_form_with_its_error(logged_in):
+    response = logged_in.post("/chat/", {"content": " ", "model": "daehwa-demo"}, headers=HTMX)
+
+    html = response.content.decode()
+    assert response.headers["HX-Retarget"] == "#start-form"
+    assert "메시지를 입력해 주세요" in html
+    assert "<html" not in html
+    assert not Conversation.objects.exists()
