@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import re
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -76,6 +77,41 @@ def usable_model(model: str) -> str:
     return model if model in available_models() else default_model()
 
 
+# UTF-16 대리 문자: JSON의 "\ud800" 같은 이스케이프가 파이썬 글에 홀로 남은 것
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """DB와 nh3가 담을 수 있는 글로: NUL을 빼고, 짝이 맞는 대리 문자는 잇고, 홀로 남은 것은 U+FFFD로.
+
+    PostgreSQL의 text는 NUL을, UTF-8로 쓰는 모든 곳(SQLite, PostgreSQL, nh3)은 홀로 선 대리 문자를 받지 못한다.
+    """
+    text = text.replace("\x00", "")
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+class TextCleaner:
+    """조각마다 clean_text. 프록시가 이모지의 대리 문자 쌍을 두 조각에 나눠 보내면 다음 조각과 잇는다."""
+
+    def __init__(self):
+        self._held = ""
+
+    def feed(self, text: str) -> str:
+        text = self._held + text
+        self._held = ""
+        if text and "\ud800" <= text[-1] <= "\udbff":
+            # 앞쪽 대리 문자로 끝났다: 짝이 다음 조각에 올 수 있어 붙잡아 둔다
+            text, self._held = text[:-1], text[-1]
+        return clean_text(text)
+
+    def flush(self) -> str:
+        """끝까지 짝이 오지 않은 대리 문자."""
+        held, self._held = self._held, ""
+        return clean_text(held)
+
+
 # 이벤트 루프마다 클라이언트 하나: 연결 풀은 만든 루프에 묶여 있어서 루프끼리 나눠 쓸 수 없다
 _clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -123,6 +159,7 @@ async def stream_reply(messages: list[dict], *, model: str) -> AsyncIterator[str
     except openai.APIError as error:
         raise _translate(error) from error
     finished = False
+    cleaner = TextCleaner()
     # async with: 멈춤이나 연결 끊김으로 중간에 나가도 upstream 연결을 닫는다
     async with stream:
         try:
@@ -130,15 +167,27 @@ async def stream_reply(messages: list[dict], *, model: str) -> AsyncIterator[str
                 if chunk.usage is not None:
                     yield Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
                 for choice in chunk.choices:
-                    if choice.delta is not None and choice.delta.content:
-                        # PostgreSQL의 text는 NUL 문자를 담지 못한다: 저장이 통째로 실패하지 않게 뺀다
-                        yield choice.delta.content.replace("\x00", "")
+                    # 모델의 글은 여기서 한 번 깨끗이 한다: 뒤에서는 저장과 렌더링이 실패하지 않는다
+                    content = choice.delta.content if choice.delta is not None else None
+                    if content and (text := cleaner.feed(content)):
+                        yield text
                     if choice.finish_reason == "content_filter":
                         raise LLMError(ErrorKind.CONTENT_FILTER, "finish_reason=content_filter")
                     if choice.finish_reason:
                         finished = True
         except openai.APIError as error:
             raise _translate(error) from error
+        except (ValueError, TypeError, AttributeError) as error:
+            # 깨진 JSON, UTF-8이 아닌 바이트, 모양이 다른 조각: 다른 upstream 오류처럼 경고 한 줄로
+            logger.warning(
+                "LLM stream sent a malformed chunk: kind=%s %s: %s",
+                ErrorKind.UPSTREAM_ERROR.value,
+                type(error).__name__,
+                error,
+            )
+            raise LLMError(ErrorKind.UPSTREAM_ERROR, f"malformed chunk: {error}") from error
+    if held := cleaner.flush():
+        yield held
     if not finished:
         # 끝 표시 없이 닫힌 스트림: 답이 잘렸을 수 있다
         raise LLMError(ErrorKind.CONNECTION_LOST, "stream ended without a finish_reason")
@@ -170,7 +219,7 @@ async def complete_title(messages: list[dict], *, model: str, language: str) -> 
         raise _translate(error) from error
     if not completion.choices or not completion.choices[0].message.content:
         raise LLMError(ErrorKind.UPSTREAM_ERROR, "empty title")
-    return completion.choices[0].message.content.replace("\x00", "")
+    return clean_text(completion.choices[0].message.content)
 
 
 def _translate(error: openai.APIError) -> LLMError:

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from django.utils import timezone
+from django.utils.html import linebreaks
 
 from chat import llm
 from chat.context import abuild_context
@@ -159,16 +160,38 @@ async def _asave_progress(reply_id: int, content: str) -> bool:
 
 
 async def _asave_final(reply_id, *, content, status, error_kind, usage, model, omitted) -> None:
+    """끝난 답변을 저장한다. 무엇이 실패해도 답변은 끝 상태에 닿고, 도착한 글은 남는다."""
     fields = {
-        "content": content,
-        "rendered_html": render_markdown(content) if content else "",
         "error_kind": error_kind,
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "model": model,
         "omitted_messages": omitted,
-        "updated_at": timezone.now(),
     }
+    try:
+        rendered_html = render_markdown(content) if content else ""
+    except Exception:
+        # 렌더러의 결함: 답변은 글 그대로라도 보여 준다
+        logger.exception("rendering a finished reply failed reply=%s", reply_id)
+        rendered_html = linebreaks(content, autoescape=True)
+    try:
+        await _awrite_final(
+            reply_id, status, content=content, rendered_html=rendered_html, **fields
+        )
+    except Exception:
+        # 저장이 실패하면 상태와 글만이라도 남긴다: 생성 중으로 남으면 대화가 1분 동안 잠긴다
+        logger.exception("saving a finished reply failed reply=%s; saving its text alone", reply_id)
+        text = llm.clean_text(content)
+        try:
+            await _awrite_final(
+                reply_id, status, content=text, rendered_html=linebreaks(text, autoescape=True)
+            )
+        except Exception:
+            logger.exception("saving a finished reply's text failed reply=%s", reply_id)
+
+
+async def _awrite_final(reply_id, status, **fields) -> None:
+    fields["updated_at"] = timezone.now()
     finished = Message.objects.filter(pk=reply_id, status=Message.Status.STREAMING)
     if not await finished.aupdate(status=status, **fields):
         # 그 사이 멈춤이 눌렸다: 멈춤 상태는 그대로 두고 글만 저장한다

@@ -5,6 +5,7 @@ post/redirect/get으로 같은 일을 한다.
 """
 
 import html
+import logging
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -25,6 +26,8 @@ from chat.forms import (
 )
 from chat.models import Conversation, Message
 from chat.streaming import KEEPALIVE, areply_generate, reply_generate
+
+logger = logging.getLogger(__name__)
 
 SIDEBAR_PAGE_SIZE = 30
 MESSAGES_PAGE_SIZE = 30
@@ -229,20 +232,24 @@ class ReplyStreamView(View):
     async def events(self, request, reply_id):
         # 바로 보내는 주석: 브라우저와 프록시가 연결이 열렸음을 곧장 안다
         yield ": connected\n\n"
-        async for event in areply_generate(reply_id):
-            if event is KEEPALIVE:
-                yield ": keepalive\n\n"
-            elif isinstance(event, str):
-                yield _sse("token", html.escape(event, quote=False))
-            else:
-                context = {
-                    "message": mark_latest(event, event.conversation),
-                    "conversation": event.conversation,
-                }
-                yield _sse(
-                    "reply",
-                    render_to_string(f"{DETAIL_TEMPLATE}#message", context, request=request),
-                )
+        try:
+            async for event in areply_generate(reply_id):
+                if event is KEEPALIVE:
+                    yield ": keepalive\n\n"
+                elif isinstance(event, str):
+                    yield _sse("token", html.escape(event, quote=False))
+                else:
+                    context = {
+                        "message": mark_latest(event, event.conversation),
+                        "conversation": event.conversation,
+                    }
+                    yield _sse(
+                        "reply",
+                        render_to_string(f"{DETAIL_TEMPLATE}#message", context, request=request),
+                    )
+        except Exception:
+            # 우리 쪽 결함이라도 스트림은 done으로 닫는다 (연결 끊김·취소는 Exception이 아니라 여기 오지 않는다)
+            logger.exception("reply stream failed reply=%s", reply_id)
         # 어떻게 끝나든 done: 없으면 EventSource가 다시 연결한다
         yield _sse("done", "")
 

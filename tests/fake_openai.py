@@ -44,6 +44,8 @@ class Reply:
     stall: float = 0.0
     usage: dict | None = _AUTO_USAGE
     finish_reason: str = "stop"
+    # 토큰 앞에 그대로 보낼 바이트 (깨진 JSON, 이상한 바이트를 흉내 내려고). 예: b"data: {oops\n\n"
+    raw_events: list[bytes] = field(default_factory=list)
 
     def __post_init__(self):
         if self.usage is _AUTO_USAGE:
@@ -228,6 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self._event(chunk({"role": "assistant", "content": "", "refusal": None}))
+        for raw in reply.raw_events:
+            self._write_chunk(raw)
 
         stalled = False
         for sent in range(len(reply.tokens) + 1):
