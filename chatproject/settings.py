@@ -130,18 +130,29 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
 # ---------------------------------------------------------------- 캐시와 세션
-# 로그인 제한 같은 카운터가 캐시에 있으므로, 워커나 호스트가 여럿이면 Redis를 써야 공유된다.
+# 제한 카운터(메시지, 로그인 실패, 가입)가 캐시에 있으므로 모든 워커와 호스트가 같은 캐시를 봐야 한다.
+# Redis가 권장이고, 없으면 DB 캐시(표는 migrate가 만든다): 프로세스마다 따로인 메모리 캐시는 쓰지 않는다.
 REDIS_URL = env.str("REDIS_URL", default="")
+# 사이트 여럿이 Redis 하나를 나눠 쓰면 사이트마다 다르게: 사용자 번호가 같아도 카운터가 섞이지 않는다
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="daehwa")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "daehwa",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "chatproject.cache.SharedDatabaseCache",
+            "LOCATION": "daehwa_cache",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            # 기본 300개를 넘으면 Django가 살아 있는 카운터까지 지운다: 한 반의 카운터가 넉넉히 들어가게
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # "로그인 유지"를 고르면 2주, 아니면 브라우저를 닫을 때 끝난다 (accounts.views.LoginView)

@@ -1,17 +1,23 @@
-"""테스트용 실제 서버: uvicorn 위의 ASGI 앱.
+"""테스트용 실제 서버: uvicorn 위의 ASGI 앱과, 그 앱을 HTTP로 쓰는 작은 사용자.
 
 runserver와 pytest-django의 live_server는 WSGI라서 스트림을 버퍼링한다. 운영과 같은 경로를
 시험하려고 앱을 하위 프로세스의 uvicorn으로 띄운다. DB는 임시 폴더의 SQLite 파일이고,
+테스트가 PostgreSQL로 돌 때(DATABASE_URL)는 서버마다 새 PostgreSQL 데이터베이스를 쓴다.
 REDIS_URL이 있으면 캐시는 Redis를 쓴다.
 """
 
+import http.client
+import http.cookiejar
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
-from contextlib import contextmanager
+import uuid
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,6 +37,10 @@ def server_env(workdir: Path, **overrides) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
         "DJANGO_STATIC_ROOT": str(workdir / "static"),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        # 테스트들이 한 주소(127.0.0.1)에서 여러 번 가입한다: 가입 제한을 시험하는 테스트만 낮춘다
+        "SIGNUP_PER_ADDRESS_PER_HOUR": "10000",
+        # 서버마다 새 DB라 사용자 번호가 겹친다: 같은 Redis에서 카운터가 섞이지 않게
+        "CACHE_KEY_PREFIX": f"test-server-{uuid.uuid4().hex}",
     }
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]
@@ -56,6 +66,41 @@ def asgi_server(workdir: Path, *, workers: int | None = None, **env_overrides):
 
     workers가 없으면 uvicorn 하나, 있으면 `make run`처럼 gunicorn + uvicorn 워커 여럿.
     """
+    database = nullcontext(env_overrides.get("DATABASE_URL"))
+    if "DATABASE_URL" not in env_overrides and _testing_on_postgres():
+        database = postgres_database()
+    with database as database_url:
+        if database_url:
+            env_overrides = {**env_overrides, "DATABASE_URL": database_url}
+        with _serve(workdir, workers, env_overrides) as base_url:
+            yield base_url
+
+
+def _testing_on_postgres() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+@contextmanager
+def postgres_database():
+    """테스트 서버 하나(또는 DB를 나눠 쓰는 서버 여럿)의 새 PostgreSQL 데이터베이스. 끝나면 지운다.
+
+    pytest-django의 테스트 DB와 따로 둔다: 하위 프로세스의 커밋이 테스트의 트랜잭션과 섞이지 않게.
+    """
+    import psycopg
+
+    admin_url = os.environ["DATABASE_URL"]
+    name = f"daehwa_server_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield urllib.parse.urlsplit(admin_url)._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def _serve(workdir: Path, workers: int | None, env_overrides: dict[str, str]):
     env = server_env(workdir, **env_overrides)
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
@@ -98,3 +143,56 @@ def _wait_until_healthy(base_url, process, workdir, seconds=30):
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"server did not become healthy: {(workdir / 'server.log').read_text()}")
+
+
+class Browserless:
+    """쿠키와 CSRF를 다루는 작은 HTTP 사용자: 가입하고, 대화를 시작하고, 스트림을 연다.
+
+    base_url을 바꾸면 같은 쿠키로 다른 서버(워커)에 간다: 쿠키는 포트가 아니라 호스트에 붙는다.
+    """
+
+    def __init__(self, base_url, *, signup=True):
+        self.base_url = base_url
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.username = f"live_{uuid.uuid4().hex[:8]}"
+        self.password = "river-stone-4821"
+        if signup:
+            self.post(
+                "/accounts/signup/",
+                {
+                    "username": self.username,
+                    "password1": self.password,
+                    "password2": self.password,
+                },
+            )
+
+    def get(self, path):
+        with self.opener.open(self.base_url + path, timeout=10) as response:
+            return response.read().decode()
+
+    def post(self, path, data, headers=None):
+        page = self.get(path if path.startswith("/accounts/") else "/chat/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **data}).encode()
+        request = urllib.request.Request(self.base_url + path, body, headers=headers or {})  # noqa: S310 - 우리 테스트 서버
+        return self.opener.open(request, timeout=30)
+
+    def start(self, content):
+        """htmx처럼 대화를 시작하고 (대화 주소, 스트림 주소)를 돌려준다."""
+        response = self.post(
+            "/chat/", {"content": content, "model": "fake-model"}, {"HX-Request": "true"}
+        )
+        conversation_url = response.headers["HX-Redirect"]
+        stream_url = re.search(r'sse-connect="([^"]+)"', self.get(conversation_url)).group(1)
+        return conversation_url, stream_url
+
+    def open_stream(self, path):
+        host, port = urllib.parse.urlsplit(self.base_url).netloc.split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.jar)
+        connection.request("GET", path, headers={"Cookie": cookies, "Accept": "text/event-stream"})
+        response = connection.getresponse()
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        return connection, response

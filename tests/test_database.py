@@ -1,15 +1,18 @@
 """DB와 캐시 설정: 각 실행이 정말 그 백엔드를 쓰는지, SQLite 동시 쓰기가 잠금 오류 없이 되는지."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import cache, caches
+from django.core.management import call_command
 from django.db import connection
 
-from tests.servers import BASE_DIR, server_env
+from tests.servers import BASE_DIR, manage, server_env
 
 CONCURRENT_WRITERS = textwrap.dedent(
     """
@@ -82,10 +85,58 @@ def test_database_is_the_one_database_url_names():
             assert cursor.fetchone() == (5000,)
 
 
+@pytest.mark.django_db
 def test_cache_is_the_one_redis_url_names():
-    expected = "RedisCache" if os.environ.get("REDIS_URL") else "LocMemCache"
+    expected = "RedisCache" if os.environ.get("REDIS_URL") else "SharedDatabaseCache"
 
     cache.set("probe", "value", timeout=5)
 
     assert type(caches["default"]).__name__ == expected
     assert cache.get("probe") == "value"
+
+
+@pytest.fixture
+def database_cache(settings, db):
+    """Redis가 있는 실행에서도 DB 캐시를 직접 시험한다."""
+    settings.CACHES = {
+        "default": {"BACKEND": "chatproject.cache.SharedDatabaseCache", "LOCATION": "test_cache"}
+    }
+    call_command("createcachetable", verbosity=0)
+    return caches["default"]
+
+
+def test_the_database_cache_increments_without_moving_the_expiry(database_cache):
+    database_cache.add("failures", 1, timeout=900)
+
+    assert database_cache.incr("failures") == 2
+    assert database_cache.incr("failures", 3) == 5
+
+    assert database_cache.get("failures") == 5
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT expires FROM test_cache")
+        (expires,) = cursor.fetchone()
+    if isinstance(expires, str):
+        expires = datetime.fromisoformat(expires)
+    # SQLite는 시간대 없이 UTC로 돌려준다
+    expires = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
+    # Django의 기본 incr은 여기서 기본 만료(300초)로 되돌렸다
+    assert expires - datetime.now(UTC) > timedelta(seconds=800)
+
+
+def test_the_database_cache_refuses_to_increment_a_missing_or_expired_key(database_cache):
+    database_cache.set("old", 1, timeout=-1)
+
+    with pytest.raises(ValueError, match="not found"):
+        database_cache.incr("missing")
+    with pytest.raises(ValueError, match="not found"):
+        database_cache.incr("old")
+
+
+def test_migrate_alone_creates_the_cache_table(tmp_path):
+    env = {**server_env(tmp_path), "REDIS_URL": ""}
+
+    manage(env, "migrate", "--noinput")
+
+    with sqlite3.connect(tmp_path / "db.sqlite3") as database:
+        tables = {row[0] for row in database.execute("SELECT name FROM sqlite_master")}
+    assert "daehwa_cache" in tables
