@@ -12,6 +12,22 @@ from accounts.services import login_retry_after
 from accounts.validators import USERNAME_MAX_LENGTH
 
 
+def signup_throttled_error(seconds: int) -> forms.ValidationError:
+    """한 주소의 가입 한도에 닿았을 때: 언제 다시 되는지, 교실이라면 누구에게 말할지."""
+    minutes = math.ceil(seconds / 60)
+    return forms.ValidationError(
+        ngettext(
+            "Too many accounts were created from your network. Try again in %(minutes)d minute. "
+            "If your whole class is signing up now, please tell your instructor.",
+            "Too many accounts were created from your network. Try again in %(minutes)d minutes. "
+            "If your whole class is signing up now, please tell your instructor.",
+            minutes,
+        ),
+        code="throttled",
+        params={"minutes": minutes},
+    )
+
+
 class SignupForm(auth_forms.UserCreationForm):
     # UserCreationForm이 대소문자만 다른 중복 아이디를 이미 거절한다
     class Meta(auth_forms.UserCreationForm.Meta):

@@ -1,7 +1,7 @@
-"""계정 쪽 데이터를 바꾸는 동작: 가입, 그리고 로그인 실패를 세고, 제한하고, 풀어 주기.
+"""계정 쪽 데이터를 바꾸는 동작: 가입(주소마다 제한), 그리고 로그인 실패를 세고, 제한하고, 풀어 주기.
 
-실패 카운터는 캐시에 있다. Redis를 쓰면 모든 워커와 호스트가 같은 카운터를 본다.
-창(window)은 첫 실패에서 시작해 LOGIN_FAILURE_WINDOW_SECONDS 동안 이어진다.
+카운터는 모든 워커와 호스트가 함께 보는 캐시(Redis 또는 DB 캐시)에 있다.
+창(window)은 첫 번째에서 시작해 정해진 시간(로그인은 LOGIN_FAILURE_WINDOW_SECONDS, 가입은 한 시간) 이어진다.
 """
 
 import hashlib
@@ -17,7 +17,32 @@ from accounts.models import User
 def _key(kind: str, value: str) -> str:
     # 사용자 입력을 그대로 키에 넣지 않는다: 길이와 문자가 제각각이라서
     digest = hashlib.sha256(value.encode()).hexdigest()[:32]
-    return f"login-failures:{kind}:{digest}"
+    return f"throttle:{kind}:{digest}"
+
+
+def _window_add(key: str, window: int) -> int:
+    """창 안의 횟수에 하나를 더하고 새 횟수를 돌려준다. 창은 첫 번째에서 시작해 window초 이어진다."""
+    until = time.time() + window
+    cache.add(f"{key}:until", until, timeout=window)
+    # add는 처음 한 번만 성공하고, incr은 여러 워커가 동시에 불러도 원자적이다
+    if cache.add(f"{key}:count", 1, timeout=window):
+        return 1
+    try:
+        return cache.incr(f"{key}:count")
+    except ValueError:
+        # 그 사이에 창이 끝났다: 새 창을 연다
+        cache.set(f"{key}:count", 1, timeout=window)
+        cache.set(f"{key}:until", until, timeout=window)
+        return 1
+
+
+def _window_wait(key: str, limit: int) -> float:
+    """한도에 닿았으면 창이 끝날 때까지 남은 초, 아니면 0."""
+    now = time.time()
+    values = cache.get_many([f"{key}:count", f"{key}:until"])
+    if values.get(f"{key}:count", 0) >= limit:
+        return max(0.0, values.get(f"{key}:until", now) - now)
+    return 0.0
 
 
 def _keys(*, username: str, address: str) -> list[tuple[str, int]]:
@@ -29,29 +54,14 @@ def _keys(*, username: str, address: str) -> list[tuple[str, int]]:
 
 def login_retry_after(*, username: str, address: str) -> int:
     """지금 로그인을 시도하면 안 되는 남은 초. 0이면 시도해도 된다."""
-    now = time.time()
-    wait = 0.0
-    for key, limit in _keys(username=username, address=address):
-        values = cache.get_many([f"{key}:count", f"{key}:until"])
-        if values.get(f"{key}:count", 0) >= limit:
-            wait = max(wait, values.get(f"{key}:until", now) - now)
-    return math.ceil(wait)
+    waits = [_window_wait(key, limit) for key, limit in _keys(username=username, address=address)]
+    return math.ceil(max(waits))
 
 
 def login_failure_record(*, username: str, address: str) -> None:
     """실패 한 번을 아이디와 주소 양쪽에 센다."""
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    until = time.time() + window
     for key, _limit in _keys(username=username, address=address):
-        cache.add(f"{key}:until", until, timeout=window)
-        # add는 처음 한 번만 성공하고, incr은 여러 워커가 동시에 불러도 원자적이다
-        if not cache.add(f"{key}:count", 1, timeout=window):
-            try:
-                cache.incr(f"{key}:count")
-            except ValueError:
-                # 그 사이에 창이 끝났다: 새 창을 연다
-                cache.set(f"{key}:count", 1, timeout=window)
-                cache.set(f"{key}:until", until, timeout=window)
+        _window_add(key, settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
 def login_failures_reset(*, username: str) -> None:
@@ -71,6 +81,26 @@ def _forget(key: str) -> None:
     cache.delete_many([f"{key}:count", f"{key}:until"])
 
 
-def user_signup(*, username: str, password: str) -> User:
-    """가입: 검증은 SignupForm이 마쳤다. 동시 가입 경쟁은 DB 제약이 IntegrityError로 막는다."""
+class SignupThrottled(Exception):
+    """한 주소에서 한 시간에 가입할 수 있는 수를 넘었다. retry_after는 창이 끝날 때까지 남은 초."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"sign-up throttled for {retry_after} s")
+        self.retry_after = retry_after
+
+
+SIGNUP_WINDOW_SECONDS = 60 * 60
+
+
+def user_signup(*, username: str, password: str, address: str) -> User:
+    """가입: 검증은 SignupForm이 마쳤다. 동시 가입 경쟁은 DB 제약이 IntegrityError로 막는다.
+
+    계정 하나마다 Argon2 해시 한 번과 새 메시지 몫이 생기므로, 한 주소의 가입은 한 시간에
+    SIGNUP_PER_ADDRESS_PER_HOUR번까지. 먼저 세고 나서 만들어, 동시에 몰려도 한도를 넘지 않는다.
+    """
+    limit = settings.SIGNUP_PER_ADDRESS_PER_HOUR
+    if limit > 0:
+        key = _key("signup", address)
+        if _window_add(key, SIGNUP_WINDOW_SECONDS) > limit:
+            raise SignupThrottled(math.ceil(_window_wait(key, limit)) or SIGNUP_WINDOW_SECONDS)
     return User.objects.create_user(username=username, password=password)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
 from accounts import services
-from accounts.forms import LoginForm, SignupForm
+from accounts.forms import LoginForm, SignupForm, signup_throttled_error
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -35,7 +35,11 @@ class SignupView(FormView):
             user = services.user_signup(
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password1"],
+                address=self.request.META.get("REMOTE_ADDR", ""),
             )
+        except services.SignupThrottled as throttled:
+            form.add_error(None, signup_throttled_error(throttled.retry_after))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
         except IntegrityError:
             # 양식 검사와 저장 사이에 같은 아이디가 먼저 가입했다
             form.add_error("username", _("A user with that username already exists."))

@@ -220,3 +220,51 @@ def test_field_errors_and_help_are_tied_to_their_input(client):
     assert 'id="id_username_error"' in html
     assert 'id="id_username_helptext"' in html
     assert '<label for="id_username">' in html
+
+
+@pytest.mark.django_db
+def test_signups_from_one_address_are_throttled_with_a_time_to_try_again(client, settings):
+    settings.SIGNUP_PER_ADDRESS_PER_HOUR = 3
+
+    answers = []
+    for number in range(5):
+        client.logout()
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        answers.append(post_signup(client, f"student{number}", GOOD_PASSWORD, GOOD_PASSWORD))
+
+    assert [response.status_code for response in answers] == [302, 302, 302, 429, 429]
+    assert User.objects.count() == 3
+    refused = answers[3]
+    assert refused.context["form"].has_error("__all__", "throttled")
+    assert "Try again in 60 minutes" in refused.content.decode()
+    # 입력한 아이디는 남는다
+    assert 'value="student3"' in refused.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_sign_up_throttle_is_per_address_and_translated(client, settings):
+    settings.SIGNUP_PER_ADDRESS_PER_HOUR = 1
+    post_signup(client, "first_one", GOOD_PASSWORD, GOOD_PASSWORD)
+    client.logout()
+
+    refused = post_signup(client, "second_one", GOOD_PASSWORD, GOOD_PASSWORD)
+    client.logout()
+    # 다른 교실(주소)은 따로 센다
+    elsewhere = client.post(
+        "/accounts/signup/",
+        {"username": "third_one", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD},
+        REMOTE_ADDR="198.51.100.7",
+    )
+
+    assert "60분 뒤에 다시 시도하세요" in refused.content.decode()
+    assert elsewhere.status_code == 302
+    assert set(User.objects.values_list("username", flat=True)) == {"first_one", "third_one"}
+
+
+@pytest.mark.django_db
+def test_a_zero_sign_up_limit_means_no_limit(client, settings):
+    settings.SIGNUP_PER_ADDRESS_PER_HOUR = 0
+
+    for number in range(3):
+        client.logout()
+        assert post_signup(client, f"free{number}", GOOD_PASSWORD, GOOD_PASSWORD).status_code == 302
