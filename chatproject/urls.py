@@ -18,6 +18,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
 ]
 
+handler400 = "chatproject.views.bad_request"
 handler500 = "chatproject.views.server_error"
 
 # 관리 화면도 강사와 운영자가 아는 이름으로 부른다

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponseBadRequest, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect
 from django.template import loader
 from django.templatetags.static import static
@@ -54,6 +54,13 @@ class HealthView(View):
 def favicon(request):
     # /favicon.ico를 찾는 브라우저에게도 아이콘을 준다. 해시된 이름은 배포마다 바뀌니 임시 이동
     return redirect(static("favicon.svg"), permanent=False)
+
+
+def bad_request(request, exception):
+    """400 페이지. Django 기본값은 CSRF 검사를 다시 돌려, UTF-8이 아닌 양식처럼 본문 때문에 거절된
+    요청에서는 본문을 또 읽다가 500이 된다. 요청 컨텍스트 없이 그린다."""
+    template = loader.get_template("400.html")
+    return HttpResponseBadRequest(template.render({"SITE_NAME": settings.SITE_NAME}))
 
 
 def server_error(request):
