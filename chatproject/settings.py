@@ -1,5 +1,6 @@
 """Daehwa 설정. 배포마다 달라지는 값은 모두 환경 변수(.env)에서 온다: .env.example 참고."""
 
+import os
 import secrets
 from pathlib import Path
 
@@ -9,6 +10,25 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def development_secret_key(path: Path) -> str:
+    """DEBUG에서 비밀 키가 없을 때 쓸 키. 처음 만든 프로세스가 파일에 쓰고, 나머지는 그것을 읽는다.
+
+    os.link는 이미 파일이 있으면 실패하므로, 워커 여럿이 동시에 떠도 키는 하나다.
+    """
+    if not path.exists():
+        candidate = path.with_name(f"{path.name}.{os.getpid()}")
+        candidate.touch(mode=0o600)
+        candidate.write_text(secrets.token_urlsafe(50))
+        try:
+            os.link(candidate, path)
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
+    return path.read_text().strip()
+
 
 env = environ.Env()
 # DJANGO_ENV_FILE을 비우면 .env를 읽지 않는다 (테스트가 개발자의 .env에 흔들리지 않도록)
@@ -28,8 +48,9 @@ if not SECRET_KEY:
             "environment (make run writes one for you), or set DJANGO_DEBUG=true "
             "for local development."
         )
-    # 개발 전용: 프로세스마다 새 키라서 운영에 새어 나갈 고정값이 없다
-    SECRET_KEY = secrets.token_urlsafe(50)
+    # 개발 전용: 처음 뜬 워커가 만든 키를 모든 워커가 함께 쓴다 (워커마다 다르면 세션과 CSRF가 깨진다).
+    # 운영에 새어 나갈 고정값은 없다: 키는 이 폴더에서 무작위로 만들어진다.
+    SECRET_KEY = development_secret_key(BASE_DIR / ".dev-secret-key")
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list(
@@ -269,12 +290,18 @@ SECURE = env.bool("DJANGO_SECURE", default=False)
 if SECURE:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
+    # 로드 밸런서는 앱의 포트를 평문 HTTP로 점검한다: 상태 점검은 HTTPS로 돌려보내지 않는다
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # 브라우저의 preload 목록은 빠져나오는 데 몇 달이 걸린다: 도메인 주인이 알고 켤 때만
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # check --deploy의 "preload를 켜라" 경고: 일부러 끈 것이다
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 
 # ---------------------------------------------------------------- 로깅
@@ -283,6 +310,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_context": {"()": "chatproject.request_log.RequestContextFilter"},
+        "refused_requests": {"()": "chatproject.request_log.RefusedRequestFilter"},
     },
     "formatters": {
         "plain": {
@@ -293,7 +321,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["request_context"],
+            "filters": ["request_context", "refused_requests"],
         },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},

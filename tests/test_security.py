@@ -6,6 +6,8 @@ import re
 import secrets
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 import pytest
 from django.conf import settings
@@ -14,7 +16,7 @@ from django.test import Client
 
 import chatproject.settings as real_settings
 from accounts.hashers import SmallServerArgon2PasswordHasher
-from tests.servers import BASE_DIR, manage
+from tests.servers import BASE_DIR, asgi_server, manage
 
 
 def run_manage(*args, **env_overrides):
@@ -152,3 +154,81 @@ def test_argon2_with_a_small_memory_cost_comes_first():
 
     assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
     assert SmallServerArgon2PasswordHasher().verify("blue-river-42", encoded)
+
+
+def test_debug_workers_without_a_secret_share_one_key():
+    # make run의 워커처럼 동시에 뜬 프로세스 둘: 키가 다르면 한 워커의 세션과 CSRF를 다른 워커가 거절한다
+    command = [sys.executable, "-c", "from django.conf import settings; print(settings.SECRET_KEY)"]
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_ENV_FILE": "",
+        "DJANGO_DEBUG": "true",
+        "DJANGO_SETTINGS_MODULE": "chatproject.settings",
+    }
+    workers = [
+        subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    keys = [worker.communicate(timeout=60)[0].strip() for worker in workers]
+
+    assert len(keys[0]) >= 50
+    assert keys[0] == keys[1]
+
+
+def settings_value(name, **env_overrides):
+    """진짜 settings.py를 주어진 환경으로 읽은 값 하나."""
+    result = subprocess.run(
+        [sys.executable, "-c", f"import chatproject.settings as s; print(repr(s.{name}))"],
+        cwd=BASE_DIR,
+        env={"PATH": os.environ["PATH"], "DJANGO_ENV_FILE": "", **env_overrides},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_hsts_preload_is_opt_in():
+    secure = {"DJANGO_SECURE": "true", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+
+    assert settings_value("SECURE_HSTS_PRELOAD", **secure) == "False"
+    assert settings_value("SECURE_HSTS_PRELOAD", DJANGO_HSTS_PRELOAD="true", **secure) == "True"
+
+
+@pytest.fixture(scope="module")
+def secure_server(tmp_path_factory):
+    """DJANGO_SECURE=true로 뜬 진짜 앱 (TLS는 앞의 프록시가 끝낸다고 가정)."""
+    with asgi_server(tmp_path_factory.mktemp("secure"), DJANGO_SECURE="true") as base_url:
+        yield base_url
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def fetch(url, headers=None):
+    opener = urllib.request.build_opener(NoRedirects)
+    try:
+        with opener.open(urllib.request.Request(url, headers=headers or {}), timeout=10) as reply:  # noqa: S310 - 우리 테스트 서버
+            return reply.status, reply.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers
+
+
+def test_healthz_answers_plain_http_behind_django_secure(secure_server):
+    health, _ = fetch(f"{secure_server}/healthz")
+    login, headers = fetch(f"{secure_server}/accounts/login/")
+
+    # 로드 밸런서의 평문 점검은 200, 사람이 여는 화면은 HTTPS로
+    assert health == 200
+    assert login == 301
+    assert headers["Location"].startswith("https://")
+
+
+def test_hsts_is_sent_over_https_without_preload(secure_server):
+    status, headers = fetch(f"{secure_server}/accounts/login/", {"X-Forwarded-Proto": "https"})
+
+    assert status == 200
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"

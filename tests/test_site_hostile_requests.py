@@ -1,9 +1,14 @@
 """서투르거나 악의적인 요청: 500이 아니라 400으로 답하고, 로그에는 경고 한 줄만 남긴다."""
 
+import urllib.error
+import urllib.request
+import uuid
+
 import pytest
 from django.test import Client
 
 from chat.services import conversation_start
+from tests.servers import Browserless, asgi_server
 
 CHARSETS = ["latin-1", "iso-8859-1", "utf-16", "UTF8"]
 
@@ -61,3 +66,67 @@ def test_an_odd_before_value_is_ignored(logged_in, user, before):
     assert page.status_code == 200
     assert "첫 질문" in page.content.decode()
     assert fragment.status_code == 200
+
+
+@pytest.fixture(scope="module")
+def server_and_log(tmp_path_factory):
+    """진짜 앱과 그 로그 파일: 로그 설정(필터, 형식)을 운영과 같게 시험한다."""
+    workdir = tmp_path_factory.mktemp("refusals")
+    with asgi_server(workdir) as base_url:
+        yield base_url, workdir / "server.log"
+
+
+def send(base_url, path, body=None, headers=None):
+    """쿠키(CSRF) 하나를 받아 두고 요청 하나를 보낸다. (상태 코드, 로그에서 찾을 요청 번호)."""
+    user = Browserless(base_url, signup=False)
+    user.get("/accounts/login/")
+    token = next(cookie.value for cookie in user.jar if cookie.name == "csrftoken")
+    request_id = f"refusal-{uuid.uuid4().hex}"
+    request = urllib.request.Request(  # noqa: S310 - 우리 테스트 서버
+        base_url + path,
+        body,
+        headers={"X-CSRFToken": token, "X-Request-ID": request_id, **(headers or {})},
+    )
+    try:
+        with user.opener.open(request, timeout=30) as response:
+            return response.status, request_id
+    except urllib.error.HTTPError as error:
+        return error.code, request_id
+
+
+def log_lines_of(log, request_id):
+    """그 요청이 남긴 로그 줄. 서버는 응답을 보내기 전에 로그를 다 쓴다."""
+    text = log.read_text()
+    return [line for line in text.splitlines() if f"request={request_id}" in line], text
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@pytest.mark.parametrize(
+    ("case", "path", "body", "headers"),
+    [
+        ("disallowed host", "/accounts/login/", None, {"Host": "evil.example"}),
+        ("too big", "/accounts/login/", b"a=" + b"x" * (3 * 1024 * 1024), FORM),
+        ("too many fields", "/accounts/login/", "&".join(["f=1"] * 1500).encode(), FORM),
+        (
+            "other charset",
+            "/accounts/login/",
+            b"username=a",
+            {"Content-Type": "application/x-www-form-urlencoded; charset=latin-1"},
+        ),
+    ],
+)
+def test_a_refused_request_logs_one_warning_and_no_traceback(
+    server_and_log, case, path, body, headers
+):
+    base_url, log = server_and_log
+
+    status, request_id = send(base_url, path, body, headers)
+
+    assert status == 400
+    lines, text = log_lines_of(log, request_id)
+    assert len(lines) == 1, text
+    assert " WARNING " in lines[0]
+    assert "ERROR" not in text
+    assert "Traceback" not in text
