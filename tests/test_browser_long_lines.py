@@ -35,8 +35,12 @@ def layout_seconds(page, url):
     cdp = page.context.new_cdp_session(page)
     cdp.send("Performance.enable")
     page.goto(url)
-    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
-    metrics = {item["name"]: item["value"] for item in cdp.send("Performance.getMetrics")["metrics"]}
+    page.evaluate(
+        "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
+    metrics = {
+        item["name"]: item["value"] for item in cdp.send("Performance.getMetrics")["metrics"]
+    }
     cdp.detach()
     return metrics["LayoutDuration"]
 
