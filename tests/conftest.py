@@ -6,10 +6,24 @@ import pytest
 from django.conf import settings as django_settings
 
 from accounts.models import User
+from tests import network_guard
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.servers import asgi_server
 
-pytest_plugins = ["tests.fixtures_llm"]
+pytest_plugins = ["tests.fixtures_llm", "pytester"]
+
+
+def pytest_configure(config):
+    # 어떤 테스트도 인터넷에 닿지 않는다: 루프백 밖으로의 연결과 이름 조회는 보내기 전에 막힌다
+    network_guard.install()
+
+
+@pytest.fixture(autouse=True)
+def loopback_only():
+    """루프백 밖으로 나가려 한 테스트는 실패한다. 코드가 막힌 연결의 오류를 삼켰더라도."""
+    yield
+    network_guard.fail_on_escapes()
+
 
 PASSWORD = "correct-horse-battery"
 
