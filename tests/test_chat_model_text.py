@@ -65,8 +65,10 @@ def test_an_emoji_split_across_chunks_is_rejoined(logged_in, user, llm_server):
 def test_without_javascript_a_lone_surrogate_still_redirects_to_the_reply(
     logged_in, user, llm_server
 ):
-    # 첫 답변, 그리고 제목에도 홀로 선 대리 문자
-    llm_server.script(Reply(tokens=["깨진 ", "\udc00", "글"]), Reply(tokens=["제목 \ud800"]))
+    # 첫 답변에는 홀로 선 대리 문자와 두 조각으로 나뉜 이모지, 제목에도 홀로 선 대리 문자
+    llm_server.script(
+        Reply(tokens=["깨진 ", "\udc00", "글 ", HIGH, LOW]), Reply(tokens=["제목 \ud800"])
+    )
 
     response = logged_in.post("/chat/", {"content": "안녕", "model": "fake-model"})
 
@@ -74,7 +76,7 @@ def test_without_javascript_a_lone_surrogate_still_redirects_to_the_reply(
     reply = conversation.messages.get(role="assistant")
     assert response.status_code == 302
     assert reply.status == Message.Status.DONE
-    assert reply.content == "깨진 \ufffd글"
+    assert reply.content == "깨진 \ufffd글 😀"
     assert conversation.title == "제목 \ufffd"
 
 
