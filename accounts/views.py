@@ -39,7 +39,9 @@ class SignupView(FormView):
             )
         except services.SignupThrottled as throttled:
             form.add_error(None, signup_throttled_error(throttled.retry_after))
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(throttled.retry_after)
+            return response
         except IntegrityError:
             # 양식 검사와 저장 사이에 같은 아이디가 먼저 가입했다
             form.add_error("username", _("A user with that username already exists."))

@@ -237,6 +237,7 @@ def test_signups_from_one_address_are_throttled_with_a_time_to_try_again(client,
     refused = answers[3]
     assert refused.context["form"].has_error("__all__", "throttled")
     assert "Try again in 60 minutes" in refused.content.decode()
+    assert 3500 < int(refused.headers["Retry-After"]) <= 3600
     # 입력한 아이디는 남는다
     assert 'value="student3"' in refused.content.decode()
 
