@@ -64,12 +64,12 @@ format: $(DEV_STAMP) ## ruff로 고치고 정렬 / fix and format with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# SQLite와 메모리 캐시로 한 번, TEST_DATABASE_URL/REDIS_URL이 있으면 그것으로 한 번 더
+# SQLite와 DB 캐시로 한 번, TEST_DATABASE_URL/REDIS_URL이 있으면 그것으로 한 번 더
 test: lint ## 린트와 전체 테스트 / lint and the whole test suite
-	@echo "== SQLite, local-memory cache =="
+	@echo "== SQLite, database cache =="
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
 	@if [ -n "$${TEST_DATABASE_URL:-}$${REDIS_URL:-}" ]; then \
-		echo "== $${TEST_DATABASE_URL:-SQLite} + $${REDIS_URL:-local-memory cache} =="; \
+		echo "== $${TEST_DATABASE_URL:-SQLite} + $${REDIS_URL:-database cache} =="; \
 		DATABASE_URL="$${TEST_DATABASE_URL:-}" $(BIN)/pytest $(PYTEST_ARGS); \
 	fi
 

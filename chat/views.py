@@ -130,8 +130,9 @@ class ConversationListView(View):
 def history_slice(request, conversation):
     """최신부터 한 쪽 + 1개를 읽어 더 이전 것이 있는지 안다. 긴 대화도 전부 읽지 않는다."""
     before = request.GET.get("before", "")
-    # ASCII 숫자만: "²"나 "③"은 isdigit()을 통과하지만 int()가 받지 않는다. 틀린 값은 무시한다.
-    before = int(before) if before.isascii() and before.isdigit() else None
+    # ASCII 숫자 18자까지만 (BigAutoField 안): "²"나 "③"은 isdigit()을 통과하지만 int()가 받지 않고,
+    # 4,300자가 넘는 숫자도 int()가 거절한다. 틀린 값은 무시한다.
+    before = int(before) if len(before) <= 18 and before.isascii() and before.isdigit() else None
     page = list(conversation.messages.latest_first(before=before)[: MESSAGES_PAGE_SIZE + 1])
     has_earlier = len(page) > MESSAGES_PAGE_SIZE
     page = page[:MESSAGES_PAGE_SIZE][::-1]

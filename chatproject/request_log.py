@@ -77,21 +77,15 @@ class RequestContextFilter(logging.Filter):
 class RefusedRequestFilter(logging.Filter):
     """거절한 요청(잘못된 Host, 너무 큰 본문, 너무 많은 필드, 다른 문자셋…)은 트레이스백 없는 경고 한 줄로.
 
-    Django는 악성 요청을 django.security.*에 트레이스백과 함께 ERROR로 쓰고, django.request에
-    "Bad Request"를 한 번 더 쓴다. 거절은 이미 끝난 일이라 ERROR("운영자가 손써야 한다")가 아니다.
+    Django는 악성 요청을 django.security.*에 트레이스백과 함께 ERROR로 쓴다. 거절은 이미 끝난 일이고, 4xx에 붙은
+    트레이스백은 보낸 쪽의 잘못이라 운영자에게 아무것도 알려 주지 않는다. ERROR는 "운영자가 손써야 한다"로 남긴다.
+    응답이 5xx였다면(예: 400 페이지가 실패했다) 그대로 ERROR다.
     """
 
     def filter(self, record):
-        request = getattr(record, "request", None)
-        if record.name.startswith("django.security."):
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        refused = getattr(record, "status_code", 500) < 500
+        if refused and record.name.startswith(("django.security.", "django.request")):
+            if record.name.startswith("django.security."):
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.exc_info = record.exc_text = record.stack_info = None
-            if request is not None:
-                request.refusal_logged = True
-        elif record.name == "django.request":
-            if getattr(request, "refusal_logged", False):
-                return False
-            if getattr(record, "status_code", 500) < 500:
-                # 4xx는 보낸 쪽의 잘못이다: 트레이스백은 운영자에게 아무것도 알려 주지 않는다
-                record.exc_info = record.exc_text = None
         return True

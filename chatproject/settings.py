@@ -326,6 +326,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django의 기본 "django" 처리기(DEBUG에서 콘솔)를 떼어, 모든 줄이 위의 필터와 형식을 한 번만 거치게
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
         # SDK의 HTTP 클라이언트는 요청마다 INFO 한 줄을 남긴다: 실패는 chat.llm이 종류와 함께 기록한다
         "httpx2": {"level": "WARNING"},

@@ -1,5 +1,7 @@
 """서투르거나 악의적인 요청: 500이 아니라 400으로 답하고, 로그에는 경고 한 줄만 남긴다."""
 
+import logging
+import sys
 import urllib.error
 import urllib.request
 import uuid
@@ -8,6 +10,7 @@ import pytest
 from django.test import Client
 
 from chat.services import conversation_start
+from chatproject.request_log import RefusedRequestFilter
 from tests.servers import Browserless, asgi_server
 
 CHARSETS = ["latin-1", "iso-8859-1", "utf-16", "UTF8"]
@@ -54,7 +57,9 @@ def test_a_logged_in_form_in_another_charset_is_a_400(csrf_client, user, path, c
     assert response.status_code == 400
 
 
-@pytest.mark.parametrize("before", ["²", "¹", "③", "١٢", "-1", "1.5", "abc", ""])
+@pytest.mark.parametrize(
+    "before", ["²", "¹", "③", "١٢", "-1", "1.5", "abc", "", "9" * 5000, "9" * 30]
+)
 def test_an_odd_before_value_is_ignored(logged_in, user, before):
     reply = conversation_start(user=user, content="첫 질문", model="daehwa-demo")
 
@@ -130,3 +135,38 @@ def test_a_refused_request_logs_one_warning_and_no_traceback(
     assert " WARNING " in lines[0]
     assert "ERROR" not in text
     assert "Traceback" not in text
+
+
+def security_record(status_code):
+    record = logging.LogRecord(
+        "django.security.DisallowedHost",
+        logging.ERROR,
+        __file__,
+        1,
+        "Invalid HTTP_HOST",
+        None,
+        None,
+    )
+    record.status_code = status_code
+    try:
+        raise ValueError("hostile")
+    except ValueError:
+        record.exc_info = sys.exc_info()
+    return record
+
+
+def test_a_refusal_becomes_a_warning_but_a_failing_error_page_stays_an_error():
+    refusal, failure = security_record(400), security_record(500)
+
+    RefusedRequestFilter().filter(refusal)
+    RefusedRequestFilter().filter(failure)
+
+    assert (refusal.levelname, refusal.exc_info) == ("WARNING", None)
+    # 400 페이지가 실패해 500이 되었다면 운영자가 봐야 한다
+    assert failure.levelname == "ERROR"
+    assert failure.exc_info is not None
+
+
+def test_django_logs_only_through_our_handler():
+    # Django의 기본 처리기가 남아 있으면 DEBUG에서 같은 줄이 필터 없이 한 번 더 찍힌다
+    assert logging.getLogger("django").handlers == []
