@@ -78,4 +78,9 @@ class LoginForm(auth_forms.AuthenticationForm):
 
     @property
     def client_address(self) -> str:
-        return self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        return client_address(self.request) if self.request else ""
+
+
+def client_address(request) -> str:
+    """제한을 셀 주소. 프록시 뒤라면 서버(gunicorn --forwarded-allow-ips)가 진짜 주소를 넣어 준다."""
+    return request.META.get("REMOTE_ADDR", "")

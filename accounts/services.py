@@ -72,9 +72,10 @@ def login_failures_reset(*, username: str) -> None:
     _forget(_key("username", username.casefold()))
 
 
-def login_address_reset(*, address: str) -> None:
-    """한 주소(예: 교실의 공인 IP)의 실패 기록을 지운다."""
+def address_reset(*, address: str) -> None:
+    """한 주소(예: 교실의 공인 IP)의 로그인 실패와 가입 기록을 지운다: 반 전체가 막혔을 때 강사가 푼다."""
     _forget(_key("address", address))
+    _forget(_key("signup", address))
 
 
 def _forget(key: str) -> None:

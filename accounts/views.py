@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
 from accounts import services
-from accounts.forms import LoginForm, SignupForm, signup_throttled_error
+from accounts.forms import LoginForm, SignupForm, client_address, signup_throttled_error
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -35,7 +35,7 @@ class SignupView(FormView):
             user = services.user_signup(
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password1"],
-                address=self.request.META.get("REMOTE_ADDR", ""),
+                address=client_address(self.request),
             )
         except services.SignupThrottled as throttled:
             form.add_error(None, signup_throttled_error(throttled.retry_after))

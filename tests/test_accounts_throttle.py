@@ -137,3 +137,23 @@ def test_unlock_without_arguments_is_an_error(db):
 
     with pytest.raises(CommandError):
         call_command("login_unlock")
+
+
+def test_unlocking_an_address_also_lifts_its_sign_up_limit(client, settings, db):
+    settings.SIGNUP_PER_ADDRESS_PER_HOUR = 1
+    classroom = "203.0.113.9"
+
+    def sign_up(username):
+        client.logout()
+        return client.post(
+            "/accounts/signup/",
+            {"username": username, "password1": "blue-river-42", "password2": "blue-river-42"},
+            REMOTE_ADDR=classroom,
+        )
+
+    assert sign_up("first").status_code == 302
+    assert sign_up("second").status_code == 429
+
+    call_command("login_unlock", address=classroom)
+
+    assert sign_up("second").status_code == 302
