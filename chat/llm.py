@@ -99,7 +99,8 @@ class TextCleaner:
         self._held = ""
 
     def feed(self, text: str) -> str:
-        text = self._held + text
+        # NUL을 먼저 뺀다: 반쪽 사이에 NUL이 끼어도 짝을 찾는다
+        text = self._held + text.replace("\x00", "")
         self._held = ""
         if text and "\ud800" <= text[-1] <= "\udbff":
             # 앞쪽 대리 문자로 끝났다: 짝이 다음 조각에 올 수 있어 붙잡아 둔다
@@ -164,21 +165,22 @@ async def stream_reply(messages: list[dict], *, model: str) -> AsyncIterator[str
     async with stream:
         try:
             async for chunk in stream:
-                if chunk.usage is not None:
-                    yield Usage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
-                for choice in chunk.choices:
+                usage, parts = _chunk_parts(chunk)
+                if usage is not None:
+                    yield usage
+                for content, finish_reason in parts:
                     # 모델의 글은 여기서 한 번 깨끗이 한다: 뒤에서는 저장과 렌더링이 실패하지 않는다
-                    content = choice.delta.content if choice.delta is not None else None
                     if content and (text := cleaner.feed(content)):
                         yield text
-                    if choice.finish_reason == "content_filter":
+                    if finish_reason == "content_filter":
                         raise LLMError(ErrorKind.CONTENT_FILTER, "finish_reason=content_filter")
-                    if choice.finish_reason:
+                    if finish_reason:
                         finished = True
         except openai.APIError as error:
             raise _translate(error) from error
-        except (ValueError, TypeError, AttributeError) as error:
-            # 깨진 JSON, UTF-8이 아닌 바이트, 모양이 다른 조각: 다른 upstream 오류처럼 경고 한 줄로
+        except ValueError as error:
+            # 깨진 JSON, UTF-8이 아닌 바이트(SDK가 해석하다 낸다), 모양이 다른 조각(_chunk_parts):
+            # 다른 upstream 오류처럼 경고 한 줄로
             logger.warning(
                 "LLM stream sent a malformed chunk: kind=%s %s: %s",
                 ErrorKind.UPSTREAM_ERROR.value,
@@ -191,6 +193,26 @@ async def stream_reply(messages: list[dict], *, model: str) -> AsyncIterator[str
     if not finished:
         # 끝 표시 없이 닫힌 스트림: 답이 잘렸을 수 있다
         raise LLMError(ErrorKind.CONNECTION_LOST, "stream ended without a finish_reason")
+
+
+def _chunk_parts(chunk) -> tuple[Usage | None, list[tuple[str | None, str | None]]]:
+    """조각 하나의 사용량과 (글, finish_reason) 목록. 서버가 약속과 다른 모양을 보내면 ValueError.
+
+    SDK는 조각을 검사하지 않고 만든다: choices가 숫자이거나 글이 문자열이 아닐 수 있다.
+    """
+    try:
+        usage = chunk.usage
+        if usage is not None:
+            usage = Usage(usage.prompt_tokens, usage.completion_tokens)
+        parts = [
+            (choice.delta.content if choice.delta is not None else None, choice.finish_reason)
+            for choice in chunk.choices
+        ]
+    except (TypeError, AttributeError) as error:
+        raise ValueError(f"unexpected chunk shape: {error}") from error
+    if any(content is not None and not isinstance(content, str) for content, _ in parts):
+        raise ValueError("chunk content is not text")
+    return usage, parts
 
 
 async def complete_title(messages: list[dict], *, model: str, language: str) -> str:

@@ -1,16 +1,20 @@
 """모델 답변(믿을 수 없는 마크다운)을 저장하고 보여 줄 안전한 HTML로 바꾼다."""
 
+import logging
 from functools import lru_cache
 from html import escape
 
 import nh3
+from django.utils.html import linebreaks
 from markdown_it import MarkdownIt
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-__all__ = ["render_markdown"]
+__all__ = ["render_markdown", "render_or_escape"]
+
+logger = logging.getLogger(__name__)
 
 # 허용 목록만 통과시킨다. 마크다운이 만들 수 있는 태그에 코드 강조용 span을 더한 것이다.
 TAGS = {
@@ -84,3 +88,13 @@ def render_markdown(text: str) -> str:
     markdown-it이 원시 HTML을 꺼 두어도, 렌더러나 Pygments의 실수까지 막으려고 nh3를 거친다.
     """
     return _cleaner.clean(_md.render(text))
+
+
+def render_or_escape(text: str) -> str:
+    """끝난 답변을 그린다. 렌더러가 실패하면 글을 escape해서라도 보여 준다: 답변의 끝이 막히지 않게."""
+    try:
+        return render_markdown(text)
+    except Exception:
+        # 우리 쪽 결함이라 ERROR로 남긴다
+        logger.exception("rendering a reply failed; showing its text as it is")
+        return linebreaks(text, autoescape=True)

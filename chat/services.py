@@ -12,7 +12,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from chat import llm
-from chat.markdown import render_markdown
+from chat.markdown import render_or_escape
 from chat.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ def reply_interrupt(*, reply: Message) -> None:
     """멈춘 채 남은 답변을 중단으로 마친다. 그때까지 저장된 글은 그려서 남긴다."""
     Message.objects.filter(pk=reply.pk, status=reply.status).update(
         status=Message.Status.INTERRUPTED,
-        rendered_html=render_markdown(reply.content),
+        rendered_html=render_or_escape(reply.content),
         updated_at=timezone.now(),
     )
 

@@ -11,11 +11,10 @@ from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from django.utils import timezone
-from django.utils.html import linebreaks
 
 from chat import llm
 from chat.context import abuild_context
-from chat.markdown import render_markdown
+from chat.markdown import render_or_escape
 from chat.models import STALE_REPLY_SECONDS, Message
 
 logger = logging.getLogger(__name__)
@@ -161,31 +160,26 @@ async def _asave_progress(reply_id: int, content: str) -> bool:
 
 async def _asave_final(reply_id, *, content, status, error_kind, usage, model, omitted) -> None:
     """끝난 답변을 저장한다. 무엇이 실패해도 답변은 끝 상태에 닿고, 도착한 글은 남는다."""
-    fields = {
+    final = {
+        "content": content,
+        "rendered_html": render_or_escape(content) if content else "",
         "error_kind": error_kind,
-        "prompt_tokens": usage.prompt_tokens,
-        "completion_tokens": usage.completion_tokens,
-        "model": model,
-        "omitted_messages": omitted,
     }
     try:
-        rendered_html = render_markdown(content) if content else ""
-    except Exception:
-        # 렌더러의 결함: 답변은 글 그대로라도 보여 준다
-        logger.exception("rendering a finished reply failed reply=%s", reply_id)
-        rendered_html = linebreaks(content, autoescape=True)
-    try:
         await _awrite_final(
-            reply_id, status, content=content, rendered_html=rendered_html, **fields
+            reply_id,
+            status,
+            **final,
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            model=model,
+            omitted_messages=omitted,
         )
     except Exception:
-        # 저장이 실패하면 상태와 글만이라도 남긴다: 생성 중으로 남으면 대화가 1분 동안 잠긴다
+        # 사용량 같은 곁가지가 저장을 막았다면 상태와 글만이라도: 생성 중으로 남으면 대화가 1분 동안 잠긴다
         logger.exception("saving a finished reply failed reply=%s; saving its text alone", reply_id)
-        text = llm.clean_text(content)
         try:
-            await _awrite_final(
-                reply_id, status, content=text, rendered_html=linebreaks(text, autoescape=True)
-            )
+            await _awrite_final(reply_id, status, **final)
         except Exception:
             logger.exception("saving a finished reply's text failed reply=%s", reply_id)
 
@@ -214,7 +208,7 @@ async def _afollow(reply_id: int) -> AsyncIterator:
                 pk=reply_id, status=reply.status, updated_at__lt=stale_before
             ).aupdate(
                 status=Message.Status.INTERRUPTED,
-                rendered_html=render_markdown(reply.content),
+                rendered_html=render_or_escape(reply.content),
                 updated_at=timezone.now(),
             )
             continue

@@ -100,7 +100,7 @@ def test_a_renderer_failure_still_finishes_the_reply_with_its_text(
     def broken(text):
         raise RuntimeError("renderer exploded")
 
-    monkeypatch.setattr("chat.streaming.render_markdown", broken)
+    monkeypatch.setattr("chat.markdown.render_markdown", broken)
     llm_server.script(Reply(tokens=["<b>굵게</b> ", "**별표**"]))
     reply = conversation_start(user=user, content="질문", model="fake-model")
 
@@ -139,7 +139,7 @@ def test_a_failing_final_save_still_leaves_a_final_status_and_the_text(
     assert len(calls) == 2
     assert reply.status == Message.Status.DONE
     assert reply.content == "살아남은 글"
-    assert reply.rendered_html == "<p>살아남은 글</p>"
+    assert reply.rendered_html == "<p>살아남은 글</p>\n"
     assert stream.events[-1] == ("done", "")
 
 
@@ -188,3 +188,53 @@ def test_a_malformed_chunk_fails_the_reply_with_one_warning(
     assert len(warnings) == 1
     assert "kind=upstream_error" in warnings[0].getMessage()
     assert warnings[0].exc_info is None
+
+
+def test_a_nul_between_the_halves_of_an_emoji_does_not_break_it():
+    cleaner = llm.TextCleaner()
+
+    text = cleaner.feed(f"a{HIGH}\x00") + cleaner.feed("\x00") + cleaner.feed(f"{LOW}b")
+
+    assert text + cleaner.flush() == "a😀b"
+
+
+def test_our_own_bug_while_streaming_stays_an_error(
+    logged_in, user, llm_server, monkeypatch, caplog
+):
+    # 조각이 멀쩡할 때 우리 코드가 실패하면 upstream 경고로 덮지 않는다: 운영자가 봐야 한다
+    def broken_feed(self, text):
+        raise TypeError("our bug")
+
+    monkeypatch.setattr(llm.TextCleaner, "feed", broken_feed)
+    reply = conversation_start(user=user, content="질문", model="fake-model")
+
+    with caplog.at_level(logging.WARNING):
+        stream = read_stream(logged_in, reply.pk)
+
+    reply.refresh_from_db()
+    assert reply.status == Message.Status.FAILED
+    assert stream.events[-1] == ("done", "")
+    assert any(r.levelno == logging.ERROR and r.exc_info for r in caplog.records)
+    assert not any("malformed chunk" in r.getMessage() for r in caplog.records)
+
+
+def test_a_stale_reply_is_interrupted_even_when_rendering_fails(user, monkeypatch):
+    from chat.services import message_post, reply_interrupt
+
+    def broken(text):
+        raise RuntimeError("renderer exploded")
+
+    monkeypatch.setattr("chat.markdown.render_markdown", broken)
+    reply = conversation_start(user=user, content="질문", model="fake-model")
+    Message.objects.filter(pk=reply.pk).update(
+        status=Message.Status.STREAMING, content="<i>반쯤</i>"
+    )
+    reply.refresh_from_db()
+
+    reply_interrupt(reply=reply)
+
+    reply.refresh_from_db()
+    assert reply.status == Message.Status.INTERRUPTED
+    assert reply.rendered_html == "<p>&lt;i&gt;반쯤&lt;/i&gt;</p>"
+    # 다음 보내기도 막히지 않는다
+    assert message_post(conversation=reply.conversation, user=user, content="다시")
