@@ -5,6 +5,8 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +14,13 @@ from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import connection
 
-from tests.servers import BASE_DIR, manage, server_env
+from tests.servers import (
+    BASE_DIR,
+    _testing_on_postgres,
+    manage,
+    postgres_database,
+    server_env,
+)
 
 CONCURRENT_WRITERS = textwrap.dedent(
     """
@@ -140,3 +148,48 @@ def test_migrate_alone_creates_the_cache_table(tmp_path):
     with sqlite3.connect(tmp_path / "db.sqlite3") as database:
         tables = {row[0] for row in database.execute("SELECT name FROM sqlite_master")}
     assert "daehwa_cache" in tables
+
+
+COUNTER_SCRIPT = """
+import os, time
+from django.core.cache import cache
+cache.add("hits", 0, timeout=600)
+time.sleep(max(0.0, float(os.environ["START_AT"]) - time.time()))
+for _ in range(100):
+    cache.incr("hits")
+"""
+
+
+def test_the_database_cache_loses_no_increment_across_processes(tmp_path):
+    # 워커 넷이 같은 순간에 같은 카운터를 올린다: 읽고 다시 쓰는 incr이라면 몇 개를 잃는다
+    database = (
+        postgres_database()
+        if _testing_on_postgres()
+        else nullcontext(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    )
+    with database as url:
+        env = {**server_env(tmp_path), "REDIS_URL": "", "DATABASE_URL": url}
+        manage(env, "migrate", "--noinput")
+        env["START_AT"] = str(time.time() + 4)
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "manage.py", "shell", "-v", "0", "-c", COUNTER_SCRIPT],
+                cwd=BASE_DIR,
+                env=env,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        errors = [worker.communicate(timeout=60)[1] for worker in workers]
+        total = manage(
+            env,
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            "from django.core.cache import cache; print(cache.get('hits'))",
+        )
+
+    assert [worker.returncode for worker in workers] == [0] * 4, errors
+    assert total.stdout.strip() == "400"
