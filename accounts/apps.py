@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        # 로그인 제한 카운터가 사는 캐시 표: migrate 한 번으로 준비되게
+        # 메시지·로그인·가입 제한 카운터가 사는 캐시 표: migrate 한 번으로 준비되게
         from chatproject.cache import create_cache_table
 
         post_migrate.connect(create_cache_table, sender=self)

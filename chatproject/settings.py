@@ -50,7 +50,9 @@ if not SECRET_KEY:
         )
     # 개발 전용: 처음 뜬 워커가 만든 키를 모든 워커가 함께 쓴다 (워커마다 다르면 세션과 CSRF가 깨진다).
     # 운영에 새어 나갈 고정값은 없다: 키는 이 폴더에서 무작위로 만들어진다.
-    SECRET_KEY = development_secret_key(BASE_DIR / ".dev-secret-key")
+    SECRET_KEY = development_secret_key(
+        Path(env.str("DJANGO_DEV_SECRET_KEY_FILE", default=str(BASE_DIR / ".dev-secret-key")))
+    )
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list(
@@ -170,8 +172,9 @@ else:
             "BACKEND": "chatproject.cache.SharedDatabaseCache",
             "LOCATION": "daehwa_cache",
             "KEY_PREFIX": CACHE_KEY_PREFIX,
-            # 기본 300개를 넘으면 Django가 살아 있는 카운터까지 지운다: 한 반의 카운터가 넉넉히 들어가게
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
+            # 기본 300개를 넘으면 Django가 살아 있는 카운터까지 지운다. 살아 있는 카운터는 몇백 개라 넉넉하고,
+            # 이 수를 넘을 때 만료된 것을 지우므로 쓸 때마다 세는 COUNT(*)가 작게 유지된다.
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
         }
     }
 

@@ -47,8 +47,10 @@ def test_app_import_refuses_without_a_secret():
     assert "ImproperlyConfigured: DJANGO_SECRET_KEY is not set" in result.stderr
 
 
-def test_debug_mode_runs_without_a_secret():
-    result = run_manage("check", DJANGO_DEBUG="true")
+def test_debug_mode_runs_without_a_secret(tmp_path):
+    result = run_manage(
+        "check", DJANGO_DEBUG="true", DJANGO_DEV_SECRET_KEY_FILE=str(tmp_path / "key")
+    )
 
     assert result.returncode == 0, result.stderr
 
@@ -156,23 +158,30 @@ def test_argon2_with_a_small_memory_cost_comes_first():
     assert SmallServerArgon2PasswordHasher().verify("blue-river-42", encoded)
 
 
-def test_debug_workers_without_a_secret_share_one_key():
+def test_debug_workers_without_a_secret_share_one_key(tmp_path):
     # make run의 워커처럼 동시에 뜬 프로세스 둘: 키가 다르면 한 워커의 세션과 CSRF를 다른 워커가 거절한다
+    key_file = tmp_path / "dev-secret-key"
     command = [sys.executable, "-c", "from django.conf import settings; print(settings.SECRET_KEY)"]
     env = {
         "PATH": os.environ["PATH"],
         "DJANGO_ENV_FILE": "",
         "DJANGO_DEBUG": "true",
+        "DJANGO_DEV_SECRET_KEY_FILE": str(key_file),
         "DJANGO_SETTINGS_MODULE": "chatproject.settings",
     }
     workers = [
         subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, text=True)
-        for _ in range(2)
+        for _ in range(4)
     ]
-    keys = [worker.communicate(timeout=60)[0].strip() for worker in workers]
+    keys = {worker.communicate(timeout=60)[0].strip() for worker in workers}
 
-    assert len(keys[0]) >= 50
-    assert keys[0] == keys[1]
+    assert len(keys) == 1
+    (key,) = keys
+    assert len(key) >= 50
+    assert key_file.read_text() == key
+    # 남이 읽을 수 없게
+    assert key_file.stat().st_mode & 0o077 == 0
+    assert list(tmp_path.iterdir()) == [key_file]
 
 
 def settings_value(name, **env_overrides):
