@@ -1,11 +1,11 @@
 """모델 답변(믿을 수 없는 마크다운)을 저장하고 보여 줄 안전한 HTML로 바꾼다."""
 
 import logging
+import re
 from functools import lru_cache
 from html import escape
 
 import nh3
-from django.utils.html import linebreaks
 from markdown_it import MarkdownIt
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -97,4 +97,9 @@ def render_or_escape(text: str) -> str:
     except Exception:
         # 우리 쪽 결함이라 ERROR로 남긴다
         logger.exception("rendering a reply failed; showing its text as it is")
-        return linebreaks(text, autoescape=True)
+        paragraphs = re.split(r"\n{2,}", text.replace("\r\n", "\n").strip("\n"))
+        return "".join(
+            "<p>{}</p>".format(escape(paragraph, quote=False).replace("\n", "<br>"))
+            for paragraph in paragraphs
+            if paragraph
+        )

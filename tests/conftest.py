@@ -18,6 +18,13 @@ def pytest_configure(config):
     network_guard.install()
 
 
+def pytest_sessionfinish(session, exitstatus):
+    # 어느 테스트에도 속하지 않은 시도(세션 픽스처의 정리 등)도 실행을 실패로 만든다
+    if escapes := network_guard.take_escapes():
+        print(f"\nthe test session tried to reach non-loopback addresses: {escapes}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(autouse=True)
 def loopback_only():
     """루프백 밖으로 나가려 한 테스트는 실패한다. 코드가 막힌 연결의 오류를 삼켰더라도."""

@@ -15,6 +15,9 @@ _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 _real_sendto = socket.socket.sendto
 _real_getaddrinfo = socket.getaddrinfo
+_real_gethostbyname = socket.gethostbyname
+_real_gethostbyname_ex = socket.gethostbyname_ex
+_real_gethostbyaddr = socket.gethostbyaddr
 
 _lock = threading.Lock()
 _escapes: list[str] = []
@@ -69,11 +72,25 @@ def _getaddrinfo(host, *args, **kwargs):
     return _real_getaddrinfo(host, *args, **kwargs)
 
 
+def _lookup(name, real):
+    """gethostbyname 같은 옛 조회 함수들: 루프백 이름만 (getfqdn도 이것으로 묻는다)."""
+
+    def guarded(host):
+        if not is_loopback(host):
+            raise _refuse(name, host)
+        return real()(host)
+
+    return guarded
+
+
 def install() -> None:
     socket.socket.connect = _connect
     socket.socket.connect_ex = _connect_ex
     socket.socket.sendto = _sendto
     socket.getaddrinfo = _getaddrinfo
+    socket.gethostbyname = _lookup("gethostbyname", lambda: _real_gethostbyname)
+    socket.gethostbyname_ex = _lookup("gethostbyname_ex", lambda: _real_gethostbyname_ex)
+    socket.gethostbyaddr = _lookup("gethostbyaddr", lambda: _real_gethostbyaddr)
 
 
 def take_escapes() -> list[str]:

@@ -43,6 +43,19 @@ def test_name_lookups_and_datagrams_outside_loopback_are_refused(real_calls):
     assert len(network_guard.take_escapes()) == 2
 
 
+@pytest.mark.parametrize("lookup", ["gethostbyname", "gethostbyname_ex", "gethostbyaddr"])
+def test_old_style_lookups_outside_loopback_are_refused(monkeypatch, lookup):
+    calls = []
+    monkeypatch.setattr(network_guard, f"_real_{lookup}", lambda host: calls.append(host))
+
+    with pytest.raises(network_guard.NonLoopbackAddress):
+        getattr(socket, lookup)("example.org")
+    getattr(socket, lookup)("127.0.0.1")
+
+    assert calls == ["127.0.0.1"]
+    assert network_guard.take_escapes() == [f"{lookup} 'example.org'"]
+
+
 def test_a_swallowed_refusal_still_fails_the_test(real_calls):
     # 앱이 연결 오류를 "연결 끊김"으로 삼켜도
     with contextlib.suppress(OSError):
