@@ -15,11 +15,11 @@ import pytest
 
 from tests.servers import (
     Browserless,
-    _testing_on_postgres,
     asgi_server,
     manage,
     postgres_database,
     server_env,
+    testing_on_postgres,
 )
 
 LIMITS = {
@@ -37,7 +37,7 @@ def two_workers(request, tmp_path):
     cache = {"REDIS_URL": ""} if request.param == "database" else {}
     database = (
         postgres_database()
-        if _testing_on_postgres()
+        if testing_on_postgres()
         else nullcontext(f"sqlite:///{tmp_path / 'shared.sqlite3'}")
     )
     (tmp_path / "a").mkdir()
