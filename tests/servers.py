@@ -67,7 +67,7 @@ def asgi_server(workdir: Path, *, workers: int | None = None, **env_overrides):
     workers가 없으면 uvicorn 하나, 있으면 `make run`처럼 gunicorn + uvicorn 워커 여럿.
     """
     database = nullcontext(env_overrides.get("DATABASE_URL"))
-    if "DATABASE_URL" not in env_overrides and testing_on_postgres():
+    if "DATABASE_URL" not in env_overrides and running_on_postgres():
         database = postgres_database()
     with database as database_url:
         if database_url:
@@ -76,7 +76,7 @@ def asgi_server(workdir: Path, *, workers: int | None = None, **env_overrides):
             yield base_url
 
 
-def testing_on_postgres() -> bool:
+def running_on_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 

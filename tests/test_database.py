@@ -18,8 +18,8 @@ from tests.servers import (
     BASE_DIR,
     manage,
     postgres_database,
+    running_on_postgres,
     server_env,
-    testing_on_postgres,
 )
 
 CONCURRENT_WRITERS = textwrap.dedent(
@@ -164,7 +164,7 @@ def test_the_database_cache_loses_no_increment_across_processes(tmp_path):
     # 워커 넷이 같은 순간에 같은 카운터를 올린다: 읽고 다시 쓰는 incr이라면 몇 개를 잃는다
     database = (
         postgres_database()
-        if testing_on_postgres()
+        if running_on_postgres()
         else nullcontext(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     )
     with database as url:

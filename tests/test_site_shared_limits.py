@@ -18,8 +18,8 @@ from tests.servers import (
     asgi_server,
     manage,
     postgres_database,
+    running_on_postgres,
     server_env,
-    testing_on_postgres,
 )
 
 LIMITS = {
@@ -37,7 +37,7 @@ def two_workers(request, tmp_path):
     cache = {"REDIS_URL": ""} if request.param == "database" else {}
     database = (
         postgres_database()
-        if testing_on_postgres()
+        if running_on_postgres()
         else nullcontext(f"sqlite:///{tmp_path / 'shared.sqlite3'}")
     )
     (tmp_path / "a").mkdir()
