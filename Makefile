@@ -6,8 +6,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# 코어당 워커 하나: 스트리밍은 I/O 대기라 워커 하나가 많은 연결을 감당한다
-WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+# 워커 수는 chatproject/gunicorn.py가 정한다: REDIS_URL이 있으면 코어당 하나, 없으면 하나.
+# 바꾸려면 make run WORKERS=4 (Redis 없이 여럿은 거절한다).
+WORKERS ?=
 PYTEST_ARGS ?=
 
 # Python 3.12 이상을 찾는다. pyenv는 .python-version(3.12)을 따라 python3를 고른다.
@@ -48,8 +49,8 @@ $(DEV_STAMP): | $(BIN)/python
 run: $(RUN_STAMP) .env ## 설치, 마이그레이션 후 http://$(HOST):$(PORT) 에서 서비스 / install, migrate and serve
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/gunicorn chatproject.asgi:application -k uvicorn_worker.UvicornWorker \
-		--workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile -
+	$(BIN)/gunicorn chatproject.asgi:application -c python:chatproject.gunicorn \
+		$(if $(WORKERS),--workers $(WORKERS)) --bind $(HOST):$(PORT) --access-logfile -
 
 dev: $(RUN_STAMP) .env ## DEBUG 켜고 코드 변경 시 자동 재시작 / DEBUG on, auto-reload
 	$(BIN)/python manage.py migrate --noinput

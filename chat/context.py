@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from chat.database import in_thread
 from chat.models import Message
 
 # 메시지마다 역할 표시 등으로 붙는 토큰 (OpenAI 형식의 대략값)
@@ -25,7 +26,11 @@ def message_tokens(message: Message) -> int:
     return estimate_tokens(message.content)
 
 
-async def abuild_context(reply: Message) -> tuple[list[dict], int]:
+# 후보를 이만큼씩 읽는다: 예산이 차면 멈추므로 긴 대화도 들어갈 수 있는 행만 읽는다
+CANDIDATE_SLICE = 50
+
+
+def build_context(reply: Message) -> tuple[list[dict], int]:
     """답변 요청의 messages와, 예산을 넘어 빠진 이전 메시지 수.
 
     가장 최근 메시지는 길어도 늘 싣는다: 그것이 답할 질문이고, 너무 길면 모델이 알려 준다.
@@ -40,14 +45,25 @@ async def abuild_context(reply: Message) -> tuple[list[dict], int]:
     chosen: list[Message] = []
     omitted = 0
     candidates = Message.objects.for_context(reply)
-    async for message in candidates:
-        cost = message_tokens(message)
-        if chosen and cost > budget:
-            omitted = await candidates.filter(pk__lte=message.pk).acount()
-            break
-        chosen.append(message)
-        budget -= cost
+    before = reply.pk
+    while True:
+        batch = list(candidates.filter(pk__lt=before)[:CANDIDATE_SLICE])
+        for message in batch:
+            cost = message_tokens(message)
+            if chosen and cost > budget:
+                omitted = candidates.filter(pk__lte=message.pk).count()
+                break
+            chosen.append(message)
+            budget -= cost
+        else:
+            if len(batch) == CANDIDATE_SLICE:
+                before = batch[-1].pk
+                continue
+        break
 
     payload = [{"role": "system", "content": system_prompt}] if system_prompt else []
     payload += [{"role": m.role, "content": m.content} for m in reversed(chosen)]
     return payload, omitted
+
+
+abuild_context = in_thread(build_context)

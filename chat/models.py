@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chat.llm import ErrorKind
 
-# 이만큼 소식이 없는 생성 중 답변은 워커가 죽은 것으로 본다 (스트림은 1초마다 저장한다)
+# 이만큼 소식이 없는 생성 중 답변은 작업이 죽은 것으로 본다 (작업은 몇 초마다 진행을 저장한다: chat.jobs)
 STALE_REPLY_SECONDS = 60
 
 
@@ -69,7 +69,7 @@ class MessageQuerySet(models.QuerySet):
         fresh_since = timezone.now() - timedelta(seconds=STALE_REPLY_SECONDS)
         return self.filter(
             role=Message.Role.ASSISTANT,
-            status__in=[Message.Status.PENDING, Message.Status.STREAMING],
+            status__in=Message.ACTIVE,
             updated_at__gte=fresh_since,
         )
 
@@ -78,7 +78,7 @@ class MessageQuerySet(models.QuerySet):
         fresh_since = timezone.now() - timedelta(seconds=STALE_REPLY_SECONDS)
         return self.filter(
             role=Message.Role.ASSISTANT,
-            status__in=[Message.Status.PENDING, Message.Status.STREAMING],
+            status__in=Message.ACTIVE,
             updated_at__lt=fresh_since,
         )
 
@@ -113,8 +113,10 @@ class Message(models.Model):
         FAILED = "failed", _("Failed")
         INTERRUPTED = "interrupted", _("Interrupted")
 
-    # 이 상태들은 더 바뀌지 않는다 (다시 시도하면 새로 대기 상태가 된다)
+    # 이 상태들은 더 바뀌지 않는다 (다시 시도하면 새로 대기 상태가 된다). 전이는 chat.replies가 정한다.
     FINISHED = (Status.DONE, Status.STOPPED, Status.FAILED, Status.INTERRUPTED)
+    ACTIVE = (Status.PENDING, Status.STREAMING)
+    RETRYABLE = (Status.FAILED, Status.STOPPED, Status.INTERRUPTED)
 
     conversation = models.ForeignKey(
         Conversation,
@@ -139,6 +141,8 @@ class Message(models.Model):
     completion_tokens = models.PositiveIntegerField(_("completion tokens"), null=True, blank=True)
     # 문맥 한도 때문에 모델에 보내지 못한 이전 메시지 수
     omitted_messages = models.PositiveIntegerField(_("messages left out"), default=0)
+    # 다시 시도할 때마다 1 늘어난다: 옛 생성의 늦은 저장이 새 시도를 덮지 않게 (chat.replies)
+    attempt = models.PositiveIntegerField(_("attempt"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
@@ -154,9 +158,27 @@ class Message(models.Model):
     def __str__(self):
         return f"{self.get_role_display()}: {self.content[:50]}"
 
+    # 템플릿과 뷰는 상태 문자열을 비교하지 않고 이 속성들을 묻는다
     @property
     def is_active(self):
-        return self.status in (self.Status.PENDING, self.Status.STREAMING)
+        return self.status in self.ACTIVE
+
+    @property
+    def is_retryable(self):
+        return self.status in self.RETRYABLE
+
+    @property
+    def is_done(self):
+        return self.status == self.Status.DONE
+
+    @property
+    def is_interrupted(self):
+        return self.status == self.Status.INTERRUPTED
+
+    @property
+    def shows_status(self):
+        """머리에 상태 표시가 붙는 끝난 답변: 멈춤, 실패, 중단."""
+        return not self.is_active and not self.is_done
 
     @property
     def is_user(self):

@@ -2,6 +2,7 @@
 
 import logging
 import time
+from functools import partial
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
@@ -11,15 +12,12 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from chat import llm
-from chat.markdown import render_or_escape
+from chat import jobs, llm, replies
 from chat.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
 
 TITLE_MAX_CHARS = llm.TITLE_MAX_CHARS
-# 다시 시도할 수 있는 끝난 답변
-RETRYABLE = (Message.Status.FAILED, Message.Status.STOPPED, Message.Status.INTERRUPTED)
 
 
 class ChatRefused(Exception):
@@ -77,14 +75,20 @@ def _pair_create(conversation: Conversation, content: str) -> Message:
         updated_at=now,
     )
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)
+    _start_after_commit(reply)
     return reply
 
 
+def _start_after_commit(reply: Message) -> None:
+    # 받아들인 순간 생성을 시작한다: 브라우저가 스트림을 여는 동안 모델은 첫 토큰을 만든다.
+    # 커밋 뒤에: 되돌려진 행을 작업이 보는 일이 없게.
+    transaction.on_commit(partial(jobs.start, reply.pk))
+
+
 def _refuse_while_replying(conversation: Conversation) -> None:
-    """같은 대화에서 답변이 생성되는 동안에는 보내지 않는다. 죽은 스트림이 남긴 답변은 정리한다."""
+    """같은 대화에서 답변이 생성되는 동안에는 보내지 않는다. 죽은 작업이 남긴 답변은 정리한다."""
     messages = Message.objects.filter(conversation=conversation)
-    for stale in messages.stale():
-        reply_interrupt(reply=stale)
+    replies.sweep_stale(messages)
     if messages.active().exists():
         raise ChatRefused(
             _(
@@ -120,43 +124,26 @@ def reply_retry(*, reply: Message, user) -> Message:
         _refuse_while_replying(conversation)
         latest = Message.objects.filter(conversation=conversation).latest_first().first()
         reply = Message.objects.get(pk=reply.pk)
-        if reply != latest or reply.status not in RETRYABLE:
-            raise ChatRefused(
-                _("Only the latest reply can be tried again once it has stopped or failed.")
-            )
-        _rate_check(user)
-        now = timezone.now()
-        Message.objects.filter(pk=reply.pk).update(
-            status=Message.Status.PENDING,
-            content="",
-            rendered_html="",
-            error_kind="",
-            prompt_tokens=None,
-            completion_tokens=None,
-            omitted_messages=0,
-            model=llm.usable_model(conversation.model),
-            updated_at=now,
+        refused = ChatRefused(
+            _("Only the latest reply can be tried again once it has stopped or failed.")
         )
-        Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)
+        if reply != latest or not reply.is_retryable:
+            raise refused
+        _rate_check(user)
+        if not replies.retry(reply=reply, model=llm.usable_model(conversation.model)):
+            raise refused
+        Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+        _start_after_commit(reply)
     return Message.objects.select_related("conversation").get(pk=reply.pk)
 
 
-def reply_interrupt(*, reply: Message) -> None:
-    """멈춘 채 남은 답변을 중단으로 마친다. 그때까지 저장된 글은 그려서 남긴다."""
-    Message.objects.filter(pk=reply.pk, status=reply.status).update(
-        status=Message.Status.INTERRUPTED,
-        rendered_html=render_or_escape(reply.content),
-        updated_at=timezone.now(),
-    )
-
-
 def reply_stop(*, reply: Message) -> bool:
-    """멈춤 신호는 DB의 상태다: 스트림이 다른 워커나 호스트에 있어도 1초 안에 알아챈다."""
-    return bool(
-        Message.objects.filter(
-            pk=reply.pk, status__in=[Message.Status.PENDING, Message.Status.STREAMING]
-        ).update(status=Message.Status.STOPPED, updated_at=timezone.now())
-    )
+    """멈춤은 DB에 먼저 쓰고, 생성 중인 작업에 알린다: 같은 프로세스는 바로, 다른 워커와 호스트는 Redis로."""
+    stopped = replies.stop(reply=reply)
+    if stopped:
+        # 커밋을 기다리지 않는다: 신호가 먼저 닿아도 작업이 스스로 멈춤으로 저장한다
+        jobs.signal_stop(reply.pk)
+    return stopped
 
 
 def conversation_rename(*, conversation: Conversation, title: str) -> Conversation:

@@ -7,6 +7,7 @@ post/redirect/get으로 같은 일을 한다.
 import html
 import logging
 
+from asgiref.sync import async_to_sync
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
@@ -17,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
-from chat import llm, services
+from chat import jobs, llm, replies, services
+from chat.database import arelease_connection
 from chat.forms import (
     ConversationRenameForm,
     ConversationSettingsForm,
@@ -25,13 +27,20 @@ from chat.forms import (
     MessageForm,
 )
 from chat.models import Conversation, Message
-from chat.streaming import KEEPALIVE, areply_generate, reply_generate
 
 logger = logging.getLogger(__name__)
 
 SIDEBAR_PAGE_SIZE = 30
 MESSAGES_PAGE_SIZE = 30
 DETAIL_TEMPLATE = "chat/conversation_detail.html"
+# JavaScript 없이 보내면 답변을 이만큼 기다렸다가 대화로 간다. 더 길면 그 화면이 끝날 때까지 새로 읽는다.
+WAIT_WITHOUT_JS_SECONDS = 25
+
+
+def positive_int(value: str) -> int | None:
+    """ASCII 숫자 18자까지만 (BigAutoField 안): "²"나 "③"은 isdigit()을 통과하지만 int()가 받지 않고,
+    4,300자가 넘는 숫자도 int()가 거절한다. 틀린 값은 None."""
+    return int(value) if len(value) <= 18 and value.isascii() and value.isdigit() else None
 
 
 def sidebar_page(request):
@@ -45,7 +54,7 @@ def mark_latest(message: Message, conversation: Conversation) -> Message:
 
     멈추거나 실패한 답변에는 다시 시도 단추를, 제목이 아직 없는 대화의 끝난 답변에는 제목 요청을.
     """
-    message.can_retry = message.status in services.RETRYABLE
+    message.can_retry = message.is_retryable
     message.asks_title = (
         conversation.needs_title and not message.is_user and message.status == Message.Status.DONE
     )
@@ -61,9 +70,11 @@ def chat_context(request, **extra):
 
 
 def finish_without_js(request, reply: Message):
-    """JavaScript 없는 보내기의 끝: 답변을 다 만들고, 첫 답변이면 제목까지 지은 뒤 대화로 이동한다."""
-    reply = reply_generate(reply=reply)
-    if reply.conversation.needs_title and reply.status == Message.Status.DONE:
+    """JavaScript 없는 보내기의 끝: 생성 작업이 끝나기를 (정해진 만큼) 기다리고, 첫 답변이면 제목까지 지은 뒤
+    대화로 이동한다. 더 걸리면 대화 화면이 답변이 끝날 때까지 스스로 새로 읽는다."""
+    if async_to_sync(jobs.await_finished)(reply, WAIT_WITHOUT_JS_SECONDS):
+        reply = Message.objects.select_related("conversation").get(pk=reply.pk)
+    if reply.conversation.needs_title and reply.is_done:
         services.conversation_title_generate(
             conversation=reply.conversation, language=request.LANGUAGE_CODE
         )
@@ -129,11 +140,12 @@ class ConversationListView(View):
 
 def history_slice(request, conversation):
     """최신부터 한 쪽 + 1개를 읽어 더 이전 것이 있는지 안다. 긴 대화도 전부 읽지 않는다."""
-    before = request.GET.get("before", "")
-    # ASCII 숫자 18자까지만 (BigAutoField 안): "²"나 "③"은 isdigit()을 통과하지만 int()가 받지 않고,
-    # 4,300자가 넘는 숫자도 int()가 거절한다. 틀린 값은 무시한다.
-    before = int(before) if len(before) <= 18 and before.isascii() and before.isdigit() else None
+    before = positive_int(request.GET.get("before", ""))
     page = list(conversation.messages.latest_first(before=before)[: MESSAGES_PAGE_SIZE + 1])
+    active = [message.pk for message in page if message.is_active]
+    if active and replies.sweep_stale(Message.objects.filter(pk__in=active)):
+        # 작업이 죽어 멈춘 답변을 중단으로 정리했다: 다시 시도 단추가 보이게 다시 읽는다
+        page = list(conversation.messages.latest_first(before=before)[: MESSAGES_PAGE_SIZE + 1])
     has_earlier = len(page) > MESSAGES_PAGE_SIZE
     page = page[:MESSAGES_PAGE_SIZE][::-1]
     if page and before is None:
@@ -209,38 +221,54 @@ class MessageCreateView(OwnConversationMixin, View):
         )
 
 
-def _sse(event: str, data: str) -> str:
-    """SSE 프레임 하나. 여러 줄은 줄마다 data: 를 붙인다 (브라우저가 줄바꿈으로 다시 잇는다)."""
+def _sse(event: str, data: str, event_id: int | None = None) -> str:
+    """SSE 프레임 하나. 여러 줄은 줄마다 data: 를 붙인다 (브라우저가 줄바꿈으로 다시 잇는다).
+
+    id는 답변 글에서 이 조각이 끝나는 위치다: 다시 연결한 EventSource가 Last-Event-ID로 돌려준다.
+    """
     lines = data.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return f"event: {event}\n" + "".join(f"data: {line}\n" for line in lines) + "\n"
+    head = f"event: {event}\n" + (f"id: {event_id}\n" if event_id is not None else "")
+    return head + "".join(f"data: {line}\n" for line in lines) + "\n"
 
 
 class ReplyStreamView(View):
-    """답변 스트림(SSE). 조각은 escape해서 보내고, 끝나면 페이지와 같은 조각으로 그린 답변과 done을 보낸다."""
+    """답변 스트림(SSE). 생성 작업을 따라갈 뿐이다: 지금까지의 글, 새 조각(escape), 마지막 답변, done.
+
+    연결이 끊겨도 생성은 계속된다. 다시 연결하면 Last-Event-ID(없으면 ?from=, 페이지가 이미 보인 글자 수)
+    뒤부터 받는다.
+    """
 
     async def get(self, request, pk):
         user = await request.auser()
         reply = await aget_object_or_404(
-            Message.objects.for_user(user).filter(role=Message.Role.ASSISTANT), pk=pk
+            Message.objects.for_user(user)
+            .filter(role=Message.Role.ASSISTANT)
+            .select_related("conversation"),
+            pk=pk,
         )
+        offset = positive_int(request.headers.get("Last-Event-ID", "")) or positive_int(
+            request.GET.get("from", "")
+        )
+        # 세션·사용자·답변을 읽은 연결은 여기서 돌려준다: 스트림이 열려 있는 동안 쥐지 않는다
+        await arelease_connection()
         response = StreamingHttpResponse(
-            self.events(request, reply.pk), content_type="text/event-stream"
+            self.events(request, reply, offset or 0), content_type="text/event-stream"
         )
         response["Cache-Control"] = "no-cache"
         # nginx 같은 프록시가 모아 두지 않게
         response["X-Accel-Buffering"] = "no"
         return response
 
-    async def events(self, request, reply_id):
+    async def events(self, request, reply, offset):
         # 바로 보내는 주석: 브라우저와 프록시가 연결이 열렸음을 곧장 안다
         yield ": connected\n\n"
         try:
-            async for event in areply_generate(reply_id):
-                if event is KEEPALIVE:
+            async for event in jobs.follow(reply, offset):
+                if event is jobs.KEEPALIVE:
                     yield ": keepalive\n\n"
-                elif isinstance(event, str):
-                    yield _sse("token", html.escape(event, quote=False))
-                else:
+                elif isinstance(event, jobs.Frame):
+                    yield _sse("token", html.escape(event.text, quote=False), event.end)
+                elif event is not None:
                     context = {
                         "message": mark_latest(event, event.conversation),
                         "conversation": event.conversation,
@@ -251,7 +279,7 @@ class ReplyStreamView(View):
                     )
         except Exception:
             # 우리 쪽 결함이라도 스트림은 done으로 닫는다 (연결 끊김·취소는 Exception이 아니라 여기 오지 않는다)
-            logger.exception("reply stream failed reply=%s", reply_id)
+            logger.exception("reply stream failed reply=%s", reply.pk)
         # 어떻게 끝나든 done: 없으면 EventSource가 다시 연결한다
         yield _sse("done", "")
 

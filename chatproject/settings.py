@@ -128,13 +128,11 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL은 읽기와 쓰기를 동시에 허용하고, IMMEDIATE 트랜잭션은 쓰기 잠금을 처음부터 잡아
-    # 동시 작성자가 "database is locked" 대신 busy timeout 동안 차례를 기다리게 한다.
+    # 동시 작성자가 "database is locked" 대신 timeout(초) 동안 차례를 기다리게 한다.
+    # busy_timeout pragma는 두지 않는다: timeout을 덮어써 더 짧게 기다리게 했다.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
-            "PRAGMA journal_mode=WAL;"
-            "PRAGMA synchronous=NORMAL;"
-            "PRAGMA busy_timeout=5000;"
-            "PRAGMA foreign_keys=ON;"
+            "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
         ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -241,6 +239,9 @@ if not 0 < LLM_REPLY_TOKENS < LLM_CONTEXT_TOKENS:
         "LLM_REPLY_TOKENS must be positive and smaller than LLM_CONTEXT_TOKENS."
     )
 MAX_MESSAGE_CHARS = env.int("MAX_MESSAGE_CHARS", default=8000)
+# 정상 종료(SIGTERM) 때 도는 답변이 끝나기를 기다리는 초. 넘으면 중단으로 저장한다.
+# gunicorn의 graceful timeout(chatproject/gunicorn.py)보다 짧아야 저장할 틈이 남는다.
+REPLY_SHUTDOWN_SECONDS = env.float("REPLY_SHUTDOWN_SECONDS", default=20.0)
 # 한 사람이 1분에 보낼 수 있는 메시지 (다시 시도 포함). 캐시로 세므로 워커 사이에 공유하려면 Redis.
 RATE_LIMIT_MESSAGES_PER_MINUTE = env.int("RATE_LIMIT_MESSAGES_PER_MINUTE", default=10)
 

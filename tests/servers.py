@@ -187,11 +187,14 @@ class Browserless:
         stream_url = re.search(r'sse-connect="([^"]+)"', self.get(conversation_url)).group(1)
         return conversation_url, stream_url
 
-    def open_stream(self, path):
+    def open_stream(self, path, *, last_event_id=None):
         host, port = urllib.parse.urlsplit(self.base_url).netloc.split(":")
         connection = http.client.HTTPConnection(host, int(port), timeout=30)
         cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.jar)
-        connection.request("GET", path, headers={"Cookie": cookies, "Accept": "text/event-stream"})
+        headers = {"Cookie": cookies, "Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
+        connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/event-stream")

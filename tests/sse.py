@@ -1,6 +1,5 @@
 """SSE 스트림을 테스트 안에서 읽는 도구. Django의 AsyncClient로 ASGI 경로를 그대로 탄다."""
 
-import asyncio
 from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -61,24 +60,8 @@ def read_stream(client, reply_id, *, after_first_token=None) -> Stream:
     return async_to_sync(run)()
 
 
-def abandon_stream(client, reply_id) -> str:
-    """첫 토큰을 받은 뒤 연결을 끊는다: ASGI 서버처럼 응답 작업을 취소한다. 받은 글을 돌려준다."""
+def finish_reply(reply) -> None:
+    """아무도 스트림을 열지 않은 답변의 생성 작업을 여기서 맡아 끝까지 돌린다 (JavaScript 없는 보내기처럼)."""
+    from chat import jobs
 
-    async def run():
-        response = await _async_client(client).get(f"/chat/replies/{reply_id}/stream/")
-        first_token = asyncio.Event()
-        chunks = []
-
-        async def consume():
-            async for chunk in response.streaming_content:
-                chunks.append(chunk.decode())
-                if "event: token" in chunks[-1]:
-                    first_token.set()
-
-        task = asyncio.create_task(consume())
-        await asyncio.wait_for(first_token.wait(), timeout=10)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        return "".join(chunks)
-
-    return async_to_sync(run)()
+    assert async_to_sync(jobs.await_finished)(reply, 30)

@@ -1,8 +1,10 @@
 """모델이 보내는 이상한 글과, 끝을 저장하다 나는 오류: 답변은 끝 상태에 닿고 스트림은 done으로 닫힌다."""
 
 import logging
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from chat import llm
 from chat.models import Conversation, Message
@@ -118,18 +120,18 @@ def test_a_renderer_failure_still_finishes_the_reply_with_its_text(
 def test_a_failing_final_save_still_leaves_a_final_status_and_the_text(
     logged_in, user, llm_server, monkeypatch
 ):
-    from chat import streaming
+    from chat import replies
 
-    real_write = streaming._awrite_final
+    real_write = replies._finish_write
     calls = []
 
-    async def fails_once(reply_id, status, **fields):
+    def fails_once(reply_id, attempt, status, fields):
         calls.append(fields)
         if len(calls) == 1:
             raise RuntimeError("database hiccup")
-        await real_write(reply_id, status, **fields)
+        return real_write(reply_id, attempt, status, fields)
 
-    monkeypatch.setattr(streaming, "_awrite_final", fails_once)
+    monkeypatch.setattr(replies, "_finish_write", fails_once)
     llm_server.script(Reply(tokens=["살아남은 ", "글"]))
     reply = conversation_start(user=user, content="질문", model="fake-model")
 
@@ -144,11 +146,13 @@ def test_a_failing_final_save_still_leaves_a_final_status_and_the_text(
 
 
 def test_whatever_raises_in_the_stream_it_still_ends_with_done(logged_in, user, monkeypatch):
-    async def explodes(reply_id):
-        yield "앞부분"
+    from chat.jobs import Frame
+
+    async def explodes(reply, offset):
+        yield Frame("앞부분", 3)
         raise RuntimeError("bug")
 
-    monkeypatch.setattr("chat.views.areply_generate", explodes)
+    monkeypatch.setattr("chat.jobs.follow", explodes)
     reply = conversation_start(user=user, content="질문", model="fake-model")
 
     stream = read_stream(logged_in, reply.pk)
@@ -219,7 +223,8 @@ def test_our_own_bug_while_streaming_stays_an_error(
 
 
 def test_a_stale_reply_is_interrupted_even_when_rendering_fails(user, monkeypatch):
-    from chat.services import message_post, reply_interrupt
+    from chat import replies
+    from chat.services import message_post
 
     def broken(text):
         raise RuntimeError("renderer exploded")
@@ -227,11 +232,12 @@ def test_a_stale_reply_is_interrupted_even_when_rendering_fails(user, monkeypatc
     monkeypatch.setattr("chat.markdown.render_markdown", broken)
     reply = conversation_start(user=user, content="질문", model="fake-model")
     Message.objects.filter(pk=reply.pk).update(
-        status=Message.Status.STREAMING, content="<i>반쯤</i>"
+        status=Message.Status.STREAMING,
+        content="<i>반쯤</i>",
+        updated_at=timezone.now() - timedelta(minutes=5),
     )
-    reply.refresh_from_db()
 
-    reply_interrupt(reply=reply)
+    assert replies.sweep_stale(Message.objects.filter(pk=reply.pk)) == 1
 
     reply.refresh_from_db()
     assert reply.status == Message.Status.INTERRUPTED

@@ -9,10 +9,9 @@ from django.test.utils import CaptureQueriesContext
 
 from chat.models import Conversation, Message
 from chat.services import conversation_start
-from chat.streaming import reply_generate
 from chat.views import MESSAGES_PAGE_SIZE, SIDEBAR_PAGE_SIZE
 from tests.fake_openai import Reply
-from tests.sse import read_stream
+from tests.sse import finish_reply, read_stream
 
 HTMX = {"HX-Request": "true"}
 
@@ -400,7 +399,7 @@ def test_without_javascript_a_reply_in_progress_refreshes_the_page(logged_in, us
     reply = conversation_start(user=user, content="x", model="fake-model")
 
     page = logged_in.get(f"/chat/{reply.conversation_id}/").content.decode()
-    reply_generate(reply=reply)
+    finish_reply(reply)
     finished = logged_in.get(f"/chat/{reply.conversation_id}/").content.decode()
 
     assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in page
@@ -411,7 +410,7 @@ def test_an_empty_reply_says_so(logged_in, user, llm_server):
     llm_server.script(Reply(tokens=[]))
     reply = conversation_start(user=user, content="x", model="fake-model")
 
-    reply_generate(reply=reply)
+    finish_reply(reply)
 
     page = logged_in.get(f"/chat/{reply.conversation_id}/").content.decode()
     assert "모델이 빈 답변을 보냈습니다" in page

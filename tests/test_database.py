@@ -89,8 +89,9 @@ def test_database_is_the_one_database_url_names():
         assert connection.vendor == "sqlite"
         assert connection.transaction_mode == "IMMEDIATE"
         with connection.cursor() as cursor:
+            # 설정의 timeout(20 s) 그대로: pragma가 5 s로 덮어쓰던 때가 있었다
             cursor.execute("PRAGMA busy_timeout")
-            assert cursor.fetchone() == (5000,)
+            assert cursor.fetchone() == (20_000,)
 
 
 @pytest.mark.django_db

@@ -63,7 +63,9 @@ def test_run_writes_env_with_a_secret_only_when_there_is_none(project):
 def test_run_serves_with_gunicorn_and_uvicorn_workers(project):
     commands = dry_run(project, "run")
 
-    assert "-k uvicorn_worker.UvicornWorker" in commands
+    assert "-c python:chatproject.gunicorn" in commands
+    # 워커 수는 설정 파일이 정한다 (Redis가 없으면 하나)
+    assert "--workers" not in commands
     assert "--bind 127.0.0.1:8000" in commands
     assert "manage.py migrate" in commands
     assert "manage.py collectstatic" in commands

@@ -7,10 +7,9 @@ import re
 import pytest
 
 from chat.services import conversation_start
-from chat.streaming import reply_generate
 from chatproject.request_log import RequestContextFilter
 from tests.fake_openai import Reply
-from tests.sse import read_stream
+from tests.sse import finish_reply, read_stream
 
 
 @pytest.fixture
@@ -39,7 +38,7 @@ def test_every_response_names_its_request(client, db):
 def test_log_lines_carry_the_request_and_user(logged_in, user, llm_server, records):
     llm_server.script(Reply(tokens=["답"]), Reply(status=500))
     reply = conversation_start(user=user, content="질문", model="fake-model")
-    reply_generate(reply=reply)
+    finish_reply(reply)
 
     response = logged_in.post(
         f"/chat/{reply.conversation_id}/title/", headers={"HX-Request": "true"}
@@ -65,6 +64,6 @@ def test_the_stream_logs_its_request_and_user_after_the_view_returned(
 
     read_stream(logged_in, reply.pk)
 
-    (line,) = [record for record in records if record.name == "chat.streaming"]
+    (line,) = [record for record in records if record.name == "chat.jobs"]
     assert re.fullmatch(r"[0-9a-f]{32}", line.request_id)
     assert line.user_id == str(user.pk)

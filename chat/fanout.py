@@ -1,0 +1,204 @@
+"""워커와 호스트 사이의 답변 나르기: Redis pub/sub로 조각과 멈춤 신호를 보낸다. REDIS_URL이 없으면 꺼진다.
+
+생성하는 작업은 모은 조각을 글 키에 덧붙이고(APPEND) 채널에 알린다(PUBLISH). 다른 곳에서 따라가는 사람은
+먼저 구독하고, 그다음 글 키를 읽는다: 그 사이에 온 조각은 위치(start)로 겹침을 걸러 낸다.
+조각은 50 ms마다 모아서 보내므로 토큰마다 Redis에 닿지 않는다.
+"""
+
+import asyncio
+import contextvars
+import json
+import logging
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import redis
+import redis.asyncio
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+# 생성 중인 글의 보관 시간, 끝난 뒤 늦게 붙은 사람을 위해 남겨 두는 시간
+TEXT_TTL_SECONDS = 60 * 60
+FINISHED_TTL_SECONDS = 60
+KEEPALIVE_SECONDS = 15.0
+_END = "end"
+
+
+def enabled() -> bool:
+    return bool(settings.REDIS_URL)
+
+
+def _prefix() -> str:
+    # 캐시와 같은 접두어: 사이트 여럿이 Redis 하나를 나눠 써도 섞이지 않는다
+    return settings.CACHES["default"].get("KEY_PREFIX", "")
+
+
+def _channel(reply_id: int) -> str:
+    return f"{_prefix()}:reply:{reply_id}"
+
+
+def _text_key(reply_id: int) -> str:
+    return f"{_prefix()}:reply:{reply_id}:text"
+
+
+def _stop_channel() -> str:
+    return f"{_prefix()}:reply-stops"
+
+
+# 이벤트 루프마다 클라이언트 하나 (연결 풀이 루프에 묶인다)
+_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_sync_client: redis.Redis | None = None
+
+
+def _client() -> redis.asyncio.Redis:
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None:
+        client = _clients[loop] = redis.asyncio.Redis.from_url(
+            settings.REDIS_URL, decode_responses=True
+        )
+    return client
+
+
+@dataclass(frozen=True)
+class Chunk:
+    text: str
+    end: int
+
+
+class Outbox:
+    """작업의 조각을 순서대로 Redis에 올린다. 올리는 동안 쌓인 조각은 합쳐서 한 번에."""
+
+    def __init__(self, reply_id: int):
+        self.reply_id = reply_id
+        self._items: list[tuple[int, str]] = []
+        self._event: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
+        self._closed = False
+
+    def put(self, start: int, text: str) -> None:
+        self._items.append((start, text))
+        if self._task is None:
+            self._event = asyncio.Event()
+            self._task = asyncio.get_running_loop().create_task(self._send())
+        self._event.set()
+
+    async def _send(self) -> None:
+        client, key, channel = _client(), _text_key(self.reply_id), _channel(self.reply_id)
+        first = True
+        while True:
+            await self._event.wait()
+            self._event.clear()
+            items, self._items = self._items, []
+            if items:
+                try:
+                    pipe = client.pipeline(transaction=False)
+                    pipe.append(key, "".join(text for _, text in items))
+                    if first:
+                        pipe.expire(key, TEXT_TTL_SECONDS)
+                    pipe.publish(channel, json.dumps([items[0][0], "".join(t for _, t in items)]))
+                    await pipe.execute()
+                    first = False
+                except redis.RedisError:
+                    # Redis가 잠시 없어도 생성은 계속된다: 같은 워커의 사람은 메모리로 받는다
+                    logger.warning("could not fan out reply=%s", self.reply_id, exc_info=True)
+            if self._closed and not self._items:
+                return
+
+    async def close(self) -> None:
+        """끝을 알린다. 따라가는 사람은 끝을 받고 DB에서 마지막 답변을 읽는다."""
+        self._closed = True
+        if self._task is not None:
+            self._event.set()
+            await self._task
+        try:
+            pipe = _client().pipeline(transaction=False)
+            pipe.expire(_text_key(self.reply_id), FINISHED_TTL_SECONDS)
+            pipe.publish(_channel(self.reply_id), json.dumps(_END))
+            await pipe.execute()
+        except redis.RedisError:
+            logger.warning("could not announce the end of reply=%s", self.reply_id, exc_info=True)
+
+
+async def follow(
+    reply_id: int, offset: int, *, still_active: Callable[[int], Awaitable[bool]]
+) -> AsyncIterator[Chunk | None]:
+    """다른 곳의 작업을 따라간다: Chunk, 조용할 때 None(keepalive). 작업이 끝나거나 사라지면 돌아온다."""
+    client = _client()
+    pubsub = client.pubsub()
+    try:
+        await pubsub.subscribe(_channel(reply_id))
+        if not await still_active(reply_id):
+            return
+        text = await client.get(_text_key(reply_id)) or ""
+        if len(text) > offset:
+            yield Chunk(text[offset:], len(text))
+            offset = len(text)
+        while True:
+            message = await pubsub.get_message(
+                ignore_subscribe_messages=True, timeout=KEEPALIVE_SECONDS
+            )
+            if message is None:
+                if not await still_active(reply_id):
+                    return
+                yield None
+                continue
+            data = json.loads(message["data"])
+            if data == _END:
+                return
+            start, piece = data
+            end = start + len(piece)
+            if end > offset:
+                yield Chunk(piece[max(0, offset - start) :], end)
+                offset = end
+    except redis.RedisError:
+        # 나머지는 DB를 읽어 따라간다 (chat.jobs)
+        logger.warning("lost Redis while following reply=%s", reply_id, exc_info=True)
+    finally:
+        await pubsub.aclose()
+
+
+# ---------------------------------------------------------------- 멈춤 신호
+
+
+def publish_stop(reply_id: int) -> None:
+    """멈춤을 모든 워커와 호스트에 알린다. 실패해도 작업은 다음 진행 저장 때 DB에서 알아챈다."""
+    global _sync_client
+    if not enabled():
+        return
+    try:
+        if _sync_client is None:
+            _sync_client = redis.Redis.from_url(settings.REDIS_URL)
+        _sync_client.publish(_stop_channel(), str(reply_id))
+    except redis.RedisError:
+        logger.warning("could not publish the stop of reply=%s", reply_id, exc_info=True)
+
+
+_listeners: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def ensure_stop_listener(on_stop: Callable[[int], None]) -> None:
+    """이 루프에 멈춤 신호를 듣는 작업 하나를 둔다 (루프의 첫 작업이 시작할 때)."""
+    if not enabled():
+        return
+    loop = asyncio.get_running_loop()
+    listener = _listeners.get(loop)
+    if listener is None or listener.done():
+        _listeners[loop] = loop.create_task(_listen_stops(on_stop), context=contextvars.Context())
+
+
+async def _listen_stops(on_stop: Callable[[int], None]) -> None:
+    while True:
+        pubsub = _client().pubsub()
+        try:
+            await pubsub.subscribe(_stop_channel())
+            async for message in pubsub.listen():
+                if message["type"] == "message":
+                    on_stop(int(message["data"]))
+        except (redis.RedisError, ValueError):
+            logger.warning("stop listener lost Redis; retrying", exc_info=True)
+            await asyncio.sleep(1)
+        finally:
+            await pubsub.aclose()

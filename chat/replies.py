@@ -1,0 +1,182 @@
+"""답변의 상태 기계. 답변의 상태를 쓰는 곳은 이 모듈 하나뿐이다.
+
+    대기(pending) ──맡음──▶ 생성 중(streaming) ──▶ 끝(done) / 멈춤(stopped) / 실패(failed) / 중단(interrupted)
+    대기 ──▶ 멈춤 (맡기 전에 멈춤) / 중단 (아무도 맡지 않은 채 오래됨)
+    멈춤 · 실패 · 중단 ──다시 시도──▶ 대기 (attempt가 1 늘어난다)
+
+쓰기는 모두 조건부 update(`filter(상태가 허용된 출발점).update(...)`)이고, 이겼는지를 돌려준다.
+생성 중의 쓰기는 attempt까지 조건에 넣는다: 멈춘 뒤 다른 탭에서 다시 시도하면, 옛 생성의 늦은 저장은
+아무 행도 바꾸지 못한다.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.db.models import F
+from django.utils import timezone
+
+from chat.database import in_thread
+from chat.llm import Usage
+from chat.markdown import render_or_escape
+from chat.models import STALE_REPLY_SECONDS, Message
+
+logger = logging.getLogger(__name__)
+
+Status = Message.Status
+
+# 허용된 전이. 아래 함수들의 조건은 모두 여기서 나온다.
+TRANSITIONS = {
+    Status.PENDING: {Status.STREAMING, Status.STOPPED, Status.INTERRUPTED},
+    Status.STREAMING: {Status.DONE, Status.STOPPED, Status.FAILED, Status.INTERRUPTED},
+    Status.STOPPED: {Status.PENDING},
+    Status.FAILED: {Status.PENDING},
+    Status.INTERRUPTED: {Status.PENDING},
+    Status.DONE: set(),
+}
+
+
+def allowed_from(target: Status) -> list[Status]:
+    """target으로 갈 수 있는 출발 상태들."""
+    return [source for source, targets in TRANSITIONS.items() if target in targets]
+
+
+# ---------------------------------------------------------------- 생성 작업과 스트림이 쓰는 것
+# DB는 chat.database.in_thread로: 긴 작업과 스트림이 쓰기 사이에 연결을 쥐지 않게.
+
+
+def _load(reply_id: int) -> Message | None:
+    return Message.objects.select_related("conversation").filter(pk=reply_id).first()
+
+
+def _claim(reply_id: int) -> Message | None:
+    """대기 중인 답변을 맡는다. 이긴 한 곳만 모델을 부르므로 한 답변은 한 번만 생성된다."""
+    won = Message.objects.filter(pk=reply_id, status__in=allowed_from(Status.STREAMING)).update(
+        status=Status.STREAMING, updated_at=timezone.now()
+    )
+    return _load(reply_id) if won else None
+
+
+def _progress(reply_id: int, attempt: int, content: str) -> bool:
+    """지금까지의 글을 저장하고 살아 있음을 알린다. 멈췄거나, 다시 시도됐거나, 지워졌으면 False."""
+    return bool(
+        Message.objects.filter(pk=reply_id, attempt=attempt, status=Status.STREAMING).update(
+            content=content, updated_at=timezone.now()
+        )
+    )
+
+
+def _is_generating(reply_id: int, attempt: int) -> bool:
+    """멈춤 확인: 읽기만 한다."""
+    return Message.objects.filter(pk=reply_id, attempt=attempt, status=Status.STREAMING).exists()
+
+
+def _finish(
+    reply_id: int,
+    attempt: int,
+    *,
+    status: Status,
+    content: str,
+    error_kind: str = "",
+    usage: Usage | None = None,
+    model: str = "",
+    omitted: int = 0,
+) -> Message | None:
+    """생성을 마친다. 저장된 답변을 돌려주고, 다른 시도가 차지했거나 대화가 지워졌으면 None.
+
+    그 사이 멈춤이 눌렸다면 상태는 멈춤 그대로 두고 보여 준 글만 저장한다.
+    무엇이 실패해도 답변은 끝 상태에 닿는다: 생성 중으로 남으면 대화가 1분 동안 잠긴다.
+    """
+    fields = {
+        "content": content,
+        "rendered_html": render_or_escape(content) if content else "",
+        "error_kind": error_kind,
+    }
+    usage = usage or Usage(None, None)
+    extra = {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "omitted_messages": omitted,
+        **({"model": model} if model else {}),
+    }
+    try:
+        written = _finish_write(reply_id, attempt, status, {**fields, **extra})
+    except Exception:
+        # 사용량 같은 곁가지가 저장을 막았다면 상태와 글만이라도
+        logger.exception("saving a finished reply failed reply=%s; saving its text alone", reply_id)
+        try:
+            written = _finish_write(reply_id, attempt, status, fields)
+        except Exception:
+            logger.exception("saving a finished reply's text failed reply=%s", reply_id)
+            return None
+    return _load(reply_id) if written else None
+
+
+def _finish_write(reply_id, attempt, status, fields) -> bool:
+    now = timezone.now()
+    mine = Message.objects.filter(pk=reply_id, attempt=attempt)
+    if mine.filter(status__in=allowed_from(status)).update(status=status, updated_at=now, **fields):
+        return True
+    # 멈춤이 먼저 왔다: 멈춤은 그대로, 화면에 보낸 글은 남긴다
+    return bool(mine.filter(status=Status.STOPPED).update(updated_at=now, **fields))
+
+
+def _sweep_one(reply: Message) -> bool:
+    cutoff = _stale_before()
+    if reply.status not in Message.ACTIVE or reply.updated_at >= cutoff:
+        return False
+    return bool(
+        Message.objects.filter(pk=reply.pk, status=reply.status, updated_at__lt=cutoff).update(
+            status=Status.INTERRUPTED,
+            rendered_html=render_or_escape(reply.content),
+            updated_at=timezone.now(),
+        )
+    )
+
+
+aload = in_thread(_load)
+aclaim = in_thread(_claim)
+aprogress = in_thread(_progress)
+ais_generating = in_thread(_is_generating)
+afinish = in_thread(_finish)
+# 따라가던 사람이 죽은 작업을 발견했을 때
+asweep_stale = in_thread(_sweep_one)
+
+
+# ---------------------------------------------------------------- 요청이 쓰는 것 (동기)
+
+
+def stop(*, reply: Message) -> bool:
+    """멈춤은 DB의 상태가 먼저다. 작업은 신호(같은 프로세스, Redis)나 다음 확인으로 알아챈다."""
+    return bool(
+        Message.objects.filter(pk=reply.pk, status__in=allowed_from(Status.STOPPED)).update(
+            status=Status.STOPPED, updated_at=timezone.now()
+        )
+    )
+
+
+def retry(*, reply: Message, model: str) -> bool:
+    """끝난 답변을 비우고 다시 대기시킨다. attempt를 올려 옛 생성의 늦은 저장을 막는다."""
+    return bool(
+        Message.objects.filter(pk=reply.pk, status__in=allowed_from(Status.PENDING)).update(
+            status=Status.PENDING,
+            attempt=F("attempt") + 1,
+            content="",
+            rendered_html="",
+            error_kind="",
+            prompt_tokens=None,
+            completion_tokens=None,
+            omitted_messages=0,
+            model=model,
+            updated_at=timezone.now(),
+        )
+    )
+
+
+def _stale_before():
+    return timezone.now() - timedelta(seconds=STALE_REPLY_SECONDS)
+
+
+def sweep_stale(replies) -> int:
+    """죽은 작업이 남긴 답변을 중단으로 마친다 (하나뿐인 정리 규칙). 저장돼 있던 글은 그려 둔다."""
+    stale = replies.filter(status__in=Message.ACTIVE, updated_at__lt=_stale_before())
+    return sum(_sweep_one(reply) for reply in stale)
