@@ -8,7 +8,7 @@ from django.conf import settings as django_settings
 from accounts.models import User
 from tests import network_guard
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
-from tests.servers import asgi_server
+from tests.servers import asgi_server, llm_env
 
 pytest_plugins = ["tests.fixtures_llm", "pytester"]
 
@@ -93,12 +93,7 @@ def english(client):
 @pytest.fixture(scope="session")
 def live_asgi(tmp_path_factory, fake_openai_server):
     """uvicorn 위에서 도는 진짜 앱의 기본 URL (세션 동안 하나). 모델은 가짜 OpenAI 서버다."""
-    llm = {
-        "OPENAI_BASE_URL": fake_openai_server.base_url,
-        "OPENAI_API_KEY": "test-key",
-        "OPENAI_MODEL": "fake-model",
-        "OPENAI_TIMEOUT": "5",
-    }
+    llm = llm_env(fake_openai_server)
     with asgi_server(tmp_path_factory.mktemp("asgi"), **llm) as base_url:
         yield base_url
 

@@ -76,6 +76,26 @@ def asgi_server(workdir: Path, *, workers: int | None = None, **env_overrides):
             yield base_url
 
 
+def llm_env(fake_openai) -> dict[str, str]:
+    """앱이 가짜 OpenAI 서버를 부르게 하는 환경 변수."""
+    return {
+        "OPENAI_BASE_URL": fake_openai.base_url,
+        "OPENAI_API_KEY": "test-key",
+        "OPENAI_MODEL": "fake-model",
+        "OPENAI_TIMEOUT": "5",
+    }
+
+
+@contextmanager
+def shared_database(workdir: Path):
+    """서버 여럿(다른 호스트, 재시작 전후)이 함께 쓸 DB의 URL: 이번 실행과 같은 종류로."""
+    if running_on_postgres():
+        with postgres_database() as url:
+            yield url
+    else:
+        yield f"sqlite:///{workdir / 'shared.sqlite3'}"
+
+
 def running_on_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
@@ -184,8 +204,11 @@ class Browserless:
             "/chat/", {"content": content, "model": "fake-model"}, {"HX-Request": "true"}
         )
         conversation_url = response.headers["HX-Redirect"]
-        stream_url = re.search(r'sse-connect="([^"]+)"', self.get(conversation_url)).group(1)
-        return conversation_url, stream_url
+        # 생성은 보내는 순간 시작해서, 빠른 답변은 화면을 읽기 전에 끝나 있다: 답변 번호로 스트림 주소를 만든다
+        reply_id = re.findall(
+            r'id="message-(\d+)" class="bubble bubble-assistant', self.get(conversation_url)
+        )[-1]
+        return conversation_url, f"/chat/replies/{reply_id}/stream/"
 
     def open_stream(self, path, *, last_event_id=None):
         host, port = urllib.parse.urlsplit(self.base_url).netloc.split(":")

@@ -1,0 +1,144 @@
+"""답변의 상태 기계(chat.replies): 허용된 전이만, 조건부 쓰기로, 옛 생성의 늦은 저장은 무시된다."""
+
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from chat import replies
+from chat.context import CANDIDATE_SLICE, build_context
+from chat.models import Message
+from chat.services import conversation_start, message_post, reply_retry, reply_stop
+
+Status = Message.Status
+
+
+@pytest.fixture
+def reply(user):
+    return conversation_start(user=user, content="질문", model="fake-model")
+
+
+def claim(reply):
+    return async_to_sync(replies.aclaim)(reply.pk)
+
+
+def finish(reply, attempt, status=Status.DONE, content="답"):
+    return async_to_sync(replies.afinish)(reply.pk, attempt, status=status, content=content)
+
+
+def test_every_status_has_its_transitions_written_down():
+    assert set(replies.TRANSITIONS) == set(Status)
+    # 끝난 답변은 다시 시도로만 대기로 돌아간다
+    assert replies.allowed_from(Status.PENDING) == [
+        Status.STOPPED,
+        Status.FAILED,
+        Status.INTERRUPTED,
+    ]
+    assert replies.TRANSITIONS[Status.DONE] == set()
+
+
+def test_a_reply_is_claimed_once(reply):
+    first = claim(reply)
+    second = claim(reply)
+
+    assert first.status == Status.STREAMING
+    assert first.conversation.pk == reply.conversation_id
+    assert second is None
+
+
+def test_a_stop_then_a_retry_is_not_overwritten_by_the_old_generation(reply, user):
+    old = claim(reply)
+    assert reply_stop(reply=reply)
+    retried = reply_retry(reply=reply, user=user)
+
+    # 멈춘 옛 생성이 늦게 끝을 저장하려 한다: 새 시도(대기, 빈 글)를 덮으면 안 된다
+    late = finish(reply, old.attempt, content="옛 답변")
+
+    retried.refresh_from_db()
+    assert late is None
+    assert retried.status == Status.PENDING
+    assert retried.content == ""
+    assert retried.attempt == old.attempt + 1
+    # 새 시도는 평소처럼 맡고 끝난다
+    new = claim(retried)
+    assert finish(retried, new.attempt, content="새 답변").content == "새 답변"
+
+
+def test_a_stop_during_generation_keeps_the_shown_text_and_the_stopped_status(reply):
+    generation = claim(reply)
+    reply_stop(reply=reply)
+
+    final = finish(reply, generation.attempt, status=Status.DONE, content="보여 준 글")
+
+    assert final.status == Status.STOPPED
+    assert final.content == "보여 준 글"
+    assert final.rendered_html == "<p>보여 준 글</p>\n"
+
+
+def test_a_reply_stopped_before_it_started_is_never_claimed(reply):
+    assert reply_stop(reply=reply)
+
+    assert claim(reply) is None
+    reply.refresh_from_db()
+    assert reply.status == Status.STOPPED
+
+
+def test_progress_is_refused_once_the_reply_stopped_or_was_retried(reply, user):
+    generation = claim(reply)
+    assert async_to_sync(replies.aprogress)(reply.pk, generation.attempt, "반쯤")
+    reply_stop(reply=reply)
+
+    assert not async_to_sync(replies.aprogress)(reply.pk, generation.attempt, "더")
+    assert not async_to_sync(replies.ais_generating)(reply.pk, generation.attempt)
+    reply.refresh_from_db()
+    assert reply.content == "반쯤"
+
+
+def test_finishing_a_deleted_conversation_saves_nothing_and_says_so(reply):
+    generation = claim(reply)
+    reply.conversation.delete()
+
+    assert finish(reply, generation.attempt) is None
+
+
+def test_the_stale_sweep_ends_only_replies_whose_job_went_quiet(reply, user):
+    claim(reply)
+    assert replies.sweep_stale(Message.objects.filter(pk=reply.pk)) == 0
+
+    Message.objects.filter(pk=reply.pk).update(
+        content="남은 **글**", updated_at=timezone.now() - timedelta(minutes=2)
+    )
+
+    assert replies.sweep_stale(Message.objects.filter(pk=reply.pk)) == 1
+    reply.refresh_from_db()
+    assert reply.status == Status.INTERRUPTED
+    assert reply.rendered_html == "<p>남은 <strong>글</strong></p>\n"
+    assert reply.is_retryable
+
+
+@pytest.mark.parametrize("length", [20, 400])
+def test_the_prompt_reads_only_the_rows_that_can_fit(user, settings, length):
+    # 예산은 메시지 몇 개만큼: 긴 대화도 읽는 행 수는 그대로다
+    settings.LLM_CONTEXT_TOKENS = 1100
+    settings.LLM_REPLY_TOKENS = 1000
+    reply = conversation_start(user=user, content="첫 질문", model="fake-model")
+    conversation = reply.conversation
+    Message.objects.filter(pk=reply.pk).update(status=Status.DONE, content="답")
+    Message.objects.bulk_create(
+        Message(conversation=conversation, role=Message.Role.USER, content=f"질문 {index}")
+        for index in range(length)
+    )
+    last = message_post(conversation=conversation, user=user, content="마지막")
+
+    with CaptureQueriesContext(connection) as queries:
+        payload, omitted = build_context(last)
+
+    selects = [query["sql"] for query in queries if query["sql"].startswith("SELECT")]
+    assert len(selects) == 2
+    assert f"LIMIT {CANDIDATE_SLICE}" in selects[0]
+    assert "COUNT(" in selects[1]
+    assert payload[-1] == {"role": "user", "content": "마지막"}
+    assert len(payload) + omitted == length + 3
