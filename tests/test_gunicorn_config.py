@@ -35,8 +35,10 @@ def test_several_workers_without_redis_are_refused_with_the_reason(tmp_path):
     env = server_env(tmp_path, REDIS_URL="")
 
     result = subprocess.run(
-        [GUNICORN, "chatproject.asgi:application", "-c", "python:chatproject.gunicorn"]
-        + ["--workers", "2", "--bind", f"127.0.0.1:{free_port()}"],
+        [
+            *(GUNICORN, "chatproject.asgi:application", "-c", "python:chatproject.gunicorn"),
+            *("--workers", "2", "--bind", f"127.0.0.1:{free_port()}"),
+        ],
         cwd=BASE_DIR,
         env=env,
         capture_output=True,
