@@ -1,15 +1,34 @@
 """ASGI 입구: gunicorn의 uvicorn 워커와 make dev의 uvicorn이 이것을 띄운다.
 
+미들웨어는 한 스레드에서 한 번에 돈다 (SyncChainASGIHandler). Django의 비동기 미들웨어 체인은 Django 자신의
+미들웨어까지 process_request/process_response마다 스레드를 오가서, 채팅 한 번에 40번쯤 건너 CPU의 4분의 1을
+썼다. 동기 체인은 요청마다 한 번 건넌다: 세션, 사용자, CSRF, 뷰의 DB 읽기가 모두 그 스레드에서 돈다.
+비동기 뷰(답변 스트림)는 그 안에서 이벤트 루프로 돌아가고, 돌려준 스트림은 루프에서 흐른다.
+
 Django는 ASGI lifespan을 다루지 않아 여기서 받는다: 워커가 정상 종료할 때 도는 답변 작업을 마무리한다.
 """
 
 import os
 
+from asgiref.sync import sync_to_async
 from django.core.asgi import get_asgi_application
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
 
-django_application = get_asgi_application()
+
+class SyncChainASGIHandler(ASGIHandler):
+    """ASGI 요청을 동기 미들웨어 체인으로: 요청마다 스레드를 한 번만 건넌다."""
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=False)
+
+    async def get_response_async(self, request):
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+
+get_asgi_application()  # django.setup()
+django_application = SyncChainASGIHandler()
 
 
 async def application(scope, receive, send):
