@@ -87,9 +87,11 @@ def _start_after_commit(reply: Message) -> None:
 
 def _refuse_while_replying(conversation: Conversation) -> None:
     """같은 대화에서 답변이 생성되는 동안에는 보내지 않는다. 죽은 작업이 남긴 답변은 정리한다."""
-    messages = Message.objects.filter(conversation=conversation)
-    replies.sweep_stale(messages)
-    if messages.active().exists():
+    unfinished = Message.objects.filter(conversation=conversation, status__in=Message.ACTIVE)
+    if not unfinished.exists():
+        return
+    replies.sweep_stale(unfinished)
+    if unfinished.exists():
         raise ChatRefused(
             _(
                 "Please wait until the current reply has finished, or stop it, before sending another message."
