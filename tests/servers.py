@@ -23,20 +23,20 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return sock.getsockname()[1]
 
 
-def server_env(workdir: Path, **overrides) -> dict[str, str]:
+def server_env(workdir: Path, *, host: str = "127.0.0.1", **overrides) -> dict[str, str]:
     env = {
         "PATH": os.environ["PATH"],
         "DJANGO_ENV_FILE": "",
         "DJANGO_SECRET_KEY": "asgi-test-server-secret-" + "y" * 40,
         "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
         "DJANGO_STATIC_ROOT": str(workdir / "static"),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_ALLOWED_HOSTS": host,
         # 테스트들이 한 주소(127.0.0.1)에서 여러 번 가입한다: 가입 제한을 시험하는 테스트만 낮춘다
         "SIGNUP_PER_ADDRESS_PER_HOUR": "10000",
         # 서버마다 새 DB라 사용자 번호가 겹친다: 같은 Redis에서 카운터가 섞이지 않게
@@ -61,10 +61,13 @@ def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Co
 
 
 @contextmanager
-def asgi_server(workdir: Path, *, workers: int | None = None, **env_overrides):
+def asgi_server(
+    workdir: Path, *, workers: int | None = None, host: str = "127.0.0.1", **env_overrides
+):
     """마이그레이션과 collectstatic을 마친 앱을 띄우고 기본 URL을 준다.
 
     workers가 없으면 uvicorn 하나, 있으면 `make run`처럼 gunicorn + uvicorn 워커 여럿.
+    host는 묶을 루프백 주소: 127.0.0.2, 127.0.0.3으로 한 기계에서 호스트 여럿을 흉내 낸다.
     """
     database = nullcontext(env_overrides.get("DATABASE_URL"))
     if "DATABASE_URL" not in env_overrides and running_on_postgres():
@@ -72,7 +75,7 @@ def asgi_server(workdir: Path, *, workers: int | None = None, **env_overrides):
     with database as database_url:
         if database_url:
             env_overrides = {**env_overrides, "DATABASE_URL": database_url}
-        with _serve(workdir, workers, env_overrides) as base_url:
+        with _serve(workdir, workers, env_overrides, host=host) as base_url:
             yield base_url
 
 
@@ -120,25 +123,27 @@ def postgres_database():
 
 
 @contextmanager
-def _serve(workdir: Path, workers: int | None, env_overrides: dict[str, str]):
-    env = server_env(workdir, **env_overrides)
+def _serve(
+    workdir: Path, workers: int | None, env_overrides: dict[str, str], *, host: str = "127.0.0.1"
+):
+    env = server_env(workdir, host=host, **env_overrides)
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
-    port = free_port()
+    port = free_port(host)
     if workers is None:
         command = [
             *(sys.executable, "-m", "uvicorn", "chatproject.asgi:application"),
-            *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
+            *("--host", host, "--port", str(port), "--no-access-log"),
         ]
     else:
         command = [
             *(str(Path(sys.executable).parent / "gunicorn"), "chatproject.asgi:application"),
             *("-k", "uvicorn_worker.UvicornWorker", "--workers", str(workers)),
-            *("--bind", f"127.0.0.1:{port}"),
+            *("--bind", f"{host}:{port}"),
         ]
     log = (workdir / "server.log").open("w")
     process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = f"http://{host}:{port}"
     try:
         _wait_until_healthy(base_url, process, workdir)
         yield base_url
