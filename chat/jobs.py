@@ -270,8 +270,7 @@ async def _generate(job: Job, reply: Message) -> None:
         # 취소된 작업 안에서도 저장은 끝까지 한다
         job.final = await asyncio.shield(
             replies.afinish(
-                job.reply_id,
-                job.attempt,
+                reply,
                 status=status,
                 content=job.text(),
                 error_kind=error.kind if error else "",

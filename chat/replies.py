@@ -71,8 +71,7 @@ def _is_generating(reply_id: int, attempt: int) -> bool:
 
 
 def _finish(
-    reply_id: int,
-    attempt: int,
+    reply: Message,
     *,
     status: Status,
     content: str,
@@ -81,7 +80,8 @@ def _finish(
     model: str = "",
     omitted: int = 0,
 ) -> Message | None:
-    """생성을 마친다. 저장된 답변을 돌려주고, 다른 시도가 차지했거나 대화가 지워졌으면 None.
+    """맡은 답변(aclaim이 준 것)의 생성을 마친다. 저장된 답변을 돌려주고, 다른 시도가 차지했거나 대화가
+    지워졌으면 None.
 
     그 사이 멈춤이 눌렸다면 상태는 멈춤 그대로 두고 보여 준 글만 저장한다.
     무엇이 실패해도 답변은 끝 상태에 닿는다: 생성 중으로 남으면 대화가 1분 동안 잠긴다.
@@ -90,6 +90,7 @@ def _finish(
         "content": content,
         "rendered_html": render_or_escape(content) if content else "",
         "error_kind": error_kind,
+        "updated_at": timezone.now(),
     }
     usage = usage or Usage(None, None)
     extra = {
@@ -99,25 +100,34 @@ def _finish(
         **({"model": model} if model else {}),
     }
     try:
-        written = _finish_write(reply_id, attempt, status, {**fields, **extra})
+        written = _finish_write(reply.pk, reply.attempt, status, {**fields, **extra})
+        fields.update(extra)
     except Exception:
         # 사용량 같은 곁가지가 저장을 막았다면 상태와 글만이라도
-        logger.exception("saving a finished reply failed reply=%s; saving its text alone", reply_id)
+        logger.exception("saving a finished reply failed reply=%s; saving its text alone", reply.pk)
         try:
-            written = _finish_write(reply_id, attempt, status, fields)
+            written = _finish_write(reply.pk, reply.attempt, status, fields)
         except Exception:
-            logger.exception("saving a finished reply's text failed reply=%s", reply_id)
+            logger.exception("saving a finished reply's text failed reply=%s", reply.pk)
             return None
-    return _load(reply_id) if written else None
+    if written is None:
+        return None
+    # 방금 쓴 값으로 충분하다: 다시 읽지 않는다
+    for name, value in fields.items():
+        setattr(reply, name, value)
+    reply.status = written
+    return reply
 
 
-def _finish_write(reply_id, attempt, status, fields) -> bool:
-    now = timezone.now()
+def _finish_write(reply_id, attempt, status, fields) -> Status | None:
+    """쓴 상태를 돌려준다. 이 시도의 답변이 아니게 됐으면 None."""
     mine = Message.objects.filter(pk=reply_id, attempt=attempt)
-    if mine.filter(status__in=allowed_from(status)).update(status=status, updated_at=now, **fields):
-        return True
+    if mine.filter(status__in=allowed_from(status)).update(status=status, **fields):
+        return status
     # 멈춤이 먼저 왔다: 멈춤은 그대로, 화면에 보낸 글은 남긴다
-    return bool(mine.filter(status=Status.STOPPED).update(updated_at=now, **fields))
+    if mine.filter(status=Status.STOPPED).update(**fields):
+        return Status.STOPPED
+    return None
 
 
 def _sweep_one(reply: Message) -> bool:

@@ -25,8 +25,8 @@ def claim(reply):
     return async_to_sync(replies.aclaim)(reply.pk)
 
 
-def finish(reply, attempt, status=Status.DONE, content="답"):
-    return async_to_sync(replies.afinish)(reply.pk, attempt, status=status, content=content)
+def finish(claimed, status=Status.DONE, content="답"):
+    return async_to_sync(replies.afinish)(claimed, status=status, content=content)
 
 
 def test_every_status_has_its_transitions_written_down():
@@ -55,7 +55,7 @@ def test_a_stop_then_a_retry_is_not_overwritten_by_the_old_generation(reply, use
     retried = reply_retry(reply=reply, user=user)
 
     # 멈춘 옛 생성이 늦게 끝을 저장하려 한다: 새 시도(대기, 빈 글)를 덮으면 안 된다
-    late = finish(reply, old.attempt, content="옛 답변")
+    late = finish(old, content="옛 답변")
 
     retried.refresh_from_db()
     assert late is None
@@ -64,18 +64,22 @@ def test_a_stop_then_a_retry_is_not_overwritten_by_the_old_generation(reply, use
     assert retried.attempt == old.attempt + 1
     # 새 시도는 평소처럼 맡고 끝난다
     new = claim(retried)
-    assert finish(retried, new.attempt, content="새 답변").content == "새 답변"
+    assert finish(new, content="새 답변").content == "새 답변"
+    retried.refresh_from_db()
+    assert (retried.status, retried.content) == (Status.DONE, "새 답변")
 
 
 def test_a_stop_during_generation_keeps_the_shown_text_and_the_stopped_status(reply):
     generation = claim(reply)
     reply_stop(reply=reply)
 
-    final = finish(reply, generation.attempt, status=Status.DONE, content="보여 준 글")
+    final = finish(generation, status=Status.DONE, content="보여 준 글")
 
-    assert final.status == Status.STOPPED
-    assert final.content == "보여 준 글"
-    assert final.rendered_html == "<p>보여 준 글</p>\n"
+    reply.refresh_from_db()
+    for saved in (final, reply):
+        assert saved.status == Status.STOPPED
+        assert saved.content == "보여 준 글"
+        assert saved.rendered_html == "<p>보여 준 글</p>\n"
 
 
 def test_a_reply_stopped_before_it_started_is_never_claimed(reply):
@@ -101,7 +105,7 @@ def test_finishing_a_deleted_conversation_saves_nothing_and_says_so(reply):
     generation = claim(reply)
     reply.conversation.delete()
 
-    assert finish(reply, generation.attempt) is None
+    assert finish(generation) is None
 
 
 def test_the_stale_sweep_ends_only_replies_whose_job_went_quiet(reply, user):
