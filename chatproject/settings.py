@@ -137,6 +137,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # 요청 스레드는 다시 쓰인다(chatproject/asgi.py): 파일을 열고 pragma를 다시 거는 값을 요청마다 치르지 않게
+    # 연결을 스레드에 둔다. 서버가 없는 SQLite라 열린 연결이 쌓여도 잃을 것이 없다.
+    DATABASES["default"]["CONN_MAX_AGE"] = None
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django의 psycopg 3 연결 풀. URL의 ?pool=true는 먹지 않아서 여기서 켠다.
     # 풀을 쓰면 CONN_MAX_AGE는 0이어야 한다.
