@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import httpx2
 import openai
+import orjson
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -203,7 +204,7 @@ async def _read_stream(response) -> AsyncIterator[str | Usage]:
             done = done or payload.startswith(b"[DONE]")
             if done:
                 continue
-            usage, parts = _chunk_parts(json.loads(payload))
+            usage, parts = _chunk_parts(_loads(payload))
             if usage is not None:
                 yield usage
             for content, finish_reason in parts:
@@ -247,6 +248,15 @@ async def _sse_data(response) -> AsyncIterator[bytes]:
                 yield line[5:].strip()
     if pending.startswith(b"data:"):
         yield pending[5:].strip()
+
+
+def _loads(payload: bytes):
+    """조각 하나의 JSON. orjson이 표준 라이브러리보다 몇 배 빠르다. 홀로 선 대리 문자("\\ud800")처럼 orjson이
+    거절하지만 JSON으로는 맞는 것은 표준 라이브러리가 다시 읽는다 (TextCleaner가 U+FFFD로 바꾼다)."""
+    try:
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return json.loads(payload)
 
 
 def _chunk_parts(chunk) -> tuple[Usage | None, list[tuple[str | None, str | None]]]:

@@ -180,6 +180,8 @@ else:
     }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# 알림 메시지는 세션에: 요청마다 쿠키 서명기를 만드는 값이 들지 않는다 (세션은 어차피 읽는다)
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # "로그인 유지"를 고르면 2주, 아니면 브라우저를 닫을 때 끝난다 (accounts.views.LoginView)
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
