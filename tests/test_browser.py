@@ -131,6 +131,37 @@ def test_chat_send_watch_the_reply_grow_reload_and_stop(page, fake_openai):
     assert page.console_errors == []
 
 
+def test_a_reply_keeps_growing_after_a_reload_and_is_whole_after_the_tab_closed(page, fake_openai):
+    fake_openai.script(
+        Reply(tokens=[f"조각{index} " for index in range(40)], delay=0.1),
+        Reply(tokens=["제목"]),
+    )
+    sign_up(page, "reloader")
+    page.get_by_label("메시지").fill("길게 답해 줘")
+    page.get_by_role("button", name="보내기").click()
+    expect(page.locator("article.bubble-assistant .streaming")).to_contain_text("조각3")
+
+    # 새로고침: 지금까지의 글이 바로 보이고 이어서 자란다. 같은 글이 두 번 붙지 않는다.
+    page.reload()
+    growing = page.locator("article.bubble-assistant").last.locator(".streaming")
+    expect(growing).to_contain_text("조각3")
+    expect(growing).to_contain_text("조각15")
+    assert growing.inner_text().count("조각1 ") == 1
+    page.screenshot(path="screenshots/reply-reattached.png")
+
+    # 탭을 닫았다가 나중에 다시 열면 답이 다 있다
+    url = page.url
+    later = page.context.new_page()
+    page.close()
+    time.sleep(3)
+    later.goto(url)
+    whole = later.locator("article.bubble-assistant").last
+    expect(whole.locator(".markdown")).to_contain_text("조각39")
+    assert whole.inner_text().count("조각0 ") == 1
+    # 새로고침과 다시 열기는 따라갈 뿐, 답변을 다시 만들지 않는다
+    assert sum(1 for request in fake_openai.requests if request.get("stream")) == 1
+
+
 def test_ime_enter_while_composing_does_not_send(page):
     sign_up(page, "ime_user")
     composer = page.get_by_label("메시지")
