@@ -24,7 +24,3 @@ def in_thread(func):
             release_connection()
 
     return sync_to_async(run)
-
-
-# 요청의 스레드가 쥔 연결(세션, 사용자, 조회)을 돌려준다: 스트림이 열려 있는 동안 쥐고 있지 않게
-arelease_connection = in_thread(lambda: None)

@@ -3,6 +3,7 @@
 import logging
 import time
 from functools import partial
+from typing import NamedTuple
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
@@ -18,6 +19,13 @@ from chat.models import Conversation, Message
 logger = logging.getLogger(__name__)
 
 TITLE_MAX_CHARS = llm.TITLE_MAX_CHARS
+
+
+class SentPair(NamedTuple):
+    """보낸 메시지와 그 답변(대기 중). 화면은 이 둘을 그린다."""
+
+    message: Message
+    reply: Message
 
 
 class ChatRefused(Exception):
@@ -57,9 +65,9 @@ def _rate_check(user) -> None:
         )
 
 
-def _pair_create(conversation: Conversation, content: str) -> Message:
+def _pair_create(conversation: Conversation, content: str) -> SentPair:
     now = timezone.now()
-    Message.objects.create(
+    message = Message.objects.create(
         conversation=conversation,
         role=Message.Role.USER,
         content=content,
@@ -76,7 +84,7 @@ def _pair_create(conversation: Conversation, content: str) -> Message:
     )
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)
     _start_after_commit(reply)
-    return reply
+    return SentPair(message, reply)
 
 
 def _start_after_commit(reply: Message) -> None:
@@ -106,11 +114,11 @@ def conversation_start(*, user, content: str, model: str) -> Message:
         conversation = Conversation.objects.create(
             owner=user, title=fallback_title(content), model=llm.usable_model(model)
         )
-        return _pair_create(conversation, content)
+        return _pair_create(conversation, content).reply
 
 
-def message_post(*, conversation: Conversation, user, content: str) -> Message:
-    """사람의 메시지와 대기 중인 답변을 한 트랜잭션으로 저장하고 답변을 돌려준다."""
+def message_post(*, conversation: Conversation, user, content: str) -> SentPair:
+    """사람의 메시지와 대기 중인 답변을 한 트랜잭션으로 저장하고 둘을 돌려준다."""
     with transaction.atomic():
         # 같은 대화로 동시에 두 번 보내면 하나는 기다렸다가 진행 중인 답변을 보고 거절된다
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)

@@ -19,7 +19,7 @@ from django.views import View
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from chat import jobs, llm, replies, services
-from chat.database import arelease_connection
+from chat.database import release_connection
 from chat.forms import (
     ConversationRenameForm,
     ConversationSettingsForm,
@@ -189,7 +189,7 @@ class MessageCreateView(OwnConversationMixin, View):
         form = MessageForm(request.POST)
         if form.is_valid():
             try:
-                reply = services.message_post(
+                sent = services.message_post(
                     conversation=conversation,
                     user=request.user,
                     content=form.cleaned_data["content"],
@@ -199,12 +199,9 @@ class MessageCreateView(OwnConversationMixin, View):
         if not form.is_valid():
             return self.refuse(request, conversation, form)
         if request.htmx:
-            # 같은 대화로는 동시에 보낼 수 없으니 마지막 두 개가 방금 저장한 한 쌍이다
-            # (id가 이어진다고 믿지 않는다: PostgreSQL에서는 다른 대화의 저장이 끼어든다)
-            pair = list(conversation.messages.latest_first()[:2])[::-1]
-            context = {"conversation": conversation, "sent": pair, "form": MessageForm()}
+            context = {"conversation": conversation, "sent": sent, "form": MessageForm()}
             return render(request, f"{DETAIL_TEMPLATE}#sent", context)
-        return finish_without_js(request, reply)
+        return finish_without_js(request, sent.reply)
 
     def refuse(self, request, conversation, form):
         """입력한 글은 입력창에 그대로 남기고 이유를 보인다."""
@@ -238,10 +235,10 @@ class ReplyStreamView(View):
     뒤부터 받는다.
     """
 
-    async def get(self, request, pk):
-        user = await request.auser()
-        reply = await aget_object_or_404(
-            Message.objects.for_user(user)
+    def get(self, request, pk):
+        # 동기 뷰: 요청의 스레드에서 바로 읽는다 (비동기 뷰는 ORM마다 스레드를 오간다). 돌려준 스트림만 루프에서 흐른다.
+        reply = get_object_or_404(
+            Message.objects.for_user(request.user)
             .filter(role=Message.Role.ASSISTANT)
             .select_related("conversation"),
             pk=pk,
@@ -250,7 +247,7 @@ class ReplyStreamView(View):
             request.GET.get("from", "")
         )
         # 세션·사용자·답변을 읽은 연결은 여기서 돌려준다: 스트림이 열려 있는 동안 쥐지 않는다
-        await arelease_connection()
+        release_connection()
         response = StreamingHttpResponse(
             self.events(request, reply, offset or 0), content_type="text/event-stream"
         )

@@ -135,7 +135,7 @@ def test_the_prompt_reads_only_the_rows_that_can_fit(user, settings, length):
         Message(conversation=conversation, role=Message.Role.USER, content=f"질문 {index}")
         for index in range(length)
     )
-    last = message_post(conversation=conversation, user=user, content="마지막")
+    last = message_post(conversation=conversation, user=user, content="마지막").reply
 
     with CaptureQueriesContext(connection) as queries:
         payload, omitted = build_context(last)

@@ -88,7 +88,7 @@ def test_only_the_latest_stopped_or_failed_reply_can_be_retried(user):
         reply_retry(reply=first, user=user)
 
     Message.objects.filter(pk=first.pk).update(status=Message.Status.FAILED)
-    second = message_post(conversation=first.conversation, user=user, content="y")
+    second = message_post(conversation=first.conversation, user=user, content="y").reply
     Message.objects.filter(pk=second.pk).update(status=Message.Status.STOPPED)
     # 마지막이 아닌 답변은 다시 만들지 않는다
     with pytest.raises(ChatRefused):
@@ -209,3 +209,18 @@ def test_a_reply_reserve_larger_than_the_context_refuses_to_start():
 
     assert result.returncode != 0
     assert "LLM_REPLY_TOKENS must be positive and smaller than LLM_CONTEXT_TOKENS" in result.stderr
+
+
+def test_a_send_returns_the_pair_it_saved(user):
+    first = conversation_start(user=user, content="처음", model="fake-model")
+    Message.objects.filter(pk=first.pk).update(status=Message.Status.DONE)
+
+    sent = message_post(conversation=first.conversation, user=user, content="둘째")
+
+    assert sent.message.content == "둘째"
+    assert sent.message.is_user
+    assert sent.reply.status == Message.Status.PENDING
+    assert [m.pk for m in first.conversation.messages.order_by("pk")][-2:] == [
+        sent.message.pk,
+        sent.reply.pk,
+    ]

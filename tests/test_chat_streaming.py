@@ -10,7 +10,7 @@ from tests.test_chat_markdown import HOSTILE, parsed_tags, problems
 
 
 def send(user, conversation, content="질문"):
-    return message_post(conversation=conversation, user=user, content=content)
+    return message_post(conversation=conversation, user=user, content=content).reply
 
 
 def test_a_streamed_reply_is_stored_with_usage(logged_in, user, llm_server):
