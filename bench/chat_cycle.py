@@ -47,13 +47,17 @@ for index in range({people}):
     user = User(username=f"bench{{index}}")
     user.set_unusable_password()
     user.save()
-    conversation = Conversation.objects.create(owner=user, title="벤치", model="fake-model")
+    # 앞의 200명은 대화 10개를 돌려 쓴다: 한 대화가 끝없이 길어져 문맥이 벤치를 지배하지 않게
+    conversations = [
+        str(Conversation.objects.create(owner=user, title="벤치", model="fake-model").pk)
+        for _ in range(10 if index < 200 else 1)
+    ]
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.save()
-    print(conversation.pk, session.session_key)
+    print(",".join(conversations), session.session_key)
 """
 
 COUNT = (
@@ -146,7 +150,7 @@ class Meter:
 class Person:
     """브라우저 하나: 자기 세션, 자기 대화, 자기 연결."""
 
-    def __init__(self, base_url: str, conversation: str, session: str):
+    def __init__(self, base_url: str, conversations: str, session: str):
         csrf = "".join(random.choices(string.ascii_letters + string.digits, k=32))  # noqa: S311
         self.client = httpx2.AsyncClient(
             base_url=base_url,
@@ -154,7 +158,14 @@ class Person:
             cookies={"sessionid": session, "csrftoken": csrf},
             headers={"X-CSRFToken": csrf},
         )
-        self.conversation = conversation
+        self.conversations = conversations.split(",")
+        self.sent = 0
+
+    @property
+    def conversation(self) -> str:
+        """보낼 때마다 다음 대화로: 대화마다 몇 번씩만 오간다 (학생의 평범한 대화 길이)."""
+        self.sent += 1
+        return self.conversations[self.sent % len(self.conversations)]
 
     async def chat(self) -> dict:
         started = time.perf_counter()
@@ -179,6 +190,33 @@ class Person:
                 elif line == "event: done":
                     return {"first": first, "total": time.perf_counter() - started}
         return {"error": "stream closed before done"}
+
+    async def stop_after_first_token(self) -> dict:
+        """답변이 흐르기 시작하면 멈추기를 누르고, 멈춘 답변이 화면에 올 때까지를 잰다."""
+        response = await self.client.post(
+            f"/chat/{self.conversation}/messages/",
+            data={"content": "멈출 질문"},
+            headers={"HX-Request": "true"},
+        )
+        found = re.findall(r'id="message-(\d+)" class="bubble bubble-assistant', response.text)
+        if response.status_code != 200 or not found:
+            return {"error": f"send HTTP {response.status_code}"}
+        reply_id = found[-1]
+        pressed = None
+        async with self.client.stream("GET", f"/chat/replies/{reply_id}/stream/") as stream:
+            async for line in stream.aiter_lines():
+                if pressed is None and line == "event: token":
+                    pressed = time.perf_counter()
+                    stop = await self.client.post(
+                        f"/chat/replies/{reply_id}/stop/", headers={"HX-Request": "true"}
+                    )
+                    if stop.status_code != 204:
+                        return {"error": f"stop HTTP {stop.status_code}"}
+                elif line == "event: reply":
+                    if pressed is None:
+                        return {"error": "the reply ended before it could be stopped"}
+                    return {"first": time.perf_counter() - pressed, "total": 0.0}
+        return {"error": "stream closed before the stopped reply"}
 
     async def aclose(self):
         await self.client.aclose()
@@ -242,6 +280,10 @@ async def within(people, seconds: float) -> list[dict]:
         return await person.chat()
 
     return await asyncio.gather(*(one(p) for p in people))
+
+
+async def stops(person, count: int) -> list[dict]:
+    return [await person.stop_after_first_token() for _ in range(count)]
 
 
 def summary(results: list[dict]) -> dict:
@@ -330,6 +372,11 @@ def run_suite(label, base_url, upstream, people, app_pid, upstream_pid, quick, b
     for suffix in ("", "_direct"):
         extra = out[f"paced220{suffix}"]["cpu"] - out[f"paced20{suffix}"]["cpu"]
         out[f"per_token{suffix}"] = 1000 * extra / (200 * 50)
+    # 멈추기: 누른 때부터 멈춘 답변이 화면에 올 때까지 (생성하는 워커가 알아채고, 저장하고, 마지막 그림을 보낸다)
+    shape(upstream, 400, 0.02)
+    out["stop"] = measure(
+        app_pid, persons(1), lambda c: stops(c[0], int(20 * n)), "stop after first token", quick
+    )
     # 5. 워커 하나에 1,000개의 스트림을 한꺼번에 (SQLite 구성에서만: 워커가 하나다)
     if big:
         shape(upstream, 50, 0.1)
@@ -469,6 +516,14 @@ def report(args, results) -> str:
     row("200 within 1 s: first token p50", "", "burst", "p50", ms1000)
     row("200 within 1 s: first token p95", "≤ 1,500 ms", "burst", "p95", ms1000)
     row("200 within 1 s: finished of 200", "200", "burst", "ok", str)
+    lines.append(
+        "| stop pressed → stopped reply on screen, p50 / p95 | ≤ 300 ms (Redis), ≤ 1 s | – | "
+        + " | ".join(
+            f"{1000 * r['stop']['p50']:.0f} / {1000 * r['stop']['p95']:.0f} ms"
+            for r in results.values()
+        )
+        + " |"
+    )
     lines.append(
         "| server CPU per paced token (20 ms apart) | ≤ 0.05 ms | "
         f"{first['per_token_direct']:.3f} ms | "

@@ -36,8 +36,10 @@ POLL_SECONDS = 1.0
 
 KEEPALIVE = object()
 
-# 이 프로세스에서 도는 작업들. 작업은 자기 루프에서만 바꾸고, 다른 스레드는 읽고 신호만 보낸다.
+# 답변마다 이 프로세스의 가장 새 시도의 작업. 작업은 자기 루프에서만 바꾸고, 다른 스레드는 읽고 신호만 보낸다.
 _jobs: dict[int, "Job"] = {}
+# 도는 모든 작업 (멈춘 뒤 다시 시도되어 자리를 내준 옛 작업도 끝날 때까지): 종료 때 기다릴 것들
+_running: set["Job"] = set()
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,13 @@ class Frame:
 class Job:
     """답변 하나의 생성. 보낸 조각을 모아 두어, 늦게 온 사람도 처음부터 받는다."""
 
-    def __init__(self, reply_id: int):
+    def __init__(self, reply_id: int, attempt: int):
         self.reply_id = reply_id
+        # 이 작업이 만드는 시도. 다시 시도는 새 시도라 새 작업이다: 옛 작업을 따라가면 옛 글을 받는다.
+        self.attempt = attempt
         self.loop: asyncio.AbstractEventLoop | None = None
         self.task: asyncio.Task | None = None
         self.consumer: asyncio.Task | None = None
-        self.attempt = 0
         # None: 아직 맡기 전, True: 이 작업이 맡았다, False: 다른 곳이 맡았다
         self.claimed: bool | None = None
         self.finished = False
@@ -131,11 +134,11 @@ class Job:
 # ---------------------------------------------------------------- 시작과 멈춤
 
 
-def start(reply_id: int) -> None:
-    """받아들인 메시지의 답변 생성을 시작한다 (커밋 뒤에 부른다). 기다리지 않고 바로 돌아온다."""
-    if reply_id in _jobs:
+def start(reply_id: int, attempt: int) -> None:
+    """받아들인 메시지(또는 다시 시도)의 답변 생성을 시작한다 (커밋 뒤에 부른다). 기다리지 않고 바로 돌아온다."""
+    if _current(reply_id, attempt) is not None:
         return
-    job = _jobs[reply_id] = Job(reply_id)
+    job = _jobs[reply_id] = Job(reply_id, attempt)
     ids = (request_log.request_id.get(), str(request_log.user_id.get()))
     loop = _event_loop()
     # 빈 컨텍스트에서: 작업은 요청보다 오래 살고, 요청의 스레드와 DB 연결을 물려받으면 안 된다
@@ -144,15 +147,15 @@ def start(reply_id: int) -> None:
 
 async def ensure_started(reply: Message) -> Job | None:
     """대기 중인데 이 프로세스에 작업이 없으면 여기서 맡는다 (시작 신호가 사라졌을 때의 안전망)."""
-    job = _jobs.get(reply.pk)
+    job = _current(reply.pk, reply.attempt)
     if job is not None:
         return job
     if reply.status != Message.Status.PENDING:
         return None
     claimed = await replies.aclaim(reply.pk)
     if claimed is None:
-        return _jobs.get(reply.pk)
-    job = _jobs[reply.pk] = Job(reply.pk)
+        return _current(reply.pk, reply.attempt)
+    job = _jobs[reply.pk] = Job(reply.pk, claimed.attempt)
     ids = (request_log.request_id.get(), str(request_log.user_id.get()))
     _spawn(job, claimed, ids)
     return job
@@ -164,6 +167,11 @@ def signal_stop(reply_id: int) -> None:
     fanout.publish_stop(reply_id)
 
 
+def _current(reply_id: int, attempt: int) -> Job | None:
+    job = _jobs.get(reply_id)
+    return job if job is not None and job.attempt == attempt else None
+
+
 def _stop_local(reply_id: int) -> None:
     job = _jobs.get(reply_id)
     if job is not None and job.loop is not None:
@@ -173,7 +181,7 @@ def _stop_local(reply_id: int) -> None:
 async def drain(timeout: float) -> None:
     """정상 종료(SIGTERM): 도는 작업이 끝나기를 기다리고, 시간이 넘으면 중단으로 저장하게 한다."""
     loop = asyncio.get_running_loop()
-    tasks = [job.task for job in list(_jobs.values()) if job.loop is loop and job.task]
+    tasks = [job.task for job in list(_running) if job.loop is loop and job.task]
     if not tasks:
         return
     logger.info("waiting up to %.0f s for %d running replies", timeout, len(tasks))
@@ -219,6 +227,7 @@ def _background_loop() -> asyncio.AbstractEventLoop:
 def _spawn(job: Job, claimed: Message | None, ids: tuple[str, str]) -> None:
     job.loop = asyncio.get_running_loop()
     job.task = job.loop.create_task(_run(job, claimed, ids), context=contextvars.Context())
+    _running.add(job)
     fanout.ensure_stop_listener(_stop_local)
 
 
@@ -239,7 +248,9 @@ async def _run(job: Job, reply: Message | None, ids: tuple[str, str]) -> None:
         await _generate(job, reply)
     finally:
         job.finished = True
-        _jobs.pop(job.reply_id, None)
+        _running.discard(job)
+        if _jobs.get(job.reply_id) is job:
+            del _jobs[job.reply_id]
         job.notify()
         if job.outbox is not None:
             await job.outbox.close()

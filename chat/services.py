@@ -83,14 +83,14 @@ def _pair_create(conversation: Conversation, content: str) -> SentPair:
         updated_at=now,
     )
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)
-    _start_after_commit(reply)
+    _start_after_commit(reply.pk, reply.attempt)
     return SentPair(message, reply)
 
 
-def _start_after_commit(reply: Message) -> None:
+def _start_after_commit(reply_id: int, attempt: int) -> None:
     # 받아들인 순간 생성을 시작한다: 브라우저가 스트림을 여는 동안 모델은 첫 토큰을 만든다.
     # 커밋 뒤에: 되돌려진 행을 작업이 보는 일이 없게.
-    transaction.on_commit(partial(jobs.start, reply.pk))
+    transaction.on_commit(partial(jobs.start, reply_id, attempt))
 
 
 def _refuse_while_replying(conversation: Conversation) -> None:
@@ -143,7 +143,8 @@ def reply_retry(*, reply: Message, user) -> Message:
         if not replies.retry(reply=reply, model=llm.usable_model(conversation.model)):
             raise refused
         Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
-        _start_after_commit(reply)
+        # 대화를 잠근 채 조건부로 바꿨으니 새 시도 번호는 하나 늘어난 값이다
+        _start_after_commit(reply.pk, reply.attempt + 1)
     return Message.objects.select_related("conversation").get(pk=reply.pk)
 
 

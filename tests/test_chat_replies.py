@@ -146,3 +146,16 @@ def test_the_prompt_reads_only_the_rows_that_can_fit(user, settings, length):
     assert "COUNT(" in selects[1]
     assert payload[-1] == {"role": "user", "content": "마지막"}
     assert len(payload) + omitted == length + 3
+
+
+def test_a_retry_gets_its_own_job_while_the_stopped_one_is_still_finishing():
+    from chat import jobs
+
+    jobs._jobs.pop(424242, None)
+    stopped = jobs._jobs[424242] = jobs.Job(424242, attempt=0)
+    try:
+        # 멈춘 시도의 작업이 아직 저장 중일 때 다시 시도가 시작된다: 옛 작업을 따라가면 옛 글을 받는다
+        assert jobs._current(424242, 1) is None
+        assert jobs._current(424242, 0) is stopped
+    finally:
+        jobs._jobs.pop(424242, None)
