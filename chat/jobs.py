@@ -246,6 +246,9 @@ async def _run(job: Job, reply: Message | None, ids: tuple[str, str]) -> None:
         job.attempt = reply.attempt
         job.notify()
         await _generate(job, reply)
+    except Exception:
+        # 답변은 _generate의 finally가 이미 끝 상태로 저장했다: 여기서는 운영자가 볼 수 있게 남긴다
+        logger.exception("reply job failed reply=%s", job.reply_id)
     finally:
         job.finished = True
         _running.discard(job)
@@ -264,6 +267,9 @@ async def _generate(job: Job, reply: Message) -> None:
     try:
         messages, omitted = await abuild_context(reply)
         job.consumer = asyncio.create_task(_consume(job, messages, model))
+        if job.stopped:
+            # 문맥을 읽는 사이에 멈춤이 왔다
+            job.consumer.cancel()
         watcher = asyncio.create_task(_watch(job))
         try:
             status, error = await job.consumer

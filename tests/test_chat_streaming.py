@@ -366,3 +366,22 @@ def test_each_finished_reply_is_logged_without_its_content(logged_in, user, llm_
     assert "status=done" in line
     assert "prompt_tokens=7 completion_tokens=2" in line
     assert "비밀" not in line
+
+
+def test_a_bug_before_the_model_is_called_still_ends_the_reply_and_is_logged(
+    logged_in, user, monkeypatch, caplog
+):
+    async def broken_context(reply):
+        raise RuntimeError("our bug")
+
+    monkeypatch.setattr("chat.jobs.abuild_context", broken_context)
+    reply = conversation_start(user=user, content="질문", model="fake-model")
+
+    with caplog.at_level("ERROR", logger="chat.jobs"):
+        stream = read_stream(logged_in, reply.pk)
+
+    reply.refresh_from_db()
+    assert reply.status == Message.Status.INTERRUPTED
+    assert reply.is_retryable
+    assert stream.events[-1] == ("done", "")
+    assert [r.getMessage() for r in caplog.records] == [f"reply job failed reply={reply.pk}"]
