@@ -52,13 +52,18 @@ _clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _sync_client: redis.Redis | None = None
 
 
+# 연결을 빌리는 작업이 한꺼번에 몰리면(200명이 함께 보내기) 기다렸다 받는다: 기본 풀은 100개를 넘으면 바로 실패한다
+MAX_CONNECTIONS = 50
+
+
 def _client() -> redis.asyncio.Redis:
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None:
-        client = _clients[loop] = redis.asyncio.Redis.from_url(
-            settings.REDIS_URL, decode_responses=True
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
+            settings.REDIS_URL, max_connections=MAX_CONNECTIONS, timeout=10, decode_responses=True
         )
+        client = _clients[loop] = redis.asyncio.Redis(connection_pool=pool)
     return client
 
 
@@ -122,14 +127,67 @@ class Outbox:
             logger.warning("could not announce the end of reply=%s", self.reply_id, exc_info=True)
 
 
+class _Subscriptions:
+    """이 루프의 Redis 구독 연결 하나를 따라가는 사람 모두가 나눠 쓴다: 스트림마다 연결을 쓰면 풀이 바닥난다."""
+
+    def __init__(self):
+        self.pubsub = _client().pubsub(ignore_subscribe_messages=True)
+        self.queues: dict[str, set[asyncio.Queue]] = {}
+        self.reader: asyncio.Task | None = None
+
+    async def add(self, channel: str) -> asyncio.Queue:
+        queue: asyncio.Queue = asyncio.Queue()
+        first = channel not in self.queues
+        self.queues.setdefault(channel, set()).add(queue)
+        if first:
+            await self.pubsub.subscribe(channel)
+        if self.reader is None or self.reader.done():
+            self.reader = asyncio.get_running_loop().create_task(
+                self._read(), context=contextvars.Context()
+            )
+        return queue
+
+    async def discard(self, channel: str, queue: asyncio.Queue) -> None:
+        queues = self.queues.get(channel, set())
+        queues.discard(queue)
+        if not queues and channel in self.queues:
+            del self.queues[channel]
+            await self.pubsub.unsubscribe(channel)
+
+    async def _read(self) -> None:
+        while self.queues:
+            try:
+                message = await self.pubsub.get_message(timeout=1.0)
+            except redis.RedisError:
+                logger.warning("lost the Redis subscription; followers fall back", exc_info=True)
+                for queues in self.queues.values():
+                    for queue in queues:
+                        queue.put_nowait(None)
+                return
+            if message is not None:
+                for queue in self.queues.get(message["channel"], ()):
+                    queue.put_nowait(message["data"])
+
+
+_subscriptions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _subscriptions_here() -> _Subscriptions:
+    loop = asyncio.get_running_loop()
+    if loop not in _subscriptions:
+        _subscriptions[loop] = _Subscriptions()
+    return _subscriptions[loop]
+
+
 async def follow(
     reply_id: int, offset: int, *, still_active: Callable[[int], Awaitable[bool]]
 ) -> AsyncIterator[Chunk | None]:
     """다른 곳의 작업을 따라간다: Chunk, 조용할 때 None(keepalive). 작업이 끝나거나 사라지면 돌아온다."""
     client = _client()
-    pubsub = client.pubsub()
+    subscriptions = _subscriptions_here()
+    channel = _channel(reply_id)
+    queue = await subscriptions.add(channel)
     try:
-        await pubsub.subscribe(_channel(reply_id))
         if not await still_active(reply_id):
             return
         text = await client.get(_text_key(reply_id)) or ""
@@ -137,27 +195,35 @@ async def follow(
             yield Chunk(text[offset:], len(text))
             offset = len(text)
         while True:
-            message = await pubsub.get_message(
-                ignore_subscribe_messages=True, timeout=KEEPALIVE_SECONDS
-            )
-            if message is None:
+            try:
+                async with asyncio.timeout(KEEPALIVE_SECONDS):
+                    data = await queue.get()
+            except TimeoutError:
                 if not await still_active(reply_id):
                     return
                 yield None
                 continue
-            data = json.loads(message["data"])
+            if data is None:
+                # 구독을 잃었다: 나머지는 DB를 읽어 따라간다 (chat.jobs)
+                return
+            data = json.loads(data)
             if data == _END:
                 return
             start, piece = data
+            if start > offset:
+                # 구독이 자리 잡기 전에 지나간 조각이 있다: 글 키에서 채운다
+                text = await client.get(_text_key(reply_id)) or ""
+                if len(text) > offset:
+                    yield Chunk(text[offset:], len(text))
+                    offset = len(text)
             end = start + len(piece)
             if end > offset:
                 yield Chunk(piece[max(0, offset - start) :], end)
                 offset = end
     except redis.RedisError:
-        # 나머지는 DB를 읽어 따라간다 (chat.jobs)
         logger.warning("lost Redis while following reply=%s", reply_id, exc_info=True)
     finally:
-        await pubsub.aclose()
+        await subscriptions.discard(channel, queue)
 
 
 # ---------------------------------------------------------------- 멈춤 신호

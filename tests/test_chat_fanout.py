@@ -1,0 +1,76 @@
+"""Redis로 답변 나르기(chat.fanout): 다른 워커의 사람 수백 명이 같은 연결 풀로 따라간다.
+
+Redis가 있어야 하는 기능이라 make test의 PostgreSQL + Redis 실행에서 돈다.
+"""
+
+import asyncio
+import os
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from chat import fanout
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="fan-out needs Redis: it runs in the Redis pass"
+)
+
+
+@pytest.fixture
+def redis_settings(settings):
+    settings.REDIS_URL = os.environ["REDIS_URL"]
+    return settings
+
+
+async def still_active(reply_id):
+    return True
+
+
+def test_more_followers_than_the_connection_pool_all_get_the_whole_text(redis_settings):
+    # 따라가는 사람마다 구독 연결을 하나씩 쓰던 때에는 100명을 넘으면 풀이 바닥나 글이 끊겼다
+    pieces = [f"조각{index} " for index in range(20)]
+
+    async def run():
+        async def follower():
+            text = ""
+            async for chunk in fanout.follow(777, 0, still_active=still_active):
+                text += chunk.text
+            return text
+
+        followers = [asyncio.create_task(follower()) for _ in range(150)]
+        await asyncio.sleep(0.5)
+        outbox = fanout.Outbox(777)
+        start = 0
+        for piece in pieces:
+            outbox.put(start, piece)
+            start += len(piece)
+            await asyncio.sleep(0.01)
+        await outbox.close()
+        return await asyncio.wait_for(asyncio.gather(*followers), timeout=20)
+
+    texts = async_to_sync(run)()
+
+    assert texts == ["".join(pieces)] * 150
+
+
+def test_a_follower_that_joins_late_gets_the_text_so_far_then_the_rest(redis_settings):
+    async def run():
+        outbox = fanout.Outbox(778)
+        outbox.put(0, "앞부분 ")
+        await asyncio.sleep(0.2)
+        received = []
+
+        async def follower():
+            async for chunk in fanout.follow(778, 0, still_active=still_active):
+                received.append((chunk.text, chunk.end))
+
+        task = asyncio.create_task(follower())
+        await asyncio.sleep(0.3)
+        outbox.put(4, "뒷부분")
+        await outbox.close()
+        await asyncio.wait_for(task, timeout=10)
+        return received
+
+    received = async_to_sync(run)()
+
+    assert received == [("앞부분 ", 4), ("뒷부분", 7)]
