@@ -11,9 +11,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
 from django.conf import settings
 
 worker_class = "uvicorn_worker.UvicornWorker"
-if "WEB_CONCURRENCY" not in os.environ:
-    # 코어당 하나. Redis가 없으면 하나.
-    workers = (os.cpu_count() or 1) if settings.REDIS_URL else 1
+# WEB_CONCURRENCY(.env나 환경)가 있으면 그 수, 없거나 비었으면 코어당 하나. Redis가 없으면 하나.
+workers = int(os.environ.get("WEB_CONCURRENCY") or 0) or (
+    (os.cpu_count() or 1) if settings.REDIS_URL else 1
+)
 # 종료 신호 뒤 도는 답변을 마칠 시간 (REPLY_SHUTDOWN_SECONDS보다 길게)
 graceful_timeout = int(settings.REPLY_SHUTDOWN_SECONDS) + 10
 # 제어 소켓은 한 곳(~/.gunicorn)에 고정돼, 한 기계에 인스턴스 여럿을 띄우면 부딪힌다. 쓰지 않는다.

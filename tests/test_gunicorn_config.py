@@ -26,6 +26,9 @@ def test_one_worker_without_redis_and_one_per_core_with_it(tmp_path):
     env = server_env(tmp_path, REDIS_URL="")
 
     assert config_value(env, "workers") == "1"
+    # .env.example을 복사한 .env처럼 비어 있어도 기본값
+    assert config_value({**env, "WEB_CONCURRENCY": ""}, "workers") == "1"
+    assert config_value({**env, "WEB_CONCURRENCY": "3"}, "workers") == "3"
     with_redis = {**env, "REDIS_URL": "redis://127.0.0.1:6379/0"}
     assert int(config_value(with_redis, "workers")) >= 1
     assert config_value(env, "worker_class") == "uvicorn_worker.UvicornWorker"
