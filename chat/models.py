@@ -1,7 +1,6 @@
 """대화와 메시지. 메시지는 한 줄에 하나씩 저장하고, 읽기는 이름 붙인 QuerySet 메서드로만 한다."""
 
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -63,24 +62,6 @@ class MessageQuerySet(models.QuerySet):
     def for_user(self, user):
         """그 사람의 (숨겨지지 않은) 대화에 속한 메시지."""
         return self.filter(conversation__owner=user, conversation__is_hidden=False)
-
-    def active(self):
-        """아직 생성 중인 답변: 대기 또는 스트리밍이면서 최근에 소식이 있는 것."""
-        fresh_since = timezone.now() - timedelta(seconds=STALE_REPLY_SECONDS)
-        return self.filter(
-            role=Message.Role.ASSISTANT,
-            status__in=Message.ACTIVE,
-            updated_at__gte=fresh_since,
-        )
-
-    def stale(self):
-        """워커가 죽거나 브라우저가 연결하지 않아 멈춘 채 남은 답변."""
-        fresh_since = timezone.now() - timedelta(seconds=STALE_REPLY_SECONDS)
-        return self.filter(
-            role=Message.Role.ASSISTANT,
-            status__in=Message.ACTIVE,
-            updated_at__lt=fresh_since,
-        )
 
     def latest_first(self, *, before=None):
         """대화 화면의 한 조각: 최신부터 거꾸로. 호출한 쪽이 잘라서 뒤집는다."""
