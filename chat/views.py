@@ -55,9 +55,7 @@ def mark_latest(message: Message, conversation: Conversation) -> Message:
     멈추거나 실패한 답변에는 다시 시도 단추를, 제목이 아직 없는 대화의 끝난 답변에는 제목 요청을.
     """
     message.can_retry = message.is_retryable
-    message.asks_title = (
-        conversation.needs_title and not message.is_user and message.status == Message.Status.DONE
-    )
+    message.asks_title = conversation.needs_title and not message.is_user and message.is_done
     return message
 
 
