@@ -1,5 +1,6 @@
 """모델 답변(믿을 수 없는 마크다운)을 저장하고 보여 줄 안전한 HTML로 바꾼다."""
 
+import itertools
 import logging
 import re
 from functools import lru_cache
@@ -12,7 +13,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-__all__ = ["render_markdown", "render_or_escape"]
+__all__ = ["StreamingMarkdown", "render_markdown", "render_or_escape"]
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ ATTRIBUTES = {
     "ol": {"start"},
     "span": {"class"},
     "code": {"class"},
-    "pre": {"class"},
+    "pre": {"class", "data-lang"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 
@@ -51,7 +52,10 @@ def _highlight(code, lang, _attrs):
         return f'<pre class="code"><code>{escape(code, quote=False)}</code></pre>'
     # 클래스에는 모델이 쓴 이름이 아니라 Pygments의 대표 별칭만 넣는다
     body = highlight(code, lexer, _formatter)
-    return f'<pre class="code"><code class="language-{lexer.aliases[0]}">{body}</code></pre>'
+    alias = lexer.aliases[0]
+    return (
+        f'<pre class="code" data-lang="{alias}"><code class="language-{alias}">{body}</code></pre>'
+    )
 
 
 def _code_block(_renderer, tokens, idx, _options, _env):
@@ -69,6 +73,19 @@ _md = (
     .disable("image")
 )
 _md.add_render_rule("code_block", _code_block)
+
+# 페이지의 제목 순서: h1은 대화 제목, h2는 메시지의 작성자다. 답변 안의 제목은 h3부터 시작한다.
+HEADING_SHIFT = 2
+
+
+def _heading(renderer, tokens, idx, options, env):
+    token = tokens[idx]
+    token.tag = f"h{min(int(token.tag[1]) + HEADING_SHIFT, 6)}"
+    return renderer.renderToken(tokens, idx, options, env)
+
+
+_md.add_render_rule("heading_open", _heading)
+_md.add_render_rule("heading_close", _heading)
 
 # url_schemes만으로는 상대 주소(/accounts/logout/, //evil.example)가 통과해서 url_relative로 막는다
 _cleaner = nh3.Cleaner(
@@ -103,3 +120,95 @@ def render_or_escape(text: str) -> str:
             for paragraph in paragraphs
             if paragraph
         )
+
+
+# 자라는 답변 ─────────────────────────────────────────────────────────────
+
+_FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})")
+# 문단은 빈 줄 뒤나 이런 글자로 시작하는 줄에서만 끊긴다 (제목, 인용, 목록, 구분선, 펜스, 표)
+_MAY_START_BLOCK = frozenset("#>-*+_=~`|0123456789")
+
+
+class StreamingMarkdown:
+    """자라는 답변을 블록 단위로 그린다: 끝난 블록은 한 번만 그리고, 아직 쓰는 블록은 글자 그대로 남긴다.
+
+    블록이 끝났는지는 다음 블록이 시작되었는지로 안다. 판단은 완성된 줄마다 한 번, 쓰는 중인 블록만
+    다시 읽어서 한다: 답변 전체를 프레임마다 다시 그리지 않으니 비용이 길이에 비례한다.
+    줄 단위로만 판단하므로 결과는 글이 어떻게 쪼개져 왔는지와 상관없이 같다: 페이지가 한 번에 그린
+    상태와, 조각조각 받은 브라우저의 상태와, 다시 연결한 스트림이 이어 갈 상태가 같다.
+    """
+
+    def __init__(self, text: str = ""):
+        self.tail = ""  # 아직 끝나지 않은 블록 (글 그대로)
+        self._checked = 0  # tail 안에서 판단을 마친 줄의 끝
+        self._fence = None  # 열려 있는 펜스 (``` 같은 것): 닫히기 전까지는 읽을 필요가 없다
+        self._blank_before = True
+        self._special_before = False  # 앞 줄이 제목·펜스 같은 한 줄 블록이면 이 줄에서 새 블록이 시작될 수 있다
+        self.html = self.feed(text) if text else ""
+
+    def feed(self, piece: str) -> str:
+        """조각을 더하고, 이번에 끝난 블록의 HTML을 돌려준다 (없으면 빈 글)."""
+        self.tail += piece
+        if "\n" not in piece:
+            return ""
+        finished = []
+        while (end := self.tail.find("\n", self._checked) + 1) > 0:
+            line = self.tail[self._checked : end - 1]
+            self._checked = end
+            finished.append(self._line(line, end))
+        return "".join(finished)
+
+    def finish(self) -> str:
+        """답변이 끝났다: 남은 블록까지 그린다."""
+        rest, self.tail, self._checked, self._fence = self.tail, "", 0, None
+        self._blank_before, self._special_before = True, False
+        return render_or_escape(rest) if rest.strip() else ""
+
+    def _line(self, line: str, end: int) -> str:
+        blank_before, self._blank_before = self._blank_before, not line.strip()
+        special_before = self._special_before
+        if self._fence is not None:
+            closing = line.strip()
+            if (
+                closing == self._fence[0] * len(closing)
+                and len(closing) >= len(self._fence)
+                and len(line) - len(line.lstrip()) < 4
+            ):
+                self._fence = None
+                self._special_before = True
+            return ""
+        stripped = line.lstrip(" ")
+        self._special_before = stripped[:1] in _MAY_START_BLOCK
+        if not stripped.strip() or not (blank_before or special_before or self._special_before):
+            return ""
+        starts = _block_starts(self.tail[:end])
+        html = ""
+        if len(starts) >= 2:
+            offsets = _line_offsets(self.tail)
+            cut = offsets[starts[-1]]
+            html = "".join(
+                render_or_escape(self.tail[offsets[a] if i else 0 : offsets[b]])
+                for i, (a, b) in enumerate(itertools.pairwise(starts))
+            )
+            self.tail = self.tail[cut:]
+            self._checked -= cut
+        # 쓰는 중인 블록이 펜스로 시작하고 이 줄이 그 첫 줄이면, 닫는 줄이 올 때까지 읽지 않는다
+        if self.tail.find("\n") + 1 == self._checked:
+            opened = _FENCE_OPEN.match(self.tail)
+            if opened:
+                self._fence = opened.group(1)
+        return html
+
+
+def _block_starts(text: str) -> list[int]:
+    """맨 바깥 블록이 시작하는 줄 번호들."""
+    return [
+        token.map[0]
+        for token in _md.parse(text)
+        if token.level == 0 and token.nesting >= 0 and token.map is not None
+    ]
+
+
+def _line_offsets(text: str) -> list[int]:
+    """줄 번호 → 그 줄이 시작하는 위치."""
+    return [0, *(match.end() for match in re.finditer("\n", text))]

@@ -1,6 +1,7 @@
 """모델 답변 마크다운 렌더링: 보통 글은 보기 좋게, 악의적인 입력은 무해한 글자로."""
 
 import os
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -21,7 +22,7 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
     "span": {"class"},
     "code": {"class"},
-    "pre": {"class"},
+    "pre": {"class", "data-lang"},
 }
 FORBIDDEN_ATTRIBUTES = {"style", "src", "srcdoc", "action", "formaction"}
 SAFE_HREF_PREFIXES = ("http://", "https://", "mailto:")
@@ -70,6 +71,10 @@ def problems(html):
         href = attrs.get("href", "https://") or ""
         if not href.lower().startswith(SAFE_HREF_PREFIXES):
             found.append(f"href {href!r}")
+        # 코드 블록의 언어 이름은 Pygments의 별칭만 (모델이 쓴 글이 속성 값이 되지 않게)
+        lang = attrs.get("data-lang")
+        if lang is not None and not re.fullmatch(r"[a-z0-9+#._-]+", lang):
+            found.append(f"data-lang {lang!r}")
         if tag == "a" and (attrs.get("rel") != LINK_REL or attrs.get("target") != "_blank"):
             found.append(f"link without rel/target: {attrs!r}")
     return found
@@ -90,8 +95,9 @@ def test_headings_lists_and_emphasis():
         "# 제목\n\n## 소제목\n\n- **굵게** 와 *기울임*\n- `code`\n\n3. 셋\n4. 넷\n\n~~취소~~"
     )
 
-    assert "<h1>제목</h1>" in html
-    assert "<h2>소제목</h2>" in html
+    # 페이지의 h1(대화 제목), h2(작성자) 아래로 내려간다
+    assert "<h3>제목</h3>" in html
+    assert "<h4>소제목</h4>" in html
     assert "<li><strong>굵게</strong> 와 <em>기울임</em></li>" in html
     assert "<li><code>code</code></li>" in html
     assert '<ol start="3">' in html
@@ -112,7 +118,7 @@ def test_table():
 def test_python_fence_is_highlighted_with_classes():
     html = render_markdown('```python\ndef greet():\n    return "안녕 <b>"\n```\n')
 
-    assert html.startswith('<pre class="code"><code class="language-python">')
+    assert html.startswith('<pre class="code" data-lang="python"><code class="language-python">')
     assert '<span class="k">def</span>' in html
     assert '<span class="nf">greet</span>' in html
     assert "&lt;b&gt;" in html
@@ -286,6 +292,7 @@ def test_link_title_cannot_break_out():
         '<p class="x">x</p>',
         "<!-- x -->",
         '<a href target="_blank" rel="noopener noreferrer nofollow">x</a>',
+        '<pre class="code" data-lang="x onmouseover=1"></pre>',
     ],
 )
 def test_checker_catches_known_bad_html(bad):
