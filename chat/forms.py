@@ -17,7 +17,7 @@ def _model_choices():
 class MessageForm(forms.Form):
     content = forms.CharField(
         label=_("Message"),
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("Type a message…")}),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Type a message…")}),
         error_messages={"required": _("Type a message first.")},
     )
 

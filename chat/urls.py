@@ -23,5 +23,8 @@ urlpatterns = [
     path("chat/<uuid:pk>/title/", views.ConversationTitleView.as_view(), name="conversation-title"),
     path("chat/replies/<int:pk>/stream/", views.ReplyStreamView.as_view(), name="reply-stream"),
     path("chat/replies/<int:pk>/stop/", views.ReplyStopView.as_view(), name="reply-stop"),
+    path(
+        "chat/messages/<int:pk>/source/", views.MessageSourceView.as_view(), name="message-source"
+    ),
     path("chat/replies/<int:pk>/retry/", views.ReplyRetryView.as_view(), name="reply-retry"),
 ]

@@ -14,7 +14,9 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import aget_object_or_404, get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
@@ -26,7 +28,9 @@ from chat.forms import (
     ConversationStartForm,
     MessageForm,
 )
+from chat.markdown import StreamingMarkdown
 from chat.models import Conversation, Message
+from chat.templatetags.chat_tags import stream_tail
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +48,32 @@ def positive_int(value: str) -> int | None:
 
 
 def sidebar_page(request):
-    """사이드바의 한 쪽. 쪽 번호가 틀리면 마지막 쪽을 보인다."""
+    """사이드바의 한 쪽. 쪽 번호가 틀리면 마지막 쪽을 보인다. 항목마다 언제(오늘, 어제…) 묶음을 붙인다."""
     paginator = Paginator(Conversation.objects.for_sidebar(request.user), SIDEBAR_PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    previous = None
+    if page.has_previous():
+        # 앞 쪽의 마지막 항목과 같은 묶음이면 "더 보기"로 이어 붙일 때 묶음 제목을 다시 쓰지 않는다
+        before = paginator.object_list[page.start_index() - 2]
+        previous = recency_group(before.updated_at, today)
+    for item in page:
+        item.group = recency_group(item.updated_at, today)
+        item.starts_group = item.group != previous
+        previous = item.group
+    return page
+
+
+def recency_group(moment, today) -> str:
+    """ChatGPT처럼 최근 활동으로 묶는다. 날짜는 TIME_ZONE의 하루로 센다."""
+    days = (today - timezone.localdate(moment)).days
+    if days <= 0:
+        return _("Today")
+    if days == 1:
+        return _("Yesterday")
+    if days < 7:
+        return _("Previous 7 days")
+    return _("Older")
 
 
 def mark_latest(message: Message, conversation: Conversation) -> Message:
@@ -105,7 +132,14 @@ class ConversationListView(View):
         if request.htmx and request.GET.get("page"):
             # "더 보기": 다음 쪽의 항목만
             return render(request, "chat/chat_layout.html#sidebar-items", chat_context(request))
-        context = chat_context(request, form=ConversationStartForm())
+        example = positive_int(request.GET.get("example", ""))
+        initial = {}
+        if example is not None and example < len(EXAMPLES):
+            # JavaScript 없이 예시를 누른 사람: 입력창에 채워 둔다
+            initial["content"] = EXAMPLES[example]["prompt"]
+        context = chat_context(
+            request, form=ConversationStartForm(initial=initial), examples=EXAMPLES
+        )
         return render(request, self.template_name, context)
 
     def post(self, request):
@@ -132,8 +166,29 @@ class ConversationListView(View):
         if self.request.htmx:
             response = render(self.request, f"{self.template_name}#start-form", {"form": form})
             return reswap(retarget(response, "#start-form"), "outerHTML")
-        context = chat_context(self.request, form=form)
+        context = chat_context(self.request, form=form, examples=EXAMPLES)
         return render(self.request, self.template_name, context, status=status)
+
+
+# 새 대화 화면의 예시 질문. 누르면 입력창이 채워질 뿐, 바로 보내지 않는다.
+EXAMPLES = [
+    {
+        "title": _lazy("Explain a concept"),
+        "prompt": _lazy("Explain what a Python list comprehension is, with two short examples."),
+    },
+    {
+        "title": _lazy("Review my code"),
+        "prompt": _lazy("Review this function and suggest one improvement:\n\n"),
+    },
+    {
+        "title": _lazy("Plan my study"),
+        "prompt": _lazy("Make a one-week study plan for learning SQL basics, one hour a day."),
+    },
+    {
+        "title": _lazy("Write in English"),
+        "prompt": _lazy("Help me write a short, polite email asking my instructor for feedback."),
+    },
+]
 
 
 def history_slice(request, conversation):
@@ -257,13 +312,25 @@ class ReplyStreamView(View):
     async def events(self, request, reply, offset):
         # 바로 보내는 주석: 브라우저와 프록시가 연결이 열렸음을 곧장 안다
         yield ": connected\n\n"
+        # 페이지(또는 끊긴 연결)가 이미 그린 글도 읽어서, 블록을 나눈 상태를 브라우저와 똑같이 맞춘다
+        markdown = StreamingMarkdown()
         try:
-            async for event in jobs.follow(reply, offset):
+            async for event in jobs.follow(reply, 0):
                 if event is jobs.KEEPALIVE:
                     yield ": keepalive\n\n"
                 elif isinstance(event, jobs.Frame):
-                    yield _sse("token", html.escape(event.text, quote=False), event.end)
+                    start = event.end - len(event.text)
+                    if start < offset:
+                        markdown.feed(event.text[: offset - start])
+                        if event.end <= offset:
+                            continue
+                    yield self.frame(
+                        reply.pk, markdown, event.text[max(offset - start, 0) :], event.end
+                    )
                 elif event is not None:
+                    # 남은 블록까지 그려 두면 마지막 답변으로 바뀔 때 화면이 거의 움직이지 않는다
+                    if rest := markdown.finish():
+                        yield _sse("blocks", rest + stream_tail(reply.pk, "", oob=True))
                     context = {
                         "message": mark_latest(event, event.conversation),
                         "conversation": event.conversation,
@@ -277,6 +344,24 @@ class ReplyStreamView(View):
             logger.exception("reply stream failed reply=%s", reply.pk)
         # 어떻게 끝나든 done: 없으면 EventSource가 다시 연결한다
         yield _sse("done", "")
+
+    @staticmethod
+    def frame(reply_id, markdown, text, end):
+        """새 조각 하나: 블록이 끝나지 않았으면 글 그대로 덧붙이고(token), 끝났으면 그린 블록과 새 꼬리(blocks)."""
+        finished = markdown.feed(text)
+        if not finished:
+            return _sse("token", html.escape(text, quote=False), end)
+        return _sse("blocks", finished + stream_tail(reply_id, markdown.tail, oob=True), end)
+
+
+class MessageSourceView(View):
+    """복사 단추가 가져가는 메시지 원문 (답변은 마크다운 그대로). 페이지에 원문을 두 번 싣지 않으려고 따로 준다."""
+
+    def get(self, request, pk):
+        message = get_object_or_404(Message.objects.for_user(request.user).only("content"), pk=pk)
+        response = HttpResponse(message.content, content_type="text/plain; charset=utf-8")
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class ReplyStopView(View):

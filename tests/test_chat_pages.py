@@ -264,7 +264,7 @@ def test_rename_with_htmx_updates_the_header_and_the_sidebar(logged_in, user):
     )
 
     html = response.content.decode()
-    assert '<h1 id="conversation-title">새 이름</h1>' in html
+    assert '<h1 id="conversation-title" data-page-title="새 이름 · Daehwa">새 이름</h1>' in html
     assert f'<li id="sidebar-{conversation.pk}" hx-swap-oob="true">' in html
 
 

@@ -250,7 +250,10 @@ def test_the_first_reply_asks_for_a_title_that_arrives_out_of_band(english, user
     response = english.post(f"/chat/{reply.conversation_id}/title/", headers={"HX-Request": "true"})
 
     html = response.content.decode()
-    assert '<h1 id="conversation-title" hx-swap-oob="true">Greeting in Seoul</h1>' in html
+    assert (
+        '<h1 id="conversation-title" hx-swap-oob="true" data-page-title="Greeting in Seoul · Daehwa">Greeting in Seoul</h1>'
+        in html
+    )
     assert f'id="sidebar-{reply.conversation_id}" hx-swap-oob="true"' in html
     title_request = llm_server.requests[-1]
     assert title_request.get("stream") in (None, False)
@@ -298,7 +301,9 @@ def test_the_demo_model_streams_markdown_and_code_through_the_same_path(
     assert reply.status == Message.Status.DONE
     assert len(stream.data("token")) >= 1
     assert "데모를 보여 줘" in reply.content
-    assert '<pre class="code"><code class="language-python">' in reply.rendered_html
+    assert (
+        '<pre class="code" data-lang="python"><code class="language-python">' in reply.rendered_html
+    )
     assert "<strong>" in reply.rendered_html
     assert reply.completion_tokens > 0
     assert fake_openai.requests == []

@@ -1,27 +1,106 @@
-// 채팅 입력창의 작은 동작: Enter로 보내기, Shift+Enter로 줄바꿈, 입력기 조합 중 Enter 무시,
-// 답변이 생성되는 동안 보내기 단추 끄기, 답변이 자랄 때 아래로 따라가기. 없어도 양식은 그대로 동작한다.
+// 채팅 화면의 작은 동작. 없어도 모든 양식과 링크는 그대로 동작한다.
+// 입력창(Enter, 자라는 높이), 대화 영역 따라가기, 서랍, 복사, 알림, 초점.
 (function () {
   "use strict";
 
   document.documentElement.classList.add("js");
 
-  function replying() {
-    return document.querySelector("#messages [sse-connect]") !== null;
+  var following = true;
+  var retrying = false;
+  var earlierFromBottom = null;
+
+  function $(selector) {
+    return document.querySelector(selector);
   }
 
-  function syncComposer() {
-    var button = document.querySelector("#composer button[type=submit]");
-    if (button) {
-      button.disabled = replying();
+  function strings() {
+    var node = document.getElementById("chat-strings");
+    return node ? node.dataset : {};
+  }
+
+  function announce(text) {
+    var region = document.getElementById("announcer");
+    if (region && text) {
+      // 같은 글을 두 번 알려도 읽히게 한 번 비운다
+      region.textContent = "";
+      window.setTimeout(function () { region.textContent = text; }, 50);
     }
   }
 
-  function nearBottom() {
-    return window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
+  function replying() {
+    return $("#messages [sse-connect]") !== null;
   }
+
+  function syncComposer() {
+    var button = $("#composer button[type=submit]");
+    if (button) {
+      button.disabled = replying();
+    }
+    var heading = document.getElementById("conversation-title");
+    if (heading && heading.dataset.pageTitle && document.title !== heading.dataset.pageTitle) {
+      document.title = heading.dataset.pageTitle;
+    }
+  }
+
+  // 대화 영역 따라가기: 맨 아래 가까이 있을 때만 따라가고, 위로 올리면 멈춘다
+  function pane() {
+    return document.getElementById("chat-scroll");
+  }
+
+  function distanceFromBottom(scroller) {
+    return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
+  }
+
+  function toBottom() {
+    var scroller = pane();
+    if (scroller) {
+      scroller.scrollTop = scroller.scrollHeight;
+    }
+  }
+
+  function follow() {
+    if (following) {
+      toBottom();
+    }
+    syncJump();
+  }
+
+  function syncJump() {
+    var scroller = pane();
+    var jump = $(".jump-latest");
+    if (scroller && jump) {
+      jump.hidden = distanceFromBottom(scroller) < 48;
+    }
+  }
+
+  // 입력창: 글에 맞춰 자란다 (field-sizing을 모르는 브라우저만)
+  function grow(field) {
+    if (window.CSS && CSS.supports("field-sizing", "content")) {
+      return;
+    }
+    field.style.height = "auto";
+    field.style.height = field.scrollHeight + 2 + "px";
+  }
+
+  function composerField() {
+    return $(".composer textarea");
+  }
+
+  function hint(text) {
+    var node = document.getElementById("composer-hint");
+    if (node) {
+      node.textContent = text;
+    }
+  }
+
+  var touch = window.matchMedia("(pointer: coarse)");
 
   document.addEventListener("keydown", function (event) {
     var field = event.target;
+    if (event.key === "Escape") {
+      closeDrawer();
+      return;
+    }
     if (!(field instanceof HTMLTextAreaElement) || !field.closest(".composer")) {
       return;
     }
@@ -33,38 +112,248 @@
     if (event.isComposing || event.keyCode === 229) {
       return;
     }
+    // 휴대폰 자판의 Enter는 줄바꿈이다: 보내기는 단추로
+    if (touch.matches) {
+      return;
+    }
     event.preventDefault();
     var button = field.form.querySelector("button[type=submit]");
-    if (button && !button.disabled && field.value.trim() !== "") {
-      field.form.requestSubmit(button);
+    if (field.value.trim() === "") {
+      return;
+    }
+    if (replying() || (button && button.disabled)) {
+      hint(strings().waitForReply);
+      return;
+    }
+    field.form.requestSubmit(button);
+  });
+
+  document.addEventListener("input", function (event) {
+    if (event.target instanceof HTMLTextAreaElement && event.target.closest(".composer")) {
+      grow(event.target);
     }
   });
 
-  // 보낸 뒤 새 입력창에 바로 이어 쓸 수 있게
+  // 서랍 (좁은 화면의 대화 목록)
+  function drawer() {
+    return document.getElementById("conversations");
+  }
+
+  function setDrawer(open) {
+    var nav = drawer();
+    var toggle = $(".drawer-toggle");
+    if (!nav || !toggle) {
+      return;
+    }
+    nav.classList.toggle("is-open", open);
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open) {
+      var first = nav.querySelector("a");
+      (first || nav).focus();
+    }
+  }
+
+  function closeDrawer() {
+    var nav = drawer();
+    if (nav && nav.classList.contains("is-open")) {
+      setDrawer(false);
+      $(".drawer-toggle").focus();
+    }
+  }
+
+  // 복사
+  function copied(button) {
+    var label = button.textContent;
+    button.textContent = strings().copied;
+    announce(strings().copied);
+    window.setTimeout(function () { button.textContent = label; }, 2000);
+  }
+
+  function copyFailed() {
+    announce(strings().copyFailed);
+    hint(strings().copyFailed);
+  }
+
+  function copySource(button) {
+    var text = fetch(button.dataset.source, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) {
+        throw new Error(response.status);
+      }
+      return response.text();
+    });
+    var done;
+    if (window.ClipboardItem && navigator.clipboard.write) {
+      // 사용자의 누름 안에서 바로 쓰기를 시작해야 Safari도 허락한다: 내용은 약속으로 넘긴다
+      done = navigator.clipboard.write([new ClipboardItem({
+        "text/plain": text.then(function (value) { return new Blob([value], { type: "text/plain" }); })
+      })]);
+    } else {
+      done = text.then(function (value) { return navigator.clipboard.writeText(value); });
+    }
+    done.then(function () { copied(button); }, copyFailed);
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target) {
+      return;
+    }
+    var button = target.closest(".copy-message");
+    if (button) {
+      copySource(button);
+      return;
+    }
+    button = target.closest(".code-copy");
+    if (button) {
+      var code = button.parentElement.querySelector("code");
+      navigator.clipboard.writeText(code ? code.textContent : "").then(function () { copied(button); }, copyFailed);
+      return;
+    }
+    if (target.closest(".drawer-toggle")) {
+      event.preventDefault();
+      setDrawer(!drawer().classList.contains("is-open"));
+      return;
+    }
+    if (target.closest(".drawer-close")) {
+      event.preventDefault();
+      closeDrawer();
+      return;
+    }
+    var nav = drawer();
+    if (nav && nav.classList.contains("is-open") && !target.closest("#conversations")) {
+      setDrawer(false);
+    }
+    var example = target.closest(".example");
+    if (example && composerField()) {
+      event.preventDefault();
+      var field = composerField();
+      field.value = example.dataset.prompt;
+      grow(field);
+      field.focus();
+      field.setSelectionRange(field.value.length, field.value.length);
+      return;
+    }
+    var jump = target.closest(".jump-latest");
+    if (jump) {
+      following = true;
+      toBottom();
+      syncJump();
+      var last = document.querySelector("#messages > article:last-of-type");
+      if (last) {
+        last.focus({ preventScroll: true });
+      }
+    }
+  });
+
+  // 코드 블록마다 복사 단추 (언어 이름은 CSS가 data-lang으로 보인다)
+  function enhance(root) {
+    var labels = strings();
+    root.querySelectorAll(".markdown pre.code:not([data-copy])").forEach(function (pre) {
+      pre.setAttribute("data-copy", "");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "code-copy";
+      button.textContent = labels.copyCode;
+      button.setAttribute("aria-label", labels.copyCodeLabel + (pre.dataset.lang ? " (" + pre.dataset.lang + ")" : ""));
+      pre.appendChild(button);
+    });
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    retrying = !!(form && form.querySelector && form.querySelector(".retry-button"));
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    // 멈춘 뒤에는 입력창으로
+    if (elt && elt.querySelector && elt.querySelector(".stop-button") && composerField()) {
+      composerField().focus();
+    }
+  });
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.classList && target.classList.contains("load-earlier") && pane()) {
+      // 이전 메시지를 위에 붙여도 읽던 자리가 그대로 있게
+      earlierFromBottom = pane().scrollHeight - pane().scrollTop;
+    }
+  });
+
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.detail.target && event.detail.target.id === "messages") {
-      var field = document.querySelector("#composer textarea");
-      if (field) {
+    var target = event.detail.target;
+    enhance(document);
+    syncComposer();
+    if (earlierFromBottom !== null && pane()) {
+      pane().scrollTop = pane().scrollHeight - earlierFromBottom;
+      earlierFromBottom = null;
+      return;
+    }
+    if (target && target.id === "messages") {
+      // 보낸 뒤: 새 메시지로 내려가고 입력창에 바로 이어 쓸 수 있게
+      following = true;
+      toBottom();
+      hint("");
+      var field = composerField();
+      // 휴대폰에서는 자판이 답변을 가리지 않게 입력창에 초점을 두지 않는다
+      if (field && !touch.matches) {
         field.focus();
       }
-      window.scrollTo(0, document.body.scrollHeight);
+    } else if (retrying) {
+      retrying = false;
+      var article = target && target.closest ? target.closest("article") || target : null;
+      following = true;
+      toBottom();
+      if (article && article.focus) {
+        article.focus({ preventScroll: true });
+      }
     }
+    syncJump();
+  });
+
+  document.addEventListener("htmx:sseBeforeMessage", function (event) {
+    if (event.detail.type !== "reply") {
+      return;
+    }
+    var id = event.target.id;
+    window.setTimeout(function () {
+      var article = document.getElementById(id);
+      var error = article && article.querySelector(".bubble-error");
+      announce(error ? error.textContent : strings().replyFinished);
+      enhance(document);
+      syncComposer();
+      follow();
+      hint("");
+    }, 0);
   });
 
   document.addEventListener("htmx:sseMessage", function () {
-    if (nearBottom()) {
-      window.scrollTo(0, document.body.scrollHeight);
-    }
+    enhance(document);
+    follow();
   });
 
   document.addEventListener("DOMContentLoaded", function () {
-    var list = document.getElementById("messages");
-    if (list) {
-      new MutationObserver(syncComposer).observe(document.body, { childList: true, subtree: true });
-      syncComposer();
-      if (!window.location.hash && !document.querySelector(".load-later")) {
-        window.scrollTo(0, document.body.scrollHeight);
+    var scroller = pane();
+    enhance(document);
+    if (scroller) {
+      new MutationObserver(syncComposer).observe(document.getElementById("messages") || scroller, { childList: true, subtree: true });
+      scroller.addEventListener("scroll", function () {
+        following = distanceFromBottom(scroller) < 48;
+        syncJump();
+      }, { passive: true });
+      var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+      if (target && scroller.contains(target)) {
+        target.scrollIntoView({ block: "start" });
+      } else if (!$(".load-later")) {
+        toBottom();
       }
+      following = distanceFromBottom(scroller) < 48;
+      syncJump();
+    }
+    syncComposer();
+    var field = composerField();
+    if (field) {
+      grow(field);
     }
   });
 })();

@@ -1,0 +1,98 @@
+"""채팅 화면의 작은 템플릿 도구."""
+
+import re
+
+from django import template
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+
+from chat.markdown import StreamingMarkdown
+
+register = template.Library()
+
+
+def stream_tail(reply_id: int, text: str, *, oob: bool = False) -> str:
+    """아직 쓰는 블록: 새 조각(token)이 뒤에 붙는 곳. 블록이 끝나면 통째로 바뀐다 (oob)."""
+    return (
+        f'<p class="stream-tail bubble-text" id="tail-{reply_id}"'
+        f'{' hx-swap-oob="true"' if oob else ""} sse-swap="token" hx-swap="beforeend">'
+        f"{escape(text)}</p>"
+    )
+
+
+@register.simple_tag
+def streaming_reply(message) -> str:
+    """생성 중인 답변의 본문: 끝난 블록은 그린 HTML, 쓰는 중인 블록은 글 그대로.
+
+    스트림(chat.views.ReplyStreamView)이 같은 StreamingMarkdown으로 이어 가므로 모양이 어긋나지 않는다.
+    """
+    state = StreamingMarkdown(message.content)
+    return format_html(
+        '<div class="stream-blocks" sse-swap="blocks" hx-swap="beforeend">{}</div>{}',
+        mark_safe(state.html),  # noqa: S308 - render_markdown이 nh3로 거른 HTML
+        mark_safe(stream_tail(message.pk, state.tail)),  # noqa: S308 - 안에서 escape한다
+    )
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+@register.filter
+def user_text(text: str) -> str:
+    """사람이 보낸 글: 줄바꿈과 공백은 그대로(CSS pre-wrap), 코드처럼 보이는 부분은 고정폭 블록으로.
+
+    펜스(```)로 감싼 부분과, 빈 줄 뒤에 네 칸(또는 탭) 들여쓴 줄들이 코드다. 글은 모두 escape한다.
+    """
+    parts, text_lines, code_lines = [], [], []
+    fence = None
+
+    def flush_text():
+        if text_lines:
+            parts.append(escape("\n".join(text_lines)))
+            text_lines.clear()
+
+    def flush_code():
+        parts.append(
+            f'<pre class="user-code"><code>{escape(chr(10).join(code_lines))}</code></pre>'
+        )
+        code_lines.clear()
+
+    lines = text.replace("\r\n", "\n").split("\n")
+    indented = False
+    for index, line in enumerate(lines):
+        opened = _FENCE.match(line)
+        if fence is not None:
+            if (
+                opened
+                and line.strip() == fence[0] * len(line.strip())
+                and len(line.strip()) >= len(fence)
+            ):
+                fence = None
+                flush_code()
+            else:
+                code_lines.append(line)
+            continue
+        if opened:
+            flush_text()
+            fence = opened.group(1)
+            continue
+        is_indented = line.startswith(("    ", "\t")) and line.strip() != ""
+        if is_indented and (indented or index == 0 or not lines[index - 1].strip()):
+            if not indented:
+                flush_text()
+                indented = True
+            code_lines.append(line[4:] if line.startswith("    ") else line[1:])
+            continue
+        if indented:
+            indented = False
+            flush_code()
+        text_lines.append(line)
+    if fence is not None or indented:
+        flush_code()
+    flush_text()
+    # 블록 앞뒤의 빈 줄은 블록의 여백이 대신한다
+    html = "".join(
+        part if part.startswith("<pre") else part.strip("\n") if len(parts) > 1 else part
+        for part in parts
+    )
+    return mark_safe(html)  # noqa: S308 - 모든 글을 escape했다
