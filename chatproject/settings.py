@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 화면(HTML)을 압축한다. 스트림(SSE)은 건너뛴다. 정적 파일은 그 전에 WhiteNoise가 압축본으로 답했다
+    "chatproject.compression.PageGZipMiddleware",
     # whitenoise 안쪽: 바깥은 whitenoise가 동기 전용이라 스레드에서 돌아 요청 번호가 스트림까지 이어지지 않는다.
     # 여기부터는 비동기로 돌아, 이 요청(스트림 포함)에서 나오는 로그 줄이 같은 번호를 단다.
     "chatproject.request_log.RequestIdMiddleware",
