@@ -81,10 +81,12 @@ print(conversation.pk, session.session_key)
 
 def fetch(url: str, cookie: str) -> tuple[int, int, str, bytes]:
     """(본문 바이트, 머리글 바이트, Content-Encoding, 본문). urllib은 압축을 풀지 않는다."""
-    request = urllib.request.Request(
+    if not url.startswith("http://127."):
+        raise ValueError(f"only our own app on loopback: {url}")
+    request = urllib.request.Request(  # noqa: S310 - 바로 위에서 루프백 http만 허락했다
         url, headers={"Accept-Encoding": ACCEPT_ENCODING, "Cookie": cookie}
     )
-    with urllib.request.urlopen(request) as response:  # noqa: S310 - 루프백의 우리 앱
+    with urllib.request.urlopen(request) as response:  # noqa: S310
         body = response.read()
         head = len(str(response.headers)) + len(f"HTTP/1.1 {response.status} OK\r\n")
         return len(body), head, response.headers.get("Content-Encoding", ""), body
@@ -106,7 +108,8 @@ def main() -> None:
             rows = []
             size, head, encoding, body = fetch(f"{base_url}/chat/{pk}/", cookie)
             html = (gzip.decompress(body) if encoding == "gzip" else body).decode()
-            assert html.count('class="bubble ') == 30, "the page should show 30 messages"
+            if html.count('class="bubble ') != 30:
+                raise SystemExit("the page should show 30 messages")
             raw = len(html.encode()) / 1024
             rows.append((f"HTML (대화 화면, 압축 전 {raw:.1f} KB)", size, head, encoding or "없음"))
             for path in assets(html):

@@ -143,7 +143,9 @@ class StreamingMarkdown:
         self._checked = 0  # tail 안에서 판단을 마친 줄의 끝
         self._fence = None  # 열려 있는 펜스 (``` 같은 것): 닫히기 전까지는 읽을 필요가 없다
         self._blank_before = True
-        self._special_before = False  # 앞 줄이 제목·펜스 같은 한 줄 블록이면 이 줄에서 새 블록이 시작될 수 있다
+        self._special_before = (
+            False  # 앞 줄이 제목·펜스 같은 한 줄 블록이면 이 줄에서 새 블록이 시작될 수 있다
+        )
         self.html = self.feed(text) if text else ""
 
     def feed(self, piece: str) -> str:

@@ -99,7 +99,7 @@ def test_htmx_requests_carry_the_csrf_token_from_body(user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     page = client.get("/", follow=True).content.decode()
-    headers = json.loads(re.search(r"<body hx-headers='([^']+)'", page).group(1))
+    headers = json.loads(re.search(r"<body[^>]* hx-headers='([^']+)'", page).group(1))
 
     response = client.post("/accounts/logout/", headers=headers)
 

@@ -1,0 +1,344 @@
+"""학생이 사는 채팅 화면: 휴대폰(390×844)과 데스크톱(1366×850), 밝은 테마와 어두운 테마에서.
+
+최신 메시지가 보이는지, 스트리밍 중에도 Markdown이 그려지는지, 끝날 때 화면이 뛰지 않는지, 서랍, 복사,
+초점, 그리고 axe-core의 접근성 검사. 화면의 주요 상태는 screenshots/ (git 밖)에 남긴다.
+"""
+
+import re
+from itertools import count
+from pathlib import Path
+
+import axe_playwright_python
+import pytest
+from playwright.sync_api import expect
+
+from tests.fake_openai import Reply
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "maple-lantern-58"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+SIZES = {
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+    "desktop": {"viewport": {"width": 1366, "height": 850}},
+}
+# 시험용으로 설치된 axe-core (실행 중에 내려받지 않는다)
+AXE = Path(axe_playwright_python.__file__).with_name("axe.min.js").read_text()
+_names = count()
+
+# 스트리밍 중에 표와 코드 블록이 먼저 끝나고, 뒤로 문단이 천천히 이어지는 답변
+MARKDOWN_TOKENS = [
+    "## 요약\n\n",
+    "| 방식 | 길이 |\n",
+    "|---|---|\n",
+    "| for 문 | 4줄 |\n",
+    "| 컴프리헨션 | 1줄 |\n\n",
+    "```python\n",
+    "squares = [x * x for x in range(10)]\n",
+    "```\n\n",
+    *[f"문단 {index}: 리스트 컴프리헨션은 짧고 읽기 쉽습니다.\n\n" for index in range(14)],
+    "끝.",
+]
+
+
+@pytest.fixture
+def open_page(browser, live_asgi):
+    """크기와 테마를 고른 새 창. 콘솔 오류(CSP 위반 포함)를 모은다."""
+    contexts = []
+
+    def make(size="desktop", scheme="light", *, javascript=True, **options):
+        context = browser.new_context(
+            locale="ko-KR",
+            base_url=live_asgi,
+            color_scheme=scheme,
+            java_script_enabled=javascript,
+            **SIZES[size],
+            **options,
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.console_errors = []
+        page.on(
+            "console",
+            lambda message: message.type == "error" and page.console_errors.append(message.text),
+        )
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def sign_up(page, prefix="student"):
+    page.goto("/accounts/signup/")
+    page.get_by_label("아이디").fill(f"{prefix}{next(_names)}")
+    page.get_by_label("비밀번호", exact=True).fill(PASSWORD)
+    page.get_by_label("비밀번호 확인").fill(PASSWORD)
+    page.get_by_role("button", name="계정 만들기").click()
+    expect(page.get_by_label("메시지")).to_be_visible()
+
+
+def send(page, text):
+    page.get_by_label("메시지").fill(text)
+    page.get_by_role("button", name="보내기").click()
+
+
+def axe_violations(page):
+    """axe-core의 위반 목록 (영향과 상관없이 모두). CSP는 Playwright의 evaluate를 막지 않는다."""
+    page.evaluate(AXE)
+    return page.evaluate(
+        """async () => {
+        const result = await axe.run(document, {resultTypes: ['violations']});
+        return result.violations.map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}`);
+    }"""
+    )
+
+
+def newest_is_visible(page):
+    """마지막 메시지의 아래 끝이 화면 안에 있다 (대화 영역과 입력창 사이)."""
+    return page.evaluate(
+        """() => {
+        const last = [...document.querySelectorAll('#messages > article')].pop();
+        const composer = document.querySelector('.composer-dock').getBoundingClientRect();
+        const box = last.getBoundingClientRect();
+        return box.bottom > 0 && box.bottom <= composer.top + 1 && box.top < composer.top;
+    }"""
+    )
+
+
+def shot(page, name):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
+def watch_final_swap(page):
+    """마지막 답변으로 바뀌기 직전과 직후의 말풍선 높이를 잰다 (끝날 때의 레이아웃 이동)."""
+    page.evaluate(
+        """() => {
+        window.finalSwap = null;
+        document.addEventListener('htmx:sseBeforeMessage', event => {
+          if (event.detail.type !== 'reply') return;
+          const id = event.target.id, before = event.target.getBoundingClientRect().height;
+          requestAnimationFrame(() => setTimeout(() => {
+            window.finalSwap = {before, after: document.getElementById(id).getBoundingClientRect().height};
+          }, 50));
+        });
+    }"""
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_a_student_follows_a_reply_that_renders_markdown_while_it_streams(
+    open_page, fake_openai, size, scheme
+):
+    fake_openai.script(
+        Reply(tokens=MARKDOWN_TOKENS, delay=0.12),
+        Reply(tokens=["컴프리헨션"]),
+    )
+    page = open_page(size, scheme)
+    sign_up(page)
+    assert axe_violations(page) == []
+    shot(page, f"home-{size}-{scheme}")
+
+    send(page, "리스트 컴프리헨션을 표와 코드로 설명해 줘")
+    reply = page.locator("article.bubble-assistant").last
+    # 스트리밍 중: 끝난 블록은 이미 HTML(표, 코드)이고, 쓰는 중인 블록만 글자 그대로다
+    expect(reply.locator(".stream-blocks table")).to_be_visible()
+    expect(reply.locator(".stream-blocks pre.code")).to_be_visible()
+    expect(reply).to_have_attribute("aria-busy", "true")
+    assert "|---|" not in reply.locator(".stream-blocks").inner_text()
+    expect(reply.locator(".stream-tail")).to_contain_text("문단")
+    watch_final_swap(page)
+    page.wait_for_timeout(600)
+    assert newest_is_visible(page)
+    shot(page, f"streaming-{size}-{scheme}")
+    assert axe_violations(page) == []
+
+    expect(reply.locator(".markdown p").last).to_have_text("끝.", timeout=15_000)
+    expect(page.locator("#announcer")).to_have_text("답변이 끝났습니다.")
+    page.wait_for_function("window.finalSwap !== null")
+    swap = page.evaluate("window.finalSwap")
+    assert abs(swap["after"] - swap["before"]) <= 8, swap
+    assert newest_is_visible(page)
+    # 자동 제목이 탭 제목에도
+    expect(page).to_have_title(re.compile("^컴프리헨션 · "))
+    shot(page, f"finished-{size}-{scheme}")
+
+    # 다시 열면 최신 메시지가 보인다
+    page.reload()
+    expect(page.locator("article.bubble-assistant .markdown table")).to_be_visible()
+    assert newest_is_visible(page)
+    assert axe_violations(page) == []
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_pages_pass_axe_logged_out_failed_reply_options_and_password(
+    open_page, fake_openai, size, scheme
+):
+    page = open_page(size, scheme)
+    page.goto("/accounts/login/")
+    assert axe_violations(page) == []
+    shot(page, f"login-{size}-{scheme}")
+
+    fake_openai.script(Reply(status=401, error_code="invalid_api_key"), Reply(tokens=["실패"]))
+    sign_up(page)
+    send(page, "실패하는 답변")
+    expect(page.locator("article.bubble-assistant .bubble-error")).to_be_visible()
+    expect(page.locator("#announcer")).not_to_be_empty()
+    assert axe_violations(page) == []
+    shot(page, f"failed-{size}-{scheme}")
+
+    page.get_by_text("옵션").click()
+    expect(page.get_by_label("시스템 프롬프트")).to_be_visible()
+    assert axe_violations(page) == []
+    shot(page, f"options-{size}-{scheme}")
+
+    page.goto("/accounts/password_change/")
+    assert axe_violations(page) == []
+    assert page.console_errors == []
+
+
+def test_the_drawer_opens_with_and_without_javascript(open_page, fake_openai):
+    fake_openai.script(Reply(tokens=["안녕"]), Reply(tokens=["첫 대화"]))
+    page = open_page("phone")
+    sign_up(page)
+    send(page, "안녕")
+    expect(page.locator("#conversation-title")).to_have_text("첫 대화")
+    drawer = page.locator("#conversations")
+    expect(drawer).not_to_be_visible()
+
+    page.get_by_role("link", name="대화 목록").click()
+    expect(drawer).to_be_visible()
+    expect(drawer.get_by_role("link", name="첫 대화")).to_be_focused()
+    shot(page, "drawer-phone-light")
+    page.keyboard.press("Escape")
+    expect(drawer).not_to_be_visible()
+    # 주소는 바뀌지 않는다 (JavaScript가 열었다)
+    assert "#" not in page.url
+
+    cookies = page.context.cookies()
+    plain = open_page("phone", javascript=False)
+    plain.context.add_cookies(cookies)
+    plain.goto("/chat/")
+    plain.get_by_role("link", name="대화 목록").click()
+    expect(plain.locator("#conversations")).to_be_visible()
+    plain.locator("#conversations").get_by_role("link", name="첫 대화").click()
+    expect(plain.locator("#conversation-title")).to_have_text("첫 대화")
+    expect(plain.locator("#conversations")).not_to_be_visible()
+
+
+def test_without_javascript_the_newest_message_is_visible_on_opening(open_page, fake_openai):
+    fake_openai.script(Reply(tokens=MARKDOWN_TOKENS), Reply(tokens=["긴 답변"]))
+    page = open_page("phone", javascript=False)
+    sign_up(page)
+    send(page, "길게 답해 줘")
+    expect(page.locator("article.bubble-assistant .markdown table")).to_be_visible()
+    conversation_url = page.url.split("#")[0]
+
+    page.goto(conversation_url)
+    assert newest_is_visible(page)
+    shot(page, "nojs-conversation-phone-light")
+
+
+def test_enter_on_a_touch_keyboard_adds_a_line(open_page, fake_openai):
+    page = open_page("phone")
+    sign_up(page)
+    composer = page.get_by_label("메시지")
+    composer.fill("첫 줄")
+    composer.press("Enter")
+    composer.press_sequentially("둘째 줄")
+
+    expect(composer).to_have_value("첫 줄\n둘째 줄")
+    expect(page).to_have_url(re.compile(r"/chat/$"))
+    # 줄이 늘면 입력창이 자란다
+    one_line = composer.bounding_box()["height"]
+    composer.fill("\n".join(f"줄 {index}" for index in range(6)))
+    assert composer.bounding_box()["height"] > one_line
+    composer.fill("\n".join(f"줄 {index}" for index in range(60)))
+    assert composer.bounding_box()["height"] <= 844 * 0.4 + 1
+
+
+def test_copy_buttons_put_the_right_text_on_the_clipboard(open_page, fake_openai):
+    source = "코드입니다.\n\n```python\nprint('복사')\n```\n\n끝."
+    fake_openai.script(Reply(tokens=[source]), Reply(tokens=["복사"]))
+    page = open_page("desktop", permissions=["clipboard-read", "clipboard-write"])
+    sign_up(page)
+    send(page, "복사할 코드를 줘\n  들여쓴 둘째 줄")
+    reply = page.locator("article.bubble-assistant").last
+    expect(reply.locator(".markdown pre.code")).to_be_visible()
+
+    code_button = reply.get_by_role("button", name="코드 복사 (python)")
+    code_button.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#announcer")).to_have_text("복사됨")
+    assert page.evaluate("navigator.clipboard.readText()") == "print('복사')\n"
+
+    reply.get_by_role("button", name="답변 복사").click()
+    expect(reply.get_by_role("button", name="복사됨")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == source
+
+    page.locator("article.bubble-user").get_by_role("button", name="메시지 복사").click()
+    page.wait_for_function("navigator.clipboard.readText().then(t => t.startsWith('복사할'))")
+    assert page.evaluate("navigator.clipboard.readText()") == "복사할 코드를 줘\n  들여쓴 둘째 줄"
+    assert page.console_errors == []
+
+
+def test_copy_buttons_are_absent_without_javascript(open_page, fake_openai):
+    fake_openai.script(Reply(tokens=["```python\nx = 1\n```"]), Reply(tokens=["코드"]))
+    page = open_page("desktop", javascript=False)
+    sign_up(page)
+    send(page, "코드")
+    expect(page.locator("article.bubble-assistant pre.code")).to_be_visible()
+
+    expect(page.get_by_role("button", name=re.compile("복사"))).to_have_count(0)
+
+
+def test_focus_goes_to_the_composer_after_stop_and_to_the_new_reply_after_retry(
+    open_page, fake_openai
+):
+    fake_openai.script(
+        Reply(tokens=[f"긴답{index} " for index in range(200)], delay=0.05),
+        Reply(tokens=["다시 쓴 답"]),
+        Reply(tokens=["제목"]),
+    )
+    page = open_page("desktop")
+    sign_up(page)
+    send(page, "길게")
+    reply = page.locator("article.bubble-assistant").last
+    expect(reply.locator(".stream-tail")).to_contain_text("긴답3")
+
+    # 답변이 자라는 동안 Enter는 보내지 않고 이유를 말한다
+    composer = page.get_by_label("메시지")
+    composer.fill("기다리는 중")
+    composer.press("Enter")
+    expect(page.locator("#composer-hint")).to_contain_text("아직 답변을 쓰는 중")
+    expect(page.locator("article.bubble-user")).to_have_count(1)
+
+    reply.get_by_role("button", name="멈추기").click()
+    expect(reply.locator(".badge")).to_have_text("멈춤")
+    expect(composer).to_be_focused()
+
+    page.get_by_role("button", name="다시 시도").click()
+    retried = page.locator("article.bubble-assistant").last
+    expect(retried).to_be_focused()
+    expect(retried.locator(".markdown")).to_have_text("다시 쓴 답")
+    assert page.console_errors == []
+
+
+def test_renaming_changes_the_tab_title(open_page, fake_openai):
+    fake_openai.script(Reply(tokens=["안녕"]), Reply(tokens=["처음 제목"]))
+    page = open_page("desktop")
+    sign_up(page)
+    send(page, "안녕")
+    expect(page).to_have_title(re.compile("^처음 제목 · "))
+
+    page.get_by_text("옵션").click()
+    page.locator("#id_title").fill("새 이름")
+    page.get_by_role("button", name="저장", exact=True).click()
+
+    expect(page.locator("#conversation-title")).to_have_text("새 이름")
+    expect(page).to_have_title(re.compile("^새 이름 · "))
