@@ -30,10 +30,13 @@ def test_sign_up_switch_language_log_out_and_back_in(page):
     expect(page).to_have_url(re.compile(r"/chat/$"))
     expect(page.get_by_text("browser_user 님, 환영합니다!")).to_be_visible()
 
+    # 언어와 로그아웃은 계정 메뉴 안에 있다 (좁은 화면에서도 머리글이 한 줄이게)
+    page.locator(".account-menu summary").click()
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("heading", name="New conversation")).to_be_visible()
+    expect(page.get_by_role("link", name="New conversation")).to_be_visible()
 
+    page.locator(".account-menu summary").click()
     page.get_by_role("button", name="Log out").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
     expect(page.get_by_text("You have been logged out.")).to_be_visible()
@@ -47,7 +50,7 @@ def test_sign_up_switch_language_log_out_and_back_in(page):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Keep me logged in for two weeks").check()
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="New conversation")).to_be_visible()
+    expect(page.get_by_role("link", name="New conversation")).to_be_visible()
 
     session = next(c for c in page.context.cookies() if c["name"] == "sessionid")
     assert session["httpOnly"] is True
@@ -69,7 +72,7 @@ def test_a_get_on_logout_only_asks(page):
     page.goto("/accounts/logout/")
     expect(page.get_by_text("로그아웃할까요?")).to_be_visible()
     page.goto("/")
-    expect(page.get_by_role("heading", name="새 대화")).to_be_visible()
+    expect(page.get_by_role("link", name="새 대화")).to_be_visible()
     assert page.console_errors == []
 
 
@@ -79,7 +82,7 @@ def sign_up(page, username):
     page.get_by_label("비밀번호", exact=True).fill(PASSWORD)
     page.get_by_label("비밀번호 확인").fill(PASSWORD)
     page.get_by_role("button", name="계정 만들기").click()
-    expect(page.get_by_role("heading", name="새 대화")).to_be_visible()
+    expect(page.get_by_label("메시지")).to_be_visible()
 
 
 def test_chat_send_watch_the_reply_grow_reload_and_stop(page, fake_openai):
@@ -191,7 +194,8 @@ def test_delete_with_htmx_asks_first(page, fake_openai):
 
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
-    page.get_by_role("link", name="지우기").click()
+    page.get_by_text("옵션").click()
+    page.get_by_role("link", name="이 대화 지우기").click()
 
     expect(page).to_have_url(re.compile(r"/chat/$"))
     assert "지울 대화" in dialogs[0]
@@ -220,13 +224,15 @@ def test_with_javascript_off_a_conversation_is_started_continued_renamed_and_del
     page.get_by_role("button", name="보내기").click()
     expect(page.locator("article.bubble-assistant").last).to_contain_text("둘째 답변")
 
-    page.get_by_text("이름 바꾸기").click()
-    page.get_by_label("이름").fill("손으로 지은 이름")
+    # 대화 옵션은 <details>라서 JavaScript 없이도 열린다
+    page.get_by_text("옵션").click()
+    page.get_by_role("textbox", name="이름").fill("손으로 지은 이름")
     page.get_by_role("button", name="저장", exact=True).click()
     expect(page.get_by_text("대화 이름을 바꿨습니다.")).to_be_visible()
     expect(page.locator("#conversation-title")).to_have_text("손으로 지은 이름")
 
-    page.get_by_role("link", name="지우기").click()
+    page.get_by_text("옵션").click()
+    page.get_by_role("link", name="이 대화 지우기").click()
     expect(page.get_by_role("heading", name="대화 지우기")).to_be_visible()
     page.get_by_role("button", name="지우기").click()
     expect(page.get_by_text("“손으로 지은 이름” 대화를 지웠습니다.")).to_be_visible()
