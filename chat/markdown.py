@@ -75,12 +75,15 @@ _md = (
 _md.add_render_rule("code_block", _code_block)
 
 # 페이지의 제목 순서: h1은 대화 제목, h2는 메시지의 작성자다. 답변 안의 제목은 h3부터 시작한다.
-HEADING_SHIFT = 2
+# 모델이 ## 나 ### 로 시작해도 건너뛰지 않게, 답변의 첫 제목을 h3로 두고 나머지는 그에 맞춰 옮긴다.
+FIRST_HEADING = 3
 
 
 def _heading(renderer, tokens, idx, options, env):
     token = tokens[idx]
-    token.tag = f"h{min(int(token.tag[1]) + HEADING_SHIFT, 6)}"
+    level = int(token.tag[1])
+    first = env.setdefault("heading_base", level)
+    token.tag = f"h{min(max(FIRST_HEADING + level - first, FIRST_HEADING), 6)}"
     return renderer.renderToken(tokens, idx, options, env)
 
 
@@ -99,18 +102,19 @@ _cleaner = nh3.Cleaner(
 )
 
 
-def render_markdown(text: str) -> str:
+def render_markdown(text: str, env: dict | None = None) -> str:
     """마크다운을 HTML로 그린 뒤 허용 목록으로 한 번 더 거른다.
 
     markdown-it이 원시 HTML을 꺼 두어도, 렌더러나 Pygments의 실수까지 막으려고 nh3를 거친다.
+    env는 블록을 나눠 그릴 때 앞 블록에서 정해진 것(첫 제목의 수준)을 이어 준다.
     """
-    return _cleaner.clean(_md.render(text))
+    return _cleaner.clean(_md.render(text, {} if env is None else env))
 
 
-def render_or_escape(text: str) -> str:
+def render_or_escape(text: str, env: dict | None = None) -> str:
     """끝난 답변을 그린다. 렌더러가 실패하면 글을 escape해서라도 보여 준다: 답변의 끝이 막히지 않게."""
     try:
-        return render_markdown(text)
+        return render_markdown(text, env)
     except Exception:
         # 우리 쪽 결함이라 ERROR로 남긴다
         logger.exception("rendering a reply failed; showing its text as it is")
@@ -143,9 +147,10 @@ class StreamingMarkdown:
         self._checked = 0  # tail 안에서 판단을 마친 줄의 끝
         self._fence = None  # 열려 있는 펜스 (``` 같은 것): 닫히기 전까지는 읽을 필요가 없다
         self._blank_before = True
-        self._special_before = (
-            False  # 앞 줄이 제목·펜스 같은 한 줄 블록이면 이 줄에서 새 블록이 시작될 수 있다
-        )
+        # 앞 줄이 제목·펜스 같은 한 줄 블록이면 이 줄에서 새 블록이 시작될 수 있다
+        self._special_before = False
+        # 블록을 나눠 그려도 제목 수준이 답변 전체를 한 번에 그린 것과 같게 (첫 제목의 수준)
+        self._env = {}
         self.html = self.feed(text) if text else ""
 
     def feed(self, piece: str) -> str:
@@ -164,7 +169,7 @@ class StreamingMarkdown:
         """답변이 끝났다: 남은 블록까지 그린다."""
         rest, self.tail, self._checked, self._fence = self.tail, "", 0, None
         self._blank_before, self._special_before = True, False
-        return render_or_escape(rest) if rest.strip() else ""
+        return render_or_escape(rest, self._env) if rest.strip() else ""
 
     def _line(self, line: str, end: int) -> str:
         blank_before, self._blank_before = self._blank_before, not line.strip()
@@ -189,7 +194,7 @@ class StreamingMarkdown:
             offsets = _line_offsets(self.tail)
             cut = offsets[starts[-1]]
             html = "".join(
-                render_or_escape(self.tail[offsets[a] if i else 0 : offsets[b]])
+                render_or_escape(self.tail[offsets[a] if i else 0 : offsets[b]], self._env)
                 for i, (a, b) in enumerate(itertools.pairwise(starts))
             )
             self.tail = self.tail[cut:]

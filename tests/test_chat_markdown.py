@@ -105,6 +105,21 @@ def test_headings_lists_and_emphasis():
     assert problems(html) == []
 
 
+@pytest.mark.parametrize(
+    ("source", "levels"),
+    [
+        ("# 가\n\n## 나\n\n### 다", ["h3", "h4", "h5"]),
+        ("### 단계 1\n\n### 단계 2\n\n#### 세부", ["h3", "h3", "h4"]),
+        ("## 가\n\n# 위로", ["h3", "h3"]),
+        ("###### 깊은 곳\n\n# 맨 위", ["h3", "h3"]),
+    ],
+)
+def test_the_first_heading_of_a_reply_is_h3_and_the_rest_follow_without_gaps(source, levels):
+    html = render_markdown(source)
+
+    assert [tag for tag in parsed_tags(html) if tag.startswith("h")] == levels
+
+
 def test_table():
     html = render_markdown("| 이름 | 값 |\n|---|---:|\n| 가 | 1 |\n")
 

@@ -56,17 +56,20 @@ def test_an_open_code_fence_stays_text_until_it_closes():
     assert '<pre class="code" data-lang="javascript">' in state.feed("다음\n")
 
 
-def test_streamed_blocks_plus_the_finish_equal_the_final_render():
-    html, _, state = fed(REPLY, [3] * len(REPLY))
+@pytest.mark.parametrize("text", [REPLY, "### 첫 제목\n\n문단\n\n#### 아래\n\n## 위\n\n끝"])
+def test_streamed_blocks_plus_the_finish_equal_the_final_render(text):
+    html, _, state = fed(text, [3] * len(text))
 
-    assert html + state.finish() == render_markdown(REPLY)
+    assert html + state.finish() == render_markdown(text)
 
 
 def test_each_block_is_rendered_once_and_parsing_stays_linear(monkeypatch):
     rendered, parsed = [], []
     real_render, real_starts = markdown.render_or_escape, markdown._block_starts
     monkeypatch.setattr(
-        markdown, "render_or_escape", lambda text: rendered.append(text) or real_render(text)
+        markdown,
+        "render_or_escape",
+        lambda text, env=None: rendered.append(text) or real_render(text, env),
     )
     monkeypatch.setattr(
         markdown, "_block_starts", lambda text: parsed.append(len(text)) or real_starts(text)
