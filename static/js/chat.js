@@ -148,7 +148,8 @@
     nav.classList.toggle("is-open", open);
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
     if (open) {
-      var first = nav.querySelector("a");
+      // 지금 대화에서 시작한다: 목록에서 자기 자리를 바로 안다
+      var first = nav.querySelector("[aria-current=page]") || nav.querySelector(".conversation-list a") || nav.querySelector("a");
       (first || nav).focus();
     }
   }
@@ -291,6 +292,11 @@
     }
     if (target && target.id === "messages") {
       // 보낸 뒤: 새 메시지로 내려가고 입력창에 바로 이어 쓸 수 있게
+      var reply = document.querySelector("#messages > article:last-of-type");
+      if (reply && reply.classList.contains("bubble-assistant") && !reply.hasAttribute("sse-connect")) {
+        // 응답을 그리기 전에 이미 끝났다 (예: 곧바로 실패)
+        announceFinished(reply);
+      }
       following = true;
       toBottom();
       hint("");
@@ -300,26 +306,37 @@
         field.focus();
       }
     } else if (retrying) {
+      // 다시 시도한 답변으로 (바뀐 요소는 새것이라 id로 다시 찾는다)
       retrying = false;
-      var article = target && target.closest ? target.closest("article") || target : null;
+      var article = target && target.id ? document.getElementById(target.id) : null;
       following = true;
       toBottom();
-      if (article && article.focus) {
+      if (article) {
         article.focus({ preventScroll: true });
       }
     }
     syncJump();
   });
 
+  // 끝난 답변을 한 번 알린다 (토큰마다가 아니라): 실패면 그 이유를
+  function announceFinished(article) {
+    var error = article && article.querySelector(".bubble-error");
+    announce(error ? error.textContent : strings().replyFinished);
+  }
+
   document.addEventListener("htmx:sseBeforeMessage", function (event) {
     if (event.detail.type !== "reply") {
       return;
     }
     var id = event.target.id;
+    var hadFocus = document.activeElement === event.target;
     window.setTimeout(function () {
       var article = document.getElementById(id);
-      var error = article && article.querySelector(".bubble-error");
-      announce(error ? error.textContent : strings().replyFinished);
+      if (hadFocus && article) {
+        // 초점이 있던 답변이 끝난 모습으로 바뀌어도 초점은 그 답변에 남는다
+        article.focus({ preventScroll: true });
+      }
+      announceFinished(article);
       enhance(document);
       syncComposer();
       follow();
@@ -349,6 +366,11 @@
       }
       following = distanceFromBottom(scroller) < 48;
       syncJump();
+      var last = document.querySelector("#messages > article:last-of-type");
+      if (last && last.querySelector(".bubble-error")) {
+        // 막 보낸 첫 메시지의 답이 곧바로 실패해 이 화면이 열렸을 수 있다: 이유를 알린다
+        announceFinished(last);
+      }
     }
     syncComposer();
     var field = composerField();
