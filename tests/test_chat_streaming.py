@@ -390,3 +390,35 @@ def test_a_bug_before_the_model_is_called_still_ends_the_reply_and_is_logged(
     assert reply.is_retryable
     assert stream.events[-1] == ("done", "")
     assert [r.getMessage() for r in caplog.records] == [f"reply job failed reply={reply.pk}"]
+
+
+def test_finished_blocks_arrive_rendered_and_the_rest_as_escaped_text(logged_in, user, llm_server):
+    llm_server.script(
+        Reply(
+            tokens=[
+                "## 표\n\n",
+                "| a |\n|---|\n| <b>1</b> |\n\n",
+                "**굵",
+                "게** 쓰는 중",
+                "\n\n끝",
+            ],
+            delay=0.08,
+        )
+    )
+    reply = conversation_start(user=user, content="표", model="fake-model")
+
+    stream = read_stream(logged_in, reply.pk)
+
+    names = [name for name, _ in stream.events]
+    blocks = stream.data("blocks")
+    # 제목과 표는 끝나는 대로 그린 HTML로, 쓰는 중인 문단은 escape된 글자로, 끝에는 남은 블록까지
+    assert any("<h3>표</h3>" in data for data in blocks)
+    assert any("<table>" in data and "&lt;b&gt;1&lt;/b&gt;" in data for data in blocks)
+    assert "**굵" in stream.text
+    assert blocks[-1].startswith("<p><strong>굵게</strong> 쓰는 중</p>\n<p>끝</p>")
+    assert (
+        f'<p class="stream-tail bubble-text" id="tail-{reply.pk}" hx-swap-oob="true"' in blocks[-1]
+    )
+    assert names[-3:] == ["blocks", "reply", "done"]
+    for data in blocks:
+        assert problems(data.split('<p class="stream-tail')[0]) == []
