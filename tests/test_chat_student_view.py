@@ -179,3 +179,42 @@ def test_a_reply_being_written_is_drawn_as_finished_blocks_and_a_plain_tail(logg
     # 표는 다음 블록이 시작되어 끝났고, 마지막 블록은 글 그대로다. 스트림은 페이지가 그린 글 뒤부터 잇는다
     assert f'id="tail-{reply.pk}" sse-swap="token" hx-swap="beforeend">**아직\n쓰는</p>' in page
     assert f"/stream/?from={len(WRITING)}" in page
+
+
+# 데모 모델 안내
+
+
+def test_students_see_a_one_line_demo_notice_and_staff_see_how_to_connect(client, user):
+    client.force_login(user)
+    student_page = client.get("/chat/").content.decode()
+    user.is_staff = True
+    user.save()
+    staff_page = client.get("/chat/").content.decode()
+
+    assert "답변은 예시입니다." in student_page
+    assert "OPENAI_API_KEY" not in student_page
+    assert "OPENAI_API_KEY" in staff_page
+
+
+# 색 대비 (WCAG 1.4.11: 입력칸 테두리와 초점 고리는 배경과 3:1)
+
+
+def _custom_properties(css, scheme):
+    block = (
+        css.split(":root {")[1] if scheme == "light" else css.split("prefers-color-scheme: dark")[1]
+    )
+    block = block.split("}")[0]
+    return dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", block))
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_input_borders_and_the_focus_ring_reach_three_to_one(scheme):
+    from chat.management.commands.code_css import contrast
+    from tests.test_code_css import CODE_CSS
+
+    css = CODE_CSS.with_name("app.css").read_text()
+    colours = {**_custom_properties(css, "light"), **_custom_properties(css, scheme)}
+    for foreground in ("input-border", "focus"):
+        for background in ("bg", "surface"):
+            ratio = contrast(colours[foreground].lstrip("#"), colours[background].lstrip("#"))
+            assert ratio >= 3, (scheme, foreground, background, ratio)
