@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.fake_openai import Reply
+from tests.servers import asgi_server, llm_env, manage, server_env, shared_database
 
 pytestmark = pytest.mark.browser
 
@@ -342,3 +343,52 @@ def test_renaming_changes_the_tab_title(open_page, fake_openai):
 
     expect(page.locator("#conversation-title")).to_have_text("새 이름")
     expect(page).to_have_title(re.compile("^새 이름 · "))
+
+
+SEED_LONG_CONVERSATION = f"""
+from accounts.models import User
+from chat.models import Conversation, Message
+user = User.objects.create_user("reader", password={PASSWORD!r})
+conversation = Conversation.objects.create(owner=user, title="긴 대화", model="fake-model", needs_title=False)
+for index in range(40):
+    Message.objects.create(conversation=conversation, role="user" if index % 2 == 0 else "assistant",
+        status="done", content=f"메시지 {{index}}", rendered_html=f"<p>메시지 {{index}}</p>")
+print(conversation.pk)
+"""
+
+
+def test_loading_earlier_messages_keeps_the_one_you_were_reading_in_place(
+    browser, tmp_path, fake_openai
+):
+    with shared_database(tmp_path) as url:
+        env = {"DATABASE_URL": url, **llm_env(fake_openai)}
+        (tmp_path / "app").mkdir()
+        with asgi_server(tmp_path / "app", **env) as base_url:
+            seeded = manage(
+                server_env(tmp_path / "app", **env),
+                "shell",
+                "-v",
+                "0",
+                "-c",
+                SEED_LONG_CONVERSATION,
+            )
+            pk = seeded.stdout.split()[-1]
+            context = browser.new_context(base_url=base_url, locale="ko-KR", **SIZES["phone"])
+            page = context.new_page()
+            page.goto("/accounts/login/")
+            page.get_by_label("아이디").fill("reader")
+            page.get_by_label("비밀번호").fill(PASSWORD)
+            page.get_by_role("button", name="로그인").click()
+            page.goto(f"/chat/{pk}/")
+            expect(page.locator("#messages > article")).to_have_count(30)
+
+            page.locator("#chat-scroll").evaluate("pane => { pane.scrollTop = 0 }")
+            # 지금 맨 위에 보이는 메시지 (로케이터는 게을러서 id로 고정한다)
+            reading_id = page.locator("#messages > article").first.get_attribute("id")
+            reading = page.locator(f"#{reading_id}")
+            top_before = reading.bounding_box()["y"]
+            page.get_by_role("link", name="이전 메시지 불러오기").click()
+
+            expect(page.locator("#messages > article")).to_have_count(40)
+            assert abs(reading.bounding_box()["y"] - top_before) <= 2
+            context.close()
