@@ -6,10 +6,12 @@ import zoneinfo
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from accounts import usage
 from accounts.models import DailyUsage
 from chat.models import Conversation, Message
+from chat.services import ChatRefused, conversation_start
 from tests.fake_openai import Reply
 
 HTMX = {"HX-Request": "true"}
@@ -209,6 +211,20 @@ def test_a_new_conversation_past_the_quota_is_not_created(logged_in, user, setti
 
     assert response.status_code == 429
     assert "새 대화</textarea>" in response.content.decode()
+    assert not Conversation.objects.exists()
+
+
+def test_the_refusal_carries_its_code_and_a_korean_sentence(user, settings, monkeypatch):
+    settings.DAILY_TOKEN_QUOTA = 2000
+    at(monkeypatch, 2026, 3, 2, 15, 30)
+    spend(user, 2500, day=datetime.date(2026, 3, 2))
+
+    with translation.override("ko"), pytest.raises(ChatRefused) as refused:
+        conversation_start(user=user, content="질문", model="daehwa-demo")
+
+    assert refused.value.code == "quota_reached"
+    assert refused.value.message.startswith("오늘의 토큰 2,000개를 모두 썼습니다.")
+    assert "2026년 3월 3일" in refused.value.message
     assert not Conversation.objects.exists()
 
 

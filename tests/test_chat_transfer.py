@@ -275,3 +275,23 @@ def test_a_chatgpt_conversation_with_a_broken_tree_names_it(other_user, tmp_path
         call_command("import_conversations", str(broken), "--user", "junho")
 
     assert not Conversation.objects.exists()
+
+
+def test_a_question_with_a_picture_keeps_its_text(other_user, tmp_path):
+    data = json.loads(CHATGPT.read_text(encoding="utf-8"))
+    question = data[1]["mapping"]["bbb2c0de-0000-4000-8000-000000000003"]["message"]
+    question["content"] = {
+        "content_type": "multimodal_text",
+        "parts": [
+            {"content_type": "image_asset_pointer", "asset_pointer": "file-service://file-abc"},
+            "What does this screenshot say?",
+        ],
+    }
+    with_picture = tmp_path / "conversations.json"
+    with_picture.write_text(json.dumps(data), encoding="utf-8")
+
+    call_command("import_conversations", str(with_picture), "--user", "junho")
+
+    english = Conversation.objects.get(title="Regex for emails")
+    first = english.messages.order_by("pk").first()
+    assert first.content == "What does this screenshot say?"

@@ -210,7 +210,8 @@ def _chatgpt_message(message, fallback: datetime.datetime) -> ParsedMessage | No
     if role not in Message.Role.values or metadata.get("is_visually_hidden_from_conversation"):
         return None
     content = message.get("content") or {}
-    if content.get("content_type") != "text":
+    # 사진을 붙인 질문(multimodal_text)은 글 부분만 가져온다. 코드 실행, 검색 결과 같은 것은 건너뛴다.
+    if content.get("content_type") not in ("text", "multimodal_text"):
         return None
     text = "".join(part for part in content.get("parts") or [] if isinstance(part, str)).strip()
     if not text:
