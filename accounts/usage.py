@@ -129,10 +129,10 @@ class QuotaStatus:
         return max(0, self.quota - self.used)
 
 
-def quota_status(user: User) -> QuotaStatus:
-    """한도가 없으면 질의하지 않는다."""
+def quota_status(user: User, *, count_without_quota: bool = False) -> QuotaStatus:
+    """한도가 없으면 (사용량 페이지처럼 count_without_quota로 묻지 않는 한) 질의하지 않는다."""
     quota = quota_for(user)
-    used = tokens_on(user.pk, today()) if quota > 0 else 0
+    used = tokens_on(user.pk, today()) if quota > 0 or count_without_quota else 0
     return QuotaStatus(used=used, quota=quota, resets_at=next_reset())
 
 

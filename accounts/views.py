@@ -112,7 +112,7 @@ class UsageView(TemplateView):
     def get_context_data(self, **kwargs):
         chart = usage.usage_chart(self.request.user)
         return super().get_context_data(
-            quota=usage.quota_status(self.request.user),
+            quota=usage.quota_status(self.request.user, count_without_quota=True),
             chart=chart,
             # 표는 최근 날부터
             rows=chart.bars[::-1],

@@ -6,6 +6,7 @@ import zoneinfo
 
 import pytest
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils import translation
 
 from accounts import usage
@@ -13,6 +14,7 @@ from accounts.models import DailyUsage
 from chat.models import Conversation, Message
 from chat.services import ChatRefused, conversation_start
 from tests.fake_openai import Reply
+from tests.servers import running_on_postgres
 
 HTMX = {"HX-Request": "true"}
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
@@ -83,9 +85,14 @@ def test_the_ledger_adds_up_per_person_day_and_model(user, other_user):
     assert DailyUsage.objects.count() == 3
 
 
+@pytest.mark.skipif(
+    not running_on_postgres(),
+    reason="SQLite's shared in-memory test database refuses concurrent writers outright; "
+    "the race below runs on PostgreSQL, the one without threads on both",
+)
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_finishes_lose_no_increment(django_user_model):
-    """여러 스레드(각자의 DB 연결)가 같은 줄을 동시에 만들고 더한다. PostgreSQL에서는 진짜 경쟁이다."""
+    """여러 스레드(각자의 DB 연결)가 같은 줄을 동시에 만들고 더한다. PostgreSQL의 진짜 경쟁이다."""
     student = django_user_model.objects.create_user(username="racer", password="x" * 12)
     day = datetime.date(2026, 3, 2)
     threads_count, each = 8, 10
@@ -120,6 +127,51 @@ def test_concurrent_finishes_lose_no_increment(django_user_model):
     assert row.replies == threads_count * each
     assert row.prompt_tokens == 3 * threads_count * each
     assert row.completion_tokens == 2 * threads_count * each
+
+
+def test_losing_the_race_to_create_the_row_still_adds(user, monkeypatch):
+    """다른 워커가 이 워커의 UPDATE(0행)와 INSERT 사이에 줄을 만들었다: 진 쪽은 다시 더한다."""
+    day = datetime.date(2026, 3, 2)
+    real_update = QuerySet.update
+    calls = []
+
+    def first_update_sees_no_row(queryset, **fields):
+        calls.append(fields)
+        if len(calls) == 1:
+            # 이 UPDATE가 0행을 고친 직후 다른 워커가 줄을 만든다
+            spend(user, 100, day=day)
+            return 0
+        return real_update(queryset, **fields)
+
+    monkeypatch.setattr(QuerySet, "update", first_update_sees_no_row)
+    usage.usage_record(
+        user_id=user.pk,
+        model="fake-model",
+        prompt_tokens=3,
+        completion_tokens=2,
+        estimated=True,
+        day=day,
+    )
+
+    row = DailyUsage.objects.get()
+    assert (row.prompt_tokens, row.completion_tokens, row.replies, row.estimated_replies) == (
+        103,
+        2,
+        2,
+        1,
+    )
+
+
+def test_the_increment_is_done_by_the_database(user, django_assert_num_queries):
+    """읽고 더해 쓰지 않는다: 줄이 있으면 UPDATE 한 번, 그 안에서 x = x + n."""
+    spend(user, 1, day=datetime.date(2026, 3, 2))
+
+    with django_assert_num_queries(1) as captured:
+        spend(user, 5, day=datetime.date(2026, 3, 2))
+
+    sql = captured.captured_queries[0]["sql"]
+    assert sql.startswith("UPDATE")
+    assert '"prompt_tokens" = ("accounts_dailyusage"."prompt_tokens" + 5)' in sql
 
 
 def test_a_finished_reply_counts_the_usage_the_server_sent(logged_in, user, llm_server):
@@ -346,21 +398,24 @@ def test_the_usage_page_draws_today_and_30_days_as_svg_and_a_table(
     assert '<title id="usage-chart-title">Tokens used per day, last 30 days</title>' in html
     assert "5,800 tokens in all" in html
     # 가장 큰 날(4,000)이 그림의 꼭대기까지, 한도선은 그 절반 높이
-    assert 'height="160.0"><title>02/20/2026: 4,000</title>' in html
+    assert 'height="160.0"><title>2026-02-20: 4,000</title>' in html
     assert 'class="usage-chart-quota" x1="0" y1="80.0"' in html
     assert html.count('class="usage-chart-bar"') == 2
-    assert '<tr><th scope="row">03/02/2026</th><td>1,800</td><td>2</td></tr>' in html
+    assert '<tr><th scope="row">2026-03-02</th><td>1,800</td><td>2</td></tr>' in html
     assert html.count('<tr><th scope="row">') == 30
     assert "9,999" not in html
 
 
-def test_the_usage_page_needs_no_quota(logged_in, user, settings):
+def test_the_usage_page_counts_today_without_a_quota(english, user, settings):
     settings.DAILY_TOKEN_QUOTA = 0
+    english.force_login(user)
+    spend(user, 35)
 
-    html = logged_in.get("/accounts/usage/").content.decode()
+    html = english.get("/accounts/usage/").content.decode()
 
+    assert "Today you have used <strong>35</strong> tokens. There is no daily limit." in html
     assert "usage-chart-quota" not in html
-    assert "<svg" in html
+    assert html.count('class="usage-chart-bar"') == 1
 
 
 # ---------------------------------------------------------------- 운영자가 보는 것
