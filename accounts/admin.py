@@ -1,8 +1,186 @@
-"""관리 화면: Django의 UserAdmin 그대로."""
+"""관리 화면: 사용자(오늘 쓴 토큰, 하루 한도)와 사용량 장부(사람·날짜·모델별, 거르기와 CSV 내려받기)."""
 
-from django.contrib import admin
+import csv
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts import services, usage
+from accounts.models import DailyUsage, User
 
-admin.site.register(User, UserAdmin)
+# CSV를 이만큼씩 읽는다: 긴 기간도 메모리를 일정하게
+CSV_CHUNK_ROWS = 2000
+
+
+@admin.register(User)
+class DaehwaUserAdmin(UserAdmin):
+    list_display = (*UserAdmin.list_display, "tokens_today")
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (_("Usage"), {"fields": ("daily_token_quota", "must_change_password")}),
+    )
+
+    def get_queryset(self, request):
+        # 목록의 "오늘 토큰"은 장부에서 한 번의 하위 질의로: 줄마다 질의하지 않는다
+        today = (
+            DailyUsage.objects.filter(user=OuterRef("pk"), day=usage.today())
+            .values("user")
+            .annotate(total=Sum(F("prompt_tokens") + F("completion_tokens")))
+            .values("total")
+        )
+        return super().get_queryset(request).annotate(tokens_today=Coalesce(Subquery(today), 0))
+
+    @admin.display(description=_("tokens today"), ordering="tokens_today")
+    def tokens_today(self, obj):
+        return obj.tokens_today
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "daily_token_quota" in form.changed_data:
+            services.user_quota_changed(
+                actor=request.user,
+                user=obj,
+                previous=form.initial.get("daily_token_quota"),
+                request=request,
+            )
+
+
+class DayRangeFilter(admin.FieldListFilter):
+    """날짜 범위(부터, 까지). 빈 칸은 그쪽 끝이 없다는 뜻이다."""
+
+    template = "admin/accounts/day_range_filter.html"
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        self.gte = f"{field_path}__gte"
+        self.lte = f"{field_path}__lte"
+        super().__init__(field, request, params, model, model_admin, field_path)
+        # 한쪽만 채운 양식은 빈 값을 보낸다: 거르지 않는다
+        self.used_parameters = {
+            name: value for name, value in self.used_parameters.items() if value not in ("", [""])
+        }
+
+    def expected_parameters(self):
+        return [self.gte, self.lte]
+
+    def choices(self, changelist):
+        values = {name: value[-1] for name, value in self.used_parameters.items()}
+        keep = {
+            name: value
+            for name, value in changelist.get_filters_params().items()
+            if name not in (self.gte, self.lte)
+        }
+        yield {
+            "gte_name": self.gte,
+            "lte_name": self.lte,
+            "gte": values.get(self.gte, ""),
+            "lte": values.get(self.lte, ""),
+            "hidden": [(name, value) for name, values_ in keep.items() for value in values_],
+        }
+
+
+@admin.register(DailyUsage)
+class DailyUsageAdmin(admin.ModelAdmin):
+    """장부는 답변이 끝날 때만 쓴다: 여기서는 읽고 거르고 내려받기만 한다."""
+
+    list_display = (
+        "day",
+        "user",
+        "model",
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "replies",
+        "estimated_replies",
+    )
+    list_filter = (("day", DayRangeFilter), ("user", admin.RelatedOnlyFieldListFilter), "model")
+    search_fields = ("user__username",)
+    date_hierarchy = "day"
+    list_select_related = ("user",)
+    ordering = ("-day", "user__username", "model")
+    list_per_page = 100
+
+    @admin.display(description=_("total tokens"))
+    def total_tokens(self, obj):
+        return obj.total_tokens
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        csv_view = self.admin_site.admin_view(self.csv_view)
+        return [path("csv/", csv_view, name="accounts_dailyusage_csv"), *super().get_urls()]
+
+    def csv_view(self, request):
+        """목록과 같은 거르기(날짜, 사람, 모델, 검색)를 한 줄도 빼지 않고 CSV로."""
+        if not self.has_view_permission(request):
+            return redirect("admin:index")
+        try:
+            rows = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:
+            messages.error(request, gettext("The filters are not valid; nothing was downloaded."))
+            return redirect("admin:accounts_dailyusage_changelist")
+        response = StreamingHttpResponse(self._csv_lines(rows), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="daehwa-usage.csv"'
+        return response
+
+    @staticmethod
+    def _csv_lines(rows):
+        buffer = _LineBuffer()
+        writer = csv.writer(buffer)
+        yield writer.writerow(
+            [
+                "day",
+                "username",
+                "model",
+                "prompt_tokens",
+                "completion_tokens",
+                "total_tokens",
+                "replies",
+                "estimated_replies",
+            ]
+        )
+        values = rows.values_list(
+            "day",
+            "user__username",
+            "model",
+            "prompt_tokens",
+            "completion_tokens",
+            "replies",
+            "estimated_replies",
+        )
+        for day, username, model, prompt, completion, count, estimated in values.iterator(
+            chunk_size=CSV_CHUNK_ROWS
+        ):
+            yield writer.writerow(
+                [
+                    day.isoformat(),
+                    username,
+                    model,
+                    prompt,
+                    completion,
+                    prompt + completion,
+                    count,
+                    estimated,
+                ]
+            )
+
+
+class _LineBuffer:
+    """csv.writer가 쓴 한 줄을 그대로 돌려준다: 파일 전체를 메모리에 모으지 않는다."""
+
+    def write(self, value):
+        return value

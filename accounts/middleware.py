@@ -1,9 +1,15 @@
-"""언어 선택: 한국어가 기본이고, 사람이 고른 언어만 따른다."""
+"""언어 선택(한국어가 기본이고, 사람이 고른 언어만 따른다)과 첫 로그인의 비밀번호 바꾸기."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.deprecation import MiddlewareMixin
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 
 class KoreanFirstLocaleMiddleware(LocaleMiddleware):
@@ -27,3 +33,27 @@ class KoreanFirstLocaleMiddleware(LocaleMiddleware):
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+# 비밀번호를 바꾸기 전에도 열 수 있는 화면
+PASSWORD_CHANGE_OPEN_URLS = ("accounts:password-change", "accounts:logout", "set_language")
+
+
+class PasswordChangeRequiredMiddleware(MiddlewareMixin):
+    """create_users가 지어 준 비밀번호로 들어온 사람은 자기 비밀번호를 정해야 채팅할 수 있다.
+
+    강사가 나눠 준 비밀번호는 여러 사람이 보았을 수 있다: 본인만 아는 비밀번호로 바꿀 때까지 다른 화면은 막는다.
+    """
+
+    def process_request(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.must_change_password:
+            return None
+        if request.path in {reverse(name) for name in PASSWORD_CHANGE_OPEN_URLS}:
+            return None
+        url = reverse("accounts:password-change")
+        # HtmxMiddleware보다 앞이라 request.htmx가 아직 없다
+        if request.headers.get("HX-Request") == "true":
+            return HttpResponseClientRedirect(url)
+        messages.info(request, _("Please choose your own password before you start."))
+        return redirect(url)

@@ -26,6 +26,22 @@ class User(AbstractUser):
         error_messages={"unique": _("A user with that username already exists.")},
     )
 
+    # 비우면 DAILY_TOKEN_QUOTA를 따른다. 0은 이 사람에게 제한 없음.
+    daily_token_quota = models.PositiveIntegerField(
+        _("daily token quota"),
+        null=True,
+        blank=True,
+        help_text=_("Tokens this person may use per day. Empty: the site default; 0: no limit."),
+    )
+    # create_users가 만든 비밀번호로 들어온 사람은 자기 비밀번호를 정하기 전에는 채팅할 수 없다
+    must_change_password = models.BooleanField(
+        _("must change password"),
+        default=False,
+        help_text=_(
+            "Set for accounts made with a generated password: they choose their own first."
+        ),
+    )
+
     objects = CaseInsensitiveUserManager()
     # 이메일은 쓰지 않는다 (메일 서버도, 메일로 비밀번호 찾기도 없다): createsuperuser가 묻지 않게
     REQUIRED_FIELDS = []
@@ -42,3 +58,38 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.username
+
+
+class DailyUsage(models.Model):
+    """사용량 장부: 사람, 날짜(TIME_ZONE 기준), 모델마다 한 줄. 끝난 답변마다 한 번 원자적으로 더한다.
+
+    화면과 보고서는 이 표만 읽는다: 메시지 표를 합산하지 않는다.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="daily_usage", verbose_name=_("user")
+    )
+    day = models.DateField(_("day"))
+    model = models.CharField(_("model"), max_length=100)
+    prompt_tokens = models.PositiveBigIntegerField(_("prompt tokens"), default=0)
+    completion_tokens = models.PositiveBigIntegerField(_("completion tokens"), default=0)
+    replies = models.PositiveIntegerField(_("replies"), default=0)
+    # 서버가 사용량을 보내지 않아 어림값으로 센 답변 수
+    estimated_replies = models.PositiveIntegerField(_("estimated replies"), default=0)
+
+    class Meta:
+        verbose_name = _("daily usage")
+        verbose_name_plural = _("daily usage")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "day", "model"], name="accounts_dailyusage_user_day_model"
+            ),
+        ]
+        indexes = [models.Index(fields=["day"], name="dailyusage_day_idx")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.day} {self.model}"
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens

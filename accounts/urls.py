@@ -8,5 +8,6 @@ urlpatterns = [
     path("signup/", views.SignupView.as_view(), name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("usage/", views.UsageView.as_view(), name="usage"),
     path("password_change/", views.PasswordChangeView.as_view(), name="password-change"),
 ]

@@ -11,9 +11,9 @@ from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 
-from accounts import services
+from accounts import services, usage
 from accounts.forms import LoginForm, SignupForm, client_address, signup_throttled_error
 
 
@@ -99,5 +99,22 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        services.password_chosen(user=form.user)
         messages.success(self.request, _("Your password has been changed."))
         return response
+
+
+class UsageView(TemplateView):
+    """오늘 쓴 양과 한도, 지난 30일의 막대그림(서버가 그린 SVG)과 같은 숫자의 표. JavaScript는 쓰지 않는다."""
+
+    template_name = "accounts/usage.html"
+
+    def get_context_data(self, **kwargs):
+        chart = usage.usage_chart(self.request.user)
+        return super().get_context_data(
+            quota=usage.quota_status(self.request.user, count_without_quota=True),
+            chart=chart,
+            # 표는 최근 날부터
+            rows=chart.bars[::-1],
+            **kwargs,
+        )

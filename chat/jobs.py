@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from asgiref.sync import SyncToAsync
 
 from chat import fanout, llm, replies
-from chat.context import abuild_context
+from chat.context import abuild_context, estimate_tokens
 from chat.models import Message
 from chatproject import request_log
 
@@ -261,11 +261,13 @@ async def _run(job: Job, reply: Message | None, ids: tuple[str, str]) -> None:
 
 async def _generate(job: Job, reply: Message) -> None:
     model = llm.usable_model(reply.conversation.model)
-    status, error, omitted = Message.Status.INTERRUPTED, None, 0
+    status, error, omitted, prompt_estimate = Message.Status.INTERRUPTED, None, 0, 0
     started = job.loop.time()
     watcher = None
     try:
         messages, omitted = await abuild_context(reply)
+        # 서버가 사용량을 보내지 않을 때 장부에 넣을 어림값
+        prompt_estimate = sum(estimate_tokens(message["content"]) for message in messages)
         job.consumer = asyncio.create_task(_consume(job, messages, model))
         if job.stopped:
             # 문맥을 읽는 사이에 멈춤이 왔다
@@ -294,6 +296,7 @@ async def _generate(job: Job, reply: Message) -> None:
                 usage=job.usage,
                 model=model,
                 omitted=omitted,
+                prompt_estimate=prompt_estimate,
             )
         )
         # 운영자가 볼 한 줄: 내용은 남기지 않는다

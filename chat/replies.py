@@ -15,6 +15,8 @@ from datetime import timedelta
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.usage import usage_record
+from chat.context import estimate_tokens
 from chat.database import in_thread
 from chat.llm import Usage
 from chat.markdown import render_or_escape
@@ -79,12 +81,15 @@ def _finish(
     usage: Usage | None = None,
     model: str = "",
     omitted: int = 0,
+    prompt_estimate: int = 0,
 ) -> Message | None:
     """맡은 답변(aclaim이 준 것)의 생성을 마친다. 저장된 답변을 돌려주고, 다른 시도가 차지했거나 대화가
     지워졌으면 None.
 
     그 사이 멈춤이 눌렸다면 상태는 멈춤 그대로 두고 보여 준 글만 저장한다.
     무엇이 실패해도 답변은 끝 상태에 닿는다: 생성 중으로 남으면 대화가 1분 동안 잠긴다.
+    사용량은 저장과 상관없이 한 번 센다: 멈추거나 실패했어도, 대화가 그 사이 지워졌어도 모델은 토큰을 썼다.
+    prompt_estimate는 서버가 사용량을 보내지 않았을 때 쓰는 요청의 어림값이다.
     """
     fields = {
         "content": content,
@@ -93,6 +98,7 @@ def _finish(
         "updated_at": timezone.now(),
     }
     usage = usage or Usage(None, None)
+    _count_usage(reply, usage=usage, content=content, model=model, prompt_estimate=prompt_estimate)
     extra = {
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
@@ -117,6 +123,30 @@ def _finish(
         setattr(reply, name, value)
     reply.status = written
     return reply
+
+
+def _count_usage(reply: Message, *, usage: Usage, content: str, model: str, prompt_estimate: int):
+    """사용량 장부에 한 번 더한다. 서버가 알려 주지 않은 값은 어림값으로 채우고 그렇다고 표시한다.
+
+    글이 하나도 없이 실패한 답변은 요청이 모델에 닿지 않았을 수 있어 질문 토큰을 어림하지 않는다.
+    장부가 실패해도 답변의 저장은 막지 않는다.
+    """
+    prompt, completion = usage.prompt_tokens, usage.completion_tokens
+    estimated = prompt is None or completion is None
+    if completion is None:
+        completion = estimate_tokens(content) if content else 0
+    if prompt is None:
+        prompt = prompt_estimate if content else 0
+    try:
+        usage_record(
+            user_id=reply.conversation.owner_id,
+            model=model or reply.model,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            estimated=estimated,
+        )
+    except Exception:
+        logger.exception("counting the usage of a finished reply failed reply=%s", reply.pk)
 
 
 def _finish_write(reply_id, attempt, status, fields) -> Status | None:

@@ -9,10 +9,11 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from accounts import usage
 from chat import jobs, llm, replies
 from chat.models import Conversation, Message
 
@@ -29,11 +30,15 @@ class SentPair(NamedTuple):
 
 
 class ChatRefused(Exception):
-    """사람에게 그대로 보여 줄 번역된 이유와 함께 요청을 거절한다. 아무것도 저장하지 않은 상태다."""
+    """사람에게 그대로 보여 줄 번역된 이유와 함께 요청을 거절한다. 아무것도 저장하지 않은 상태다.
 
-    def __init__(self, message: str):
+    code는 테스트와 뷰가 이유를 가려낼 때 쓴다 (문장은 번역되므로).
+    """
+
+    def __init__(self, message: str, code: str = "refused"):
         super().__init__(message)
         self.message = message
+        self.code = code
 
 
 def fallback_title(content: str) -> str:
@@ -62,6 +67,27 @@ def _rate_check(user) -> None:
                 "You are sending messages too fast (at most %(limit)d a minute). Please wait a moment and send again."
             )
             % {"limit": limit}
+        )
+
+
+def _quota_check(user) -> None:
+    """오늘 쓴 토큰이 하루 한도에 닿았으면 보내기 전에 거절한다. 장부의 몇 줄을 더하는 질의 하나뿐이다.
+
+    이미 생성 중인 답변은 한도를 넘어도 끝까지 간다: 확인은 보낼 때만 한다.
+    """
+    status = usage.quota_status(user)
+    if status.reached:
+        resets_at = timezone.localtime(status.resets_at)
+        raise ChatRefused(
+            _(
+                "You have used today's %(quota)s tokens. You can send again after midnight "
+                "(%(reset)s)."
+            )
+            % {
+                "quota": formats.number_format(status.quota, force_grouping=True),
+                "reset": formats.date_format(resets_at, "DATETIME_FORMAT"),
+            },
+            code="quota_reached",
         )
 
 
@@ -110,6 +136,7 @@ def _refuse_while_replying(conversation: Conversation) -> None:
 def conversation_start(*, user, content: str, model: str) -> Message:
     """새 대화와 첫 메시지, 대기 중인 답변을 한 번에 만든다. 답변을 돌려준다."""
     with transaction.atomic():
+        _quota_check(user)
         _rate_check(user)
         conversation = Conversation.objects.create(
             owner=user, title=fallback_title(content), model=llm.usable_model(model)
@@ -123,6 +150,7 @@ def message_post(*, conversation: Conversation, user, content: str) -> SentPair:
         # 같은 대화로 동시에 두 번 보내면 하나는 기다렸다가 진행 중인 답변을 보고 거절된다
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
         _refuse_while_replying(conversation)
+        _quota_check(user)
         _rate_check(user)
         return _pair_create(conversation, content)
 
@@ -139,6 +167,7 @@ def reply_retry(*, reply: Message, user) -> Message:
         )
         if reply != latest or not reply.is_retryable:
             raise refused
+        _quota_check(user)
         _rate_check(user)
         if not replies.retry(reply=reply, model=llm.usable_model(conversation.model)):
             raise refused

@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # create_users가 비밀번호를 지어 준 사람은 먼저 자기 비밀번호를 정한다
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -251,6 +253,11 @@ MAX_MESSAGE_CHARS = env.int("MAX_MESSAGE_CHARS", default=8000)
 REPLY_SHUTDOWN_SECONDS = env.float("REPLY_SHUTDOWN_SECONDS", default=20.0)
 # 한 사람이 1분에 보낼 수 있는 메시지 (다시 시도 포함). 캐시로 세므로 워커 사이에 공유하려면 Redis.
 RATE_LIMIT_MESSAGES_PER_MINUTE = env.int("RATE_LIMIT_MESSAGES_PER_MINUTE", default=10)
+# 한 사람이 하루(TIME_ZONE의 자정부터)에 쓸 수 있는 토큰 (질문과 답변 합). 0이면 제한 없음.
+# 사람마다 관리 화면에서 따로 정할 수 있다 (accounts.User.daily_token_quota).
+DAILY_TOKEN_QUOTA = env.int("DAILY_TOKEN_QUOTA", default=0)
+if DAILY_TOKEN_QUOTA < 0:
+    raise ImproperlyConfigured("DAILY_TOKEN_QUOTA must be 0 (no limit) or a positive number.")
 
 
 # ---------------------------------------------------------------- 국제화

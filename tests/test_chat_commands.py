@@ -35,3 +35,76 @@ def test_llm_check_says_when_it_is_the_demo_model(fast_demo, capsys):
     output = capsys.readouterr().out
     assert "Server: offline demo model" in output
     assert "Model: daehwa-demo" in output
+
+
+# ---------------------------------------------------------------- 보존 기간: purge_conversations
+
+
+def _aged(user, title, days_ago, messages=2):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chat.models import Conversation, Message
+
+    when = timezone.now() - timedelta(days=days_ago)
+    conversation = Conversation.objects.create(
+        owner=user, title=title, model="m", created_at=when, updated_at=when
+    )
+    Message.objects.bulk_create(
+        Message(conversation=conversation, role="user", content=str(index))
+        for index in range(messages)
+    )
+    return conversation
+
+
+def test_purge_deletes_old_conversations_in_batches_and_writes_one_audit_event(
+    user, other_user, capsys, monkeypatch
+):
+    from chat.models import Conversation, Message
+
+    events = []
+    monkeypatch.setattr(
+        "chat.management.commands.purge_conversations._audit",
+        lambda **kwargs: events.append(kwargs),
+    )
+    monkeypatch.setattr("chat.management.commands.purge_conversations.BATCH", 2)
+    for index in range(3):
+        _aged(user, f"old {index}", days_ago=100)
+    _aged(other_user, "old other", days_ago=100, messages=1)
+    _aged(user, "recent", days_ago=5)
+
+    call_command("purge_conversations", "--older-than", "90")
+
+    assert list(Conversation.objects.values_list("title", flat=True)) == ["recent"]
+    assert Message.objects.count() == 2
+    assert "Deleted 4 conversations with 7 messages." in capsys.readouterr().out
+    assert [
+        (e["action"], e["payload"]["conversations"], e["payload"]["messages"]) for e in events
+    ] == [("conversations.purged", 4, 7)]
+
+
+def test_purge_for_one_user_dry_run_deletes_nothing(user, other_user, capsys):
+    from chat.models import Conversation
+
+    _aged(user, "old", days_ago=100)
+    _aged(other_user, "old other", days_ago=100)
+
+    call_command("purge_conversations", "--older-than", "30", "--user", "minji", "--dry-run")
+
+    assert "Would delete 1 conversations with 2 messages." in capsys.readouterr().out
+    assert Conversation.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("arguments", "sentence"),
+    [
+        ([], "the following arguments are required: --older-than"),
+        (["--older-than", "0"], "invalid positive whole number value: '0'"),
+        (["--older-than", "abc"], "invalid positive whole number value: 'abc'"),
+        (["--older-than", "30", "--user", "nobody"], "There is no user named 'nobody'."),
+    ],
+)
+def test_purge_refuses_bad_input_in_one_sentence(db, arguments, sentence):
+    with pytest.raises(CommandError, match=sentence.replace(".", r"\.")):
+        call_command("purge_conversations", *arguments)

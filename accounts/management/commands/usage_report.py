@@ -1,0 +1,100 @@
+"""사용량 보고서.
+
+강사와 운영자가 API 청구서와 맞춰 보거나 누가 얼마나 썼는지 볼 때 쓴다. 사용량 장부(accounts.DailyUsage)만 읽고
+메시지 표는 더하지 않는다. 사람, 날짜, 모델 가운데 하나로 묶어 표나 CSV로 낸다.
+"""
+
+import csv
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Sum
+
+from accounts import usage
+from accounts.management.arguments import day
+from accounts.models import DailyUsage
+
+GROUPS = {"user": "user__username", "day": "day", "model": "model"}
+COLUMNS = ["prompt_tokens", "completion_tokens", "total_tokens", "replies", "estimated_replies"]
+
+
+class Command(BaseCommand):
+    help = "Sum token usage from the usage ledger by user, day or model, as a table or CSV."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--since",
+            type=day,
+            metavar="DATE",
+            help="first day to include (YYYY-MM-DD, in TIME_ZONE; default: 29 days before --until)",
+        )
+        parser.add_argument(
+            "--until",
+            type=day,
+            metavar="DATE",
+            help="last day to include (YYYY-MM-DD; default: today)",
+        )
+        parser.add_argument(
+            "--by",
+            choices=sorted(GROUPS),
+            default="user",
+            help="one row per user (default), per day or per model",
+        )
+        parser.add_argument(
+            "--format",
+            choices=["table", "csv"],
+            default="table",
+            help="table (default) for reading, csv for a spreadsheet",
+        )
+
+    def handle(self, *args, since=None, until=None, by="user", format="table", **options):
+        until = until or usage.today()
+        since = since or until - datetime.timedelta(days=29)
+        if since > until:
+            raise CommandError(f"--since ({since}) is after --until ({until}).")
+        key = GROUPS[by]
+        rows = (
+            DailyUsage.objects.filter(day__gte=since, day__lte=until)
+            .values(key)
+            .annotate(
+                prompt=Sum("prompt_tokens"),
+                completion=Sum("completion_tokens"),
+                count=Sum("replies"),
+                estimated=Sum("estimated_replies"),
+            )
+            .order_by(key)
+        )
+        lines = (
+            [
+                str(row[key]),
+                row["prompt"],
+                row["completion"],
+                row["prompt"] + row["completion"],
+                row["count"],
+                row["estimated"],
+            ]
+            for row in rows.iterator(chunk_size=1000)
+        )
+        header = [by, *COLUMNS]
+        written = 0
+        if format == "csv":
+            writer = csv.writer(self.stdout, lineterminator="\n")
+            writer.writerow(header)
+            for line in lines:
+                writer.writerow(line)
+                written += 1
+            # CSV를 더럽히지 않게 수는 표준 오류로
+            self.stderr.write(f"{written} rows from {since} to {until}.")
+            return
+        widths = [max(len(header[0]), 24), *(len(name) for name in COLUMNS)]
+        self.stdout.write(
+            "  ".join(name.ljust(width) for name, width in zip(header, widths, strict=True))
+        )
+        for line in lines:
+            cells = [line[0].ljust(widths[0])]
+            cells += [
+                f"{value:,}".rjust(width) for value, width in zip(line[1:], widths[1:], strict=True)
+            ]
+            self.stdout.write("  ".join(cells))
+            written += 1
+        self.stdout.write(f"{written} rows from {since} to {until}.")

@@ -1,0 +1,102 @@
+"""대화를 흘려 내보낸다: 대화도 메시지도 조각씩 읽어 표가 커도 메모리가 일정하다."""
+
+import datetime
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from chat.models import Conversation, Message
+
+FORMAT_NAME = "daehwa.conversation"
+FORMAT_VERSION = 1
+# 한 번에 읽는 행 수
+CHUNK_ROWS = 500
+
+
+@dataclass
+class ExportCount:
+    conversations: int = 0
+    messages: int = 0
+
+
+def conversations_to_export(*, user=None, since: datetime.datetime | None = None):
+    """내보낼 대화: 한 사람의 것 또는 모두, since 뒤에 활동이 있던 것. 만든 순서대로."""
+    conversations = Conversation.objects.select_related("owner").order_by("created_at", "pk")
+    if user is not None:
+        conversations = conversations.filter(owner=user)
+    if since is not None:
+        conversations = conversations.filter(updated_at__gte=since)
+    return conversations
+
+
+def _messages(conversation: Conversation) -> Iterator[Message]:
+    return (
+        Message.objects.filter(conversation=conversation)
+        .order_by("pk")
+        .only(
+            "role",
+            "content",
+            "status",
+            "error_kind",
+            "model",
+            "prompt_tokens",
+            "completion_tokens",
+            "created_at",
+            "updated_at",
+        )
+        .iterator(chunk_size=CHUNK_ROWS)
+    )
+
+
+def message_record(message: Message) -> dict:
+    return {
+        "role": message.role,
+        "content": message.content,
+        "status": message.status,
+        "error_kind": message.error_kind,
+        "model": message.model,
+        "prompt_tokens": message.prompt_tokens,
+        "completion_tokens": message.completion_tokens,
+        "created_at": message.created_at.isoformat(),
+        "updated_at": message.updated_at.isoformat(),
+    }
+
+
+def jsonl_lines(conversations, count: ExportCount) -> Iterator[str]:
+    """한 줄에 대화 하나(메시지 포함). import_conversations가 그대로 다시 읽는다."""
+    for conversation in conversations.iterator(chunk_size=CHUNK_ROWS):
+        messages = [message_record(message) for message in _messages(conversation)]
+        count.conversations += 1
+        count.messages += len(messages)
+        record = {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "id": str(conversation.pk),
+            "owner": conversation.owner.username,
+            "title": conversation.title,
+            "model": conversation.model,
+            "system_prompt": conversation.system_prompt,
+            "created_at": conversation.created_at.isoformat(),
+            "updated_at": conversation.updated_at.isoformat(),
+            "messages": messages,
+        }
+        yield json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def markdown_lines(conversations, count: ExportCount) -> Iterator[str]:
+    """사람이 읽는 Markdown: 대화마다 제목, 메시지마다 누가 언제."""
+    for conversation in conversations.iterator(chunk_size=CHUNK_ROWS):
+        count.conversations += 1
+        yield f"# {conversation.title}\n\n"
+        yield (
+            f"- owner: {conversation.owner.username}\n- model: {conversation.model}\n"
+            f"- created: {conversation.created_at.isoformat()}\n\n"
+        )
+        if conversation.system_prompt:
+            yield f"> {conversation.system_prompt.replace(chr(10), chr(10) + '> ')}\n\n"
+        for message in _messages(conversation):
+            count.messages += 1
+            who = "You" if message.role == Message.Role.USER else "Assistant"
+            status = "" if message.status == Message.Status.DONE else f" ({message.status})"
+            yield f"## {who}{status} · {message.created_at.isoformat()}\n\n{message.content}\n\n"
+        yield "---\n\n"

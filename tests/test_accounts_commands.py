@@ -1,0 +1,252 @@
+"""운영자 명령: 반 하나의 계정 만들기(create_users)와 사용량 보고서(usage_report)."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import translation
+
+from accounts import usage
+from accounts.models import User
+
+HTMX = {"HX-Request": "true"}
+
+
+def write_csv(tmp_path, text, name="class.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- create_users
+
+
+def test_create_users_onboards_a_class_and_writes_generated_passwords_only_to_the_file(
+    db, tmp_path, capsys
+):
+    rows = ["username,email,password"]
+    rows += [f"student{index:03d},s{index}@school.kr," for index in range(200)]
+    rows.append("teacher_kim,,violet-harbor-77")
+    roster = write_csv(tmp_path, "\n".join(rows) + "\n")
+    output = tmp_path / "passwords.csv"
+
+    call_command("create_users", str(roster), "--output", str(output))
+
+    captured = capsys.readouterr()
+    assert "Created 201 users, 200 with a generated password" in captured.out
+    assert User.objects.count() == 201
+    generated = list(csv.DictReader(output.open(encoding="utf-8")))
+    assert len(generated) == 200
+    assert oct(output.stat().st_mode & 0o777) == "0o600"
+    first = User.objects.get(username="student000")
+    assert first.email == "s0@school.kr"
+    assert first.must_change_password
+    assert first.check_password(generated[0]["password"])
+    # 지은 비밀번호는 화면에 나오지 않는다
+    assert generated[0]["password"] not in captured.out + captured.err
+    teacher = User.objects.get(username="teacher_kim")
+    assert not teacher.must_change_password
+    assert teacher.check_password("violet-harbor-77")
+
+
+def test_create_users_reports_every_bad_row_with_its_line_and_creates_nobody(
+    user, tmp_path, capsys
+):
+    roster = write_csv(
+        tmp_path,
+        "username,email,password\n"
+        "good_one,,\n"
+        "x,,\n"  # 너무 짧다
+        "MINJI,,\n"  # 이미 있다 (대소문자 무관)
+        "good_one,,\n"  # 파일 안에서 겹친다
+        "mail_bad,not-an-email,\n"
+        "weak_pw,,123\n",
+    )
+
+    with translation.override("en"), pytest.raises(CommandError, match="nothing was created"):
+        call_command("create_users", str(roster), "--output", str(tmp_path / "out.csv"))
+
+    err = capsys.readouterr().err
+    assert "line 3: Use 3 to 20 characters" in err
+    assert "line 4: a user named 'MINJI' already exists" in err
+    assert "line 5: 'good_one' is also on line 2" in err
+    assert "line 6: Enter a valid email address." in err
+    assert "line 7: This password is too short." in err
+    assert User.objects.count() == 1
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_create_users_dry_run_creates_nobody_and_writes_no_file(db, tmp_path, capsys):
+    roster = write_csv(tmp_path, "username\nstudent_a\nstudent_b\n")
+
+    call_command("create_users", str(roster), "--dry-run", "--output", str(tmp_path / "o.csv"))
+
+    assert "Would create 2 users, 2 with a generated password." in capsys.readouterr().out
+    assert not User.objects.exists()
+    assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "extra", "sentence"),
+    [
+        ("name,email\nabc,\n", [], "nothing was created"),
+        ("username,pasword\nabc,x\n", [], "nothing was created"),
+        ("username\nstudent_a\n", [], "nothing was created"),
+    ],
+)
+def test_create_users_refuses_bad_files(db, tmp_path, capsys, text, extra, sentence):
+    roster = write_csv(tmp_path, text)
+
+    with pytest.raises(CommandError, match=sentence):
+        call_command("create_users", str(roster), *extra)
+
+    err = capsys.readouterr().err
+    assert err.strip()
+    assert not User.objects.exists()
+
+
+def test_create_users_names_the_problem_of_each_bad_file(db, tmp_path, capsys):
+    for text, problem in [
+        ("name\nabc\n", "the first line must be a header with a 'username' column"),
+        ("username,pasword\nabc,x\n", "unknown columns pasword"),
+        ("username\nstudent_a\n", "1 rows have no password: give --output FILE"),
+        ("username\n", "the file has no rows under its header"),
+    ]:
+        with pytest.raises(CommandError):
+            call_command("create_users", str(write_csv(tmp_path, text)))
+        assert problem in capsys.readouterr().err
+
+
+def test_create_users_never_overwrites_a_password_file(db, tmp_path):
+    roster = write_csv(tmp_path, "username\nstudent_a\n")
+    existing = write_csv(tmp_path, "old secrets", name="passwords.csv")
+
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("create_users", str(roster), "--output", str(existing))
+
+    assert existing.read_text() == "old secrets"
+    assert not User.objects.exists()
+
+
+def test_a_generated_password_user_must_choose_a_password_before_chatting(client, db, tmp_path):
+    roster = write_csv(tmp_path, "username\nstudent_a\n")
+    output = tmp_path / "passwords.csv"
+    call_command("create_users", str(roster), "--output", str(output))
+    password = next(csv.DictReader(output.open()))["password"]
+    assert client.login(username="student_a", password=password)
+
+    blocked = client.get("/chat/")
+    blocked_htmx = client.post("/chat/", {"content": "안녕"}, headers=HTMX)
+    changed = client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": password,
+            "new_password1": "my-own-secret-42",
+            "new_password2": "my-own-secret-42",
+        },
+    )
+    allowed = client.get("/chat/")
+
+    assert blocked.status_code == 302
+    assert blocked.url == "/accounts/password_change/"
+    assert blocked_htmx.headers["HX-Redirect"] == "/accounts/password_change/"
+    assert changed.status_code == 302
+    assert allowed.status_code == 200
+    assert not User.objects.get(username="student_a").must_change_password
+
+
+# ---------------------------------------------------------------- usage_report
+
+
+@pytest.fixture
+def ledger(user, other_user):
+    for who, day, model, tokens in [
+        (user, datetime.date(2026, 3, 1), "fake-model", 100),
+        (user, datetime.date(2026, 3, 2), "fake-large", 1000),
+        (other_user, datetime.date(2026, 3, 2), "fake-model", 10),
+        (other_user, datetime.date(2026, 2, 1), "fake-model", 99999),
+    ]:
+        usage.usage_record(
+            user_id=who.pk,
+            model=model,
+            prompt_tokens=tokens,
+            completion_tokens=1,
+            estimated=False,
+            day=day,
+        )
+
+
+def test_usage_report_sums_by_user_as_a_table(ledger, capsys):
+    call_command("usage_report", "--since", "2026-03-01", "--until", "2026-03-02")
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        "user",
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "replies",
+        "estimated_replies",
+    ]
+    assert lines[1].split() == ["junho", "10", "1", "11", "1", "0"]
+    assert lines[2].split() == ["minji", "1,100", "2", "1,102", "2", "0"]
+    assert lines[3] == "2 rows from 2026-03-01 to 2026-03-02."
+
+
+def test_usage_report_by_model_as_csv(ledger, capsys):
+    call_command(
+        "usage_report",
+        "--since",
+        "2026-02-01",
+        "--until",
+        "2026-03-31",
+        "--by",
+        "model",
+        "--format",
+        "csv",
+    )
+
+    captured = capsys.readouterr()
+    assert list(csv.reader(io.StringIO(captured.out))) == [
+        [
+            "model",
+            "prompt_tokens",
+            "completion_tokens",
+            "total_tokens",
+            "replies",
+            "estimated_replies",
+        ],
+        ["fake-large", "1000", "1", "1001", "1", "0"],
+        ["fake-model", "100109", "3", "100112", "3", "0"],
+    ]
+    assert "2 rows from 2026-02-01 to 2026-03-31." in captured.err
+
+
+def test_usage_report_by_day_defaults_to_the_last_30_days(ledger, capsys, monkeypatch):
+    frozen = datetime.datetime(2026, 3, 3, 12, tzinfo=datetime.UTC)
+    monkeypatch.setattr(usage, "now", lambda: frozen)
+
+    call_command("usage_report", "--by", "day")
+
+    out = capsys.readouterr().out
+    assert "2026-03-01" in out
+    assert "2026-02-01" not in out
+    assert "2 rows from 2026-02-02 to 2026-03-03." in out
+
+
+@pytest.mark.parametrize(
+    ("arguments", "sentence"),
+    [
+        (
+            ["--since", "2026-03-05", "--until", "2026-03-01"],
+            "--since (2026-03-05) is after --until",
+        ),
+        (["--since", "03/01"], "invalid date (YYYY-MM-DD) value: '03/01'"),
+        (["--by", "week"], "invalid choice: 'week'"),
+    ],
+)
+def test_usage_report_refuses_bad_input_in_one_sentence(db, arguments, sentence):
+    with pytest.raises(CommandError, match=sentence.replace("(", r"\(").replace(")", r"\)")):
+        call_command("usage_report", *arguments)

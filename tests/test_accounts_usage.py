@@ -1,0 +1,500 @@
+"""사용량 장부와 하루 토큰 한도: 끝난 답변마다 한 번, 동시에 끝나도 정확히, 한도는 보내기 전에, 자정에 풀린다."""
+
+import datetime
+import threading
+import zoneinfo
+
+import pytest
+from django.db import connection
+from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from accounts import usage
+from accounts.models import DailyUsage
+from chat.models import Conversation, Message
+from chat.services import ChatRefused, conversation_start
+from tests.fake_openai import Reply
+from tests.servers import running_on_postgres
+
+HTMX = {"HX-Request": "true"}
+SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
+
+
+def at(monkeypatch, *args):
+    """서울 시각으로 시간을 멈춘다."""
+    frozen = datetime.datetime(*args, tzinfo=SEOUL)
+    monkeypatch.setattr(usage, "now", lambda: frozen)
+    return frozen
+
+
+def spend(user, tokens, day=None, model="fake-model"):
+    usage.usage_record(
+        user_id=user.pk,
+        model=model,
+        prompt_tokens=tokens,
+        completion_tokens=0,
+        estimated=False,
+        day=day,
+    )
+
+
+def conversation_of(user):
+    return Conversation.objects.create(owner=user, title="대화", model="fake-model")
+
+
+# ---------------------------------------------------------------- 장부
+
+
+def test_the_ledger_adds_up_per_person_day_and_model(user, other_user):
+    day = datetime.date(2026, 3, 2)
+    for _ in range(3):
+        usage.usage_record(
+            user_id=user.pk,
+            model="fake-model",
+            prompt_tokens=10,
+            completion_tokens=5,
+            estimated=False,
+            day=day,
+        )
+    usage.usage_record(
+        user_id=user.pk,
+        model="fake-model",
+        prompt_tokens=1,
+        completion_tokens=1,
+        estimated=True,
+        day=day,
+    )
+    usage.usage_record(
+        user_id=user.pk,
+        model="fake-large",
+        prompt_tokens=7,
+        completion_tokens=0,
+        estimated=False,
+        day=day,
+    )
+    spend(other_user, 100, day=day)
+
+    row = DailyUsage.objects.get(user=user, day=day, model="fake-model")
+    assert (row.prompt_tokens, row.completion_tokens, row.replies, row.estimated_replies) == (
+        31,
+        16,
+        4,
+        1,
+    )
+    assert usage.tokens_on(user.pk, day) == 31 + 16 + 7
+    assert DailyUsage.objects.count() == 3
+
+
+@pytest.mark.skipif(
+    not running_on_postgres(),
+    reason="SQLite's shared in-memory test database refuses concurrent writers outright; "
+    "the race below runs on PostgreSQL, the one without threads on both",
+)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_finishes_lose_no_increment(django_user_model):
+    """여러 스레드(각자의 DB 연결)가 같은 줄을 동시에 만들고 더한다. PostgreSQL의 진짜 경쟁이다."""
+    student = django_user_model.objects.create_user(username="racer", password="x" * 12)
+    day = datetime.date(2026, 3, 2)
+    threads_count, each = 8, 10
+    barrier = threading.Barrier(threads_count)
+    errors = []
+
+    def worker():
+        try:
+            barrier.wait()
+            for _ in range(each):
+                usage.usage_record(
+                    user_id=student.pk,
+                    model="fake-model",
+                    prompt_tokens=3,
+                    completion_tokens=2,
+                    estimated=False,
+                    day=day,
+                )
+        except Exception as error:  # 스레드의 실패를 테스트로 가져온다
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    row = DailyUsage.objects.get(user=student, day=day)
+    assert row.replies == threads_count * each
+    assert row.prompt_tokens == 3 * threads_count * each
+    assert row.completion_tokens == 2 * threads_count * each
+
+
+def test_losing_the_race_to_create_the_row_still_adds(user, monkeypatch):
+    """다른 워커가 이 워커의 UPDATE(0행)와 INSERT 사이에 줄을 만들었다: 진 쪽은 다시 더한다."""
+    day = datetime.date(2026, 3, 2)
+    real_update = QuerySet.update
+    calls = []
+
+    def first_update_sees_no_row(queryset, **fields):
+        calls.append(fields)
+        if len(calls) == 1:
+            # 이 UPDATE가 0행을 고친 직후 다른 워커가 줄을 만든다
+            spend(user, 100, day=day)
+            return 0
+        return real_update(queryset, **fields)
+
+    monkeypatch.setattr(QuerySet, "update", first_update_sees_no_row)
+    usage.usage_record(
+        user_id=user.pk,
+        model="fake-model",
+        prompt_tokens=3,
+        completion_tokens=2,
+        estimated=True,
+        day=day,
+    )
+
+    row = DailyUsage.objects.get()
+    assert (row.prompt_tokens, row.completion_tokens, row.replies, row.estimated_replies) == (
+        103,
+        2,
+        2,
+        1,
+    )
+
+
+def test_the_increment_is_done_by_the_database(user, django_assert_num_queries):
+    """읽고 더해 쓰지 않는다: 줄이 있으면 UPDATE 한 번, 그 안에서 x = x + n."""
+    spend(user, 1, day=datetime.date(2026, 3, 2))
+
+    with django_assert_num_queries(1) as captured:
+        spend(user, 5, day=datetime.date(2026, 3, 2))
+
+    sql = captured.captured_queries[0]["sql"]
+    assert sql.startswith("UPDATE")
+    assert '"prompt_tokens" = ("accounts_dailyusage"."prompt_tokens" + 5)' in sql
+
+
+def test_a_finished_reply_counts_the_usage_the_server_sent(logged_in, user, llm_server):
+    llm_server.script(
+        Reply(tokens=["하나", "둘"], usage={"prompt_tokens": 40, "completion_tokens": 9})
+    )
+    conversation = conversation_of(user)
+
+    logged_in.post(f"/chat/{conversation.pk}/messages/", {"content": "질문"})
+
+    row = DailyUsage.objects.get(user=user)
+    assert (row.model, row.prompt_tokens, row.completion_tokens) == ("fake-model", 40, 9)
+    assert (row.replies, row.estimated_replies) == (1, 0)
+    assert row.day == usage.today()
+
+
+def test_a_reply_without_usage_is_counted_by_estimate_and_marked(logged_in, user, llm_server):
+    llm_server.script(Reply(tokens=["abcd", "efgh"], usage=None))
+    conversation = conversation_of(user)
+
+    logged_in.post(f"/chat/{conversation.pk}/messages/", {"content": "질문"})
+
+    row = DailyUsage.objects.get(user=user)
+    assert row.estimated_replies == 1
+    # 답변 8글자(ASCII)는 2토큰 + 메시지 덧붙임 4, 질문 2글자(한글)는 2 + 4
+    assert row.completion_tokens == 6
+    assert row.prompt_tokens == 6
+
+
+def test_a_failed_reply_counts_what_it_used(logged_in, user, llm_server):
+    # 토큰 둘을 보낸 뒤 연결이 끊긴다: 실패한 답변도 쓴 만큼 센다
+    llm_server.script(*[Reply(tokens=["a", "b", "c", "d"], cut_after=2, usage=None)] * 3)
+    conversation = conversation_of(user)
+
+    logged_in.post(f"/chat/{conversation.pk}/messages/", {"content": "질문"})
+
+    reply = conversation.messages.get(role=Message.Role.ASSISTANT)
+    assert reply.status == Message.Status.FAILED
+    row = DailyUsage.objects.get(user=user)
+    assert row.replies == 1
+    assert row.completion_tokens > 0
+
+
+# ---------------------------------------------------------------- 한도
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_send_at_the_quota_is_refused_with_the_reset_time_and_the_text_stays(
+    english, user, settings, monkeypatch, htmx
+):
+    settings.DAILY_TOKEN_QUOTA = 2000
+    at(monkeypatch, 2026, 3, 2, 15, 30)
+    spend(user, 2000, day=datetime.date(2026, 3, 2))
+    english.force_login(user)
+    conversation = conversation_of(user)
+
+    response = english.post(
+        f"/chat/{conversation.pk}/messages/",
+        {"content": "한도 넘은 질문"},
+        headers=HTMX if htmx else {},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == (200 if htmx else 400)
+    assert "You have used today&#x27;s 2,000 tokens" in html
+    assert "after midnight (March 3, 2026, midnight)" in html
+    assert "한도 넘은 질문</textarea>" in html
+    assert not conversation.messages.exists()
+
+
+def test_one_token_under_the_quota_still_sends(logged_in, user, settings, monkeypatch, fast_demo):
+    settings.DAILY_TOKEN_QUOTA = 2000
+    at(monkeypatch, 2026, 3, 2, 15, 30)
+    spend(user, 1999, day=datetime.date(2026, 3, 2))
+    conversation = conversation_of(user)
+
+    response = logged_in.post(f"/chat/{conversation.pk}/messages/", {"content": "마지막 질문"})
+
+    assert response.status_code == 302
+    assert conversation.messages.count() == 2
+
+
+def test_a_new_conversation_past_the_quota_is_not_created(logged_in, user, settings, monkeypatch):
+    settings.DAILY_TOKEN_QUOTA = 100
+    at(monkeypatch, 2026, 3, 2, 9, 0)
+    spend(user, 150, day=datetime.date(2026, 3, 2))
+
+    response = logged_in.post("/chat/", {"content": "새 대화", "model": "daehwa-demo"})
+
+    assert response.status_code == 429
+    assert "새 대화</textarea>" in response.content.decode()
+    assert not Conversation.objects.exists()
+
+
+def test_the_refusal_carries_its_code_and_a_korean_sentence(user, settings, monkeypatch):
+    settings.DAILY_TOKEN_QUOTA = 2000
+    at(monkeypatch, 2026, 3, 2, 15, 30)
+    spend(user, 2500, day=datetime.date(2026, 3, 2))
+
+    with translation.override("ko"), pytest.raises(ChatRefused) as refused:
+        conversation_start(user=user, content="질문", model="daehwa-demo")
+
+    assert refused.value.code == "quota_reached"
+    assert refused.value.message.startswith("오늘의 토큰 2,000개를 모두 썼습니다.")
+    assert "2026년 3월 3일" in refused.value.message
+    assert not Conversation.objects.exists()
+
+
+def test_the_quota_resets_at_local_midnight(user, settings, monkeypatch):
+    settings.DAILY_TOKEN_QUOTA = 100
+    at(monkeypatch, 2026, 3, 2, 23, 59, 59)
+    usage.usage_record(
+        user_id=user.pk, model="m", prompt_tokens=100, completion_tokens=0, estimated=False
+    )
+    assert usage.quota_status(user).reached
+    assert usage.quota_status(user).resets_at == datetime.datetime(2026, 3, 3, tzinfo=SEOUL)
+
+    # 서울의 자정은 UTC로 전날 15시다: 날짜는 TIME_ZONE의 날짜다
+    at(monkeypatch, 2026, 3, 3, 0, 0, 0)
+    assert not usage.quota_status(user).reached
+    assert usage.quota_status(user).used == 0
+
+
+def test_a_personal_quota_overrides_the_default_and_zero_means_no_limit(user, settings):
+    settings.DAILY_TOKEN_QUOTA = 100
+    spend(user, 500)
+    assert usage.quota_status(user).reached
+
+    user.daily_token_quota = 0
+    assert not usage.quota_status(user).reached
+    user.daily_token_quota = 1000
+    assert not usage.quota_status(user).reached
+    user.daily_token_quota = 500
+    assert usage.quota_status(user).reached
+
+
+def test_a_retry_past_the_quota_is_refused(logged_in, user, settings):
+    settings.DAILY_TOKEN_QUOTA = 100
+    conversation = conversation_of(user)
+    Message.objects.create(conversation=conversation, role=Message.Role.USER, content="질문")
+    failed = Message.objects.create(
+        conversation=conversation, role=Message.Role.ASSISTANT, status=Message.Status.FAILED
+    )
+    spend(user, 100)
+
+    response = logged_in.post(f"/chat/replies/{failed.pk}/retry/", follow=True)
+
+    failed.refresh_from_db()
+    assert failed.status == Message.Status.FAILED
+    assert "100" in response.content.decode()
+    assert failed.attempt == 0
+
+
+def test_a_reply_running_when_the_quota_is_crossed_finishes(logged_in, user, settings, llm_server):
+    settings.DAILY_TOKEN_QUOTA = 50
+    llm_server.script(
+        Reply(tokens=["긴 ", "답변"], usage={"prompt_tokens": 45, "completion_tokens": 30})
+    )
+    conversation = conversation_of(user)
+
+    logged_in.post(f"/chat/{conversation.pk}/messages/", {"content": "질문"})
+
+    reply = conversation.messages.get(role=Message.Role.ASSISTANT)
+    assert reply.status == Message.Status.DONE
+    assert reply.content == "긴 답변"
+    assert usage.tokens_on(user.pk, usage.today()) == 75
+    refused = logged_in.post(f"/chat/{conversation.pk}/messages/", {"content": "다음 질문"})
+    assert refused.status_code == 400
+    assert conversation.messages.count() == 2
+
+
+def test_the_quota_check_is_one_query_and_none_without_a_quota(
+    user, settings, django_assert_num_queries
+):
+    settings.DAILY_TOKEN_QUOTA = 0
+    with django_assert_num_queries(0):
+        usage.quota_status(user)
+    settings.DAILY_TOKEN_QUOTA = 10
+    with django_assert_num_queries(1):
+        usage.quota_status(user)
+
+
+# ---------------------------------------------------------------- 학생이 보는 것
+
+
+def test_the_composer_shows_a_meter_only_past_80_percent(english, user, settings):
+    settings.DAILY_TOKEN_QUOTA = 2000
+    english.force_login(user)
+    conversation = conversation_of(user)
+    spend(user, 1600)
+
+    calm = english.get(f"/chat/{conversation.pk}/").content.decode()
+    spend(user, 1)
+    close = english.get(f"/chat/{conversation.pk}/").content.decode()
+    start = english.get("/chat/").content.decode()
+
+    assert "usage-meter" not in calm
+    assert '<meter min="0" max="2000" value="1601"' in close
+    assert "80% of today's tokens used (1,601 of 2,000)." in close
+    assert "usage-meter" in start
+
+
+def test_the_usage_page_draws_today_and_30_days_as_svg_and_a_table(
+    english, user, settings, monkeypatch
+):
+    settings.DAILY_TOKEN_QUOTA = 2000
+    at(monkeypatch, 2026, 3, 2, 12, 0)
+    english.force_login(user)
+    spend(user, 1500, day=datetime.date(2026, 3, 2))
+    spend(user, 300, day=datetime.date(2026, 3, 2), model="fake-large")
+    spend(user, 4000, day=datetime.date(2026, 2, 20))
+    # 30일보다 오래된 날은 그리지 않는다
+    spend(user, 9999, day=datetime.date(2026, 1, 1))
+
+    response = english.get("/accounts/usage/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Today you have used <strong>1,800</strong> of your <strong>2,000</strong>" in html
+    assert (
+        '<svg viewBox="0 0 600 184" role="img" aria-labelledby="usage-chart-title usage-chart-desc"'
+        in html
+    )
+    assert '<title id="usage-chart-title">Tokens used per day, last 30 days</title>' in html
+    assert "5,800 tokens in all" in html
+    # 가장 큰 날(4,000)이 그림의 꼭대기까지, 한도선은 그 절반 높이
+    assert 'height="160.0"><title>2026-02-20: 4,000</title>' in html
+    assert 'class="usage-chart-quota" x1="0" y1="80.0"' in html
+    assert html.count('class="usage-chart-bar"') == 2
+    assert '<tr><th scope="row">2026-03-02</th><td>1,800</td><td>2</td></tr>' in html
+    assert html.count('<tr><th scope="row">') == 30
+    assert "9,999" not in html
+
+
+def test_the_usage_page_counts_today_without_a_quota(english, user, settings):
+    settings.DAILY_TOKEN_QUOTA = 0
+    english.force_login(user)
+    spend(user, 35)
+
+    html = english.get("/accounts/usage/").content.decode()
+
+    assert "Today you have used <strong>35</strong> tokens. There is no daily limit." in html
+    assert "usage-chart-quota" not in html
+    assert html.count('class="usage-chart-bar"') == 1
+
+
+# ---------------------------------------------------------------- 운영자가 보는 것
+
+
+def test_the_admin_lists_usage_filters_it_and_downloads_the_same_rows_as_csv(
+    admin_client, user, other_user
+):
+    spend(user, 100, day=datetime.date(2026, 3, 1))
+    spend(user, 200, day=datetime.date(2026, 3, 2), model="fake-large")
+    spend(other_user, 300, day=datetime.date(2026, 3, 2))
+    spend(user, 400, day=datetime.date(2026, 3, 5))
+    query = f"?day__gte=2026-03-02&day__lte=2026-03-04&user__id__exact={user.pk}"
+
+    listing = admin_client.get(f"/admin/accounts/dailyusage/{query}")
+    download = admin_client.get(f"/admin/accounts/dailyusage/csv/{query}")
+
+    html = listing.content.decode()
+    assert listing.status_code == 200
+    assert "fake-large" in html
+    assert 'href="/admin/accounts/dailyusage/csv/?day__gte=2026-03-02' in html
+    lines = b"".join(download.streaming_content).decode().splitlines()
+    assert download["Content-Type"] == "text/csv"
+    assert lines == [
+        "day,username,model,prompt_tokens,completion_tokens,total_tokens,replies,estimated_replies",
+        "2026-03-02,minji,fake-large,200,0,200,1,0",
+    ]
+
+
+def test_the_admin_refuses_a_broken_date_filter_without_a_500(admin_client):
+    response = admin_client.get("/admin/accounts/dailyusage/csv/?day__gte=yesterday")
+
+    assert response.status_code == 302
+
+
+def test_the_users_list_shows_tokens_today_without_a_query_per_user(
+    admin_client, user, other_user, django_user_model, django_assert_num_queries
+):
+    spend(user, 1234)
+    spend(user, 1, day=usage.today() - datetime.timedelta(days=1))
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get("/admin/accounts/user/")
+    for index in range(10):
+        spend(django_user_model.objects.create(username=f"student_{index}"), 7)
+
+    with django_assert_num_queries(len(few)):
+        html = admin_client.get("/admin/accounts/user/").content.decode()
+
+    assert '<td class="field-tokens_today">1234</td>' in html
+    assert '<td class="field-tokens_today">0</td>' in html
+    assert html.count('<td class="field-tokens_today">7</td>') == 10
+
+
+def test_changing_a_quota_in_the_admin_writes_an_audit_event(
+    admin_client, admin_user, user, monkeypatch
+):
+    events = []
+    monkeypatch.setattr("accounts.services._audit", lambda **kwargs: events.append(kwargs))
+    change = admin_client.get(f"/admin/accounts/user/{user.pk}/change/")
+    form = change.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        {
+            "daily_token_quota": "5000",
+            "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+            "groups": [],
+            "user_permissions": [],
+        }
+    )
+    data.pop("date_joined", None)
+    data.pop("last_login", None)
+
+    response = admin_client.post(f"/admin/accounts/user/{user.pk}/change/", data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    user.refresh_from_db()
+    assert user.daily_token_quota == 5000
+    assert [(e["action"], e["target"], e["payload"], e["actor"]) for e in events] == [
+        ("user.quota_changed", user, {"from": None, "to": 5000}, admin_user)
+    ]
