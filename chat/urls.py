@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chat import views
+from chat import report_views, views
 
 app_name = "chat"
 
@@ -24,4 +24,7 @@ urlpatterns = [
     path("chat/replies/<int:pk>/stream/", views.ReplyStreamView.as_view(), name="reply-stream"),
     path("chat/replies/<int:pk>/stop/", views.ReplyStopView.as_view(), name="reply-stop"),
     path("chat/replies/<int:pk>/retry/", views.ReplyRetryView.as_view(), name="reply-retry"),
+    path(
+        "chat/replies/<int:pk>/report/", report_views.ReplyReportView.as_view(), name="reply-report"
+    ),
 ]

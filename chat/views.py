@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
-from chat import jobs, llm, replies, services
+from chat import audit, jobs, llm, replies, services
 from chat.database import release_connection
 from chat.forms import (
     ConversationRenameForm,
@@ -164,6 +164,7 @@ def conversation_page_context(request, conversation, *, form):
         form=form,
         settings_form=ConversationSettingsForm(instance=conversation),
         rename_form=ConversationRenameForm(instance=conversation),
+        looks=audit.looks_at(conversation),
     )
 
 
