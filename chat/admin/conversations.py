@@ -2,9 +2,10 @@
 
 from django.contrib import admin
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -38,10 +39,12 @@ class OpenReportsFilter(admin.SimpleListFilter):
         return [("yes", _("Has open reports")), ("no", _("No open reports"))]
 
     def queryset(self, request, queryset):
+        # IN (부분 질의)는 한 번 계산된다. 대화마다 도는 EXISTS는 메시지 100,000개에서 몇 초가 걸렸다.
+        reported = Report.objects.open().values("reply__conversation_id")
         if self.value() == "yes":
-            return queryset.filter(Exists(_open_reports_here()))
+            return queryset.filter(pk__in=reported)
         if self.value() == "no":
-            return queryset.exclude(Exists(_open_reports_here()))
+            return queryset.exclude(pk__in=reported)
         return queryset
 
 
@@ -54,8 +57,9 @@ class FailedRepliesFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            failed = _messages_here().filter(status=Message.Status.FAILED)
-            return queryset.filter(Exists(failed))
+            # (status, created_at) 색인으로 실패한 답변만 읽어 대화 번호를 모은다
+            failed = Message.objects.filter(status=Message.Status.FAILED).values("conversation_id")
+            return queryset.filter(pk__in=failed)
         return queryset
 
 
@@ -80,7 +84,8 @@ class ConversationAdmin(admin.ModelAdmin):
     )
     list_select_related = ("owner",)
     list_per_page = 50
-    search_fields = ("title", "owner__username", "messages__content")
+    # 메시지 내용은 get_search_results가 따로 찾는다 (조인 + DISTINCT는 메시지 100,000개에서 6초였다)
+    search_fields = ("title", "owner__username")
     search_help_text = _("Search by title, username or the words of any message.")
     ordering = ("-updated_at", "-pk")
     fields = ("owner", "title", "model", "system_prompt", "is_hidden", "created_at", "updated_at")
@@ -107,6 +112,17 @@ class ConversationAdmin(admin.ModelAdmin):
                 open_reports=_count(_open_reports_here(), "reply__conversation"),
             )
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        """낱말마다: 제목, 아이디, 또는 어느 메시지의 내용에 든 대화. 메시지 쪽은 IN (부분 질의)로 한 번만 훑는다."""
+        for bit in smart_split(search_term):
+            if bit[:1] in {'"', "'"} and bit[-1:] == bit[:1]:
+                bit = unescape_string_literal(bit)
+            in_messages = Message.objects.filter(content__icontains=bit).values("conversation_id")
+            queryset = queryset.filter(
+                Q(title__icontains=bit) | Q(owner__username__icontains=bit) | Q(pk__in=in_messages)
+            )
+        return queryset, False
 
     @admin.display(description=_("messages"), ordering="message_total")
     def message_count(self, obj):
