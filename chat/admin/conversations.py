@@ -218,5 +218,5 @@ class ConversationAdmin(admin.ModelAdmin):
             "message_page": page,
             # 쪽 안에서는 옛것부터 읽는다
             "page_messages": list(page.object_list)[::-1],
-            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2),
+            "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=2)),
         }
