@@ -101,16 +101,19 @@ class ConversationAdmin(admin.ModelAdmin):
                 n=Sum(Coalesce("prompt_tokens", Value(0)) + Coalesce("completion_tokens", Value(0)))
             )
         )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                message_total=_count(_messages_here(), "conversation"),
-                token_total=Coalesce(
-                    Subquery(tokens.values("n"), output_field=IntegerField()), Value(0)
-                ),
-                open_reports=_count(_open_reports_here(), "reply__conversation"),
-            )
+        queryset = super().get_queryset(request)
+        if (
+            request.resolver_match
+            and request.resolver_match.url_name != "chat_conversation_changelist"
+        ):
+            # 열은 목록에만 있다: 대화 하나를 열 때 긴 대화의 토큰을 더하지 않는다
+            return queryset
+        return queryset.annotate(
+            message_total=_count(_messages_here(), "conversation"),
+            token_total=Coalesce(
+                Subquery(tokens.values("n"), output_field=IntegerField()), Value(0)
+            ),
+            open_reports=_count(_open_reports_here(), "reply__conversation"),
         )
 
     def get_search_results(self, request, queryset, search_term):
