@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -100,6 +100,8 @@ def test_the_changelist_counts_in_one_query_and_filters(admin_client, user, othe
     assert "신고된 대화" not in failed.content.decode()
     assert "조용한 대화" in by_words.content.decode()
     assert "신고된 대화" not in by_words.content.decode()
+    # 목록과 검색은 대화를 연 것이 아니다
+    assert not AuditEvent.objects.exists()
 
 
 def changelist_queries(client):
@@ -263,6 +265,12 @@ def test_createmoderator_makes_a_staff_member_of_the_group(moderator):
     moderator.refresh_from_db()
     assert not moderator.is_staff
     assert not moderator.groups.exists()
+
+
+@pytest.mark.django_db
+def test_createmoderator_names_a_missing_user():
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        call_command("createmoderator", "nobody", verbosity=0)
 
 
 def test_a_moderator_does_the_whole_job_in_korean(moderator, client, user):
