@@ -93,6 +93,13 @@ class ConversationAdmin(admin.ModelAdmin):
     actions = ["hide_conversations", "unhide_conversations"]
 
     def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if (
+            request.resolver_match
+            and request.resolver_match.url_name != "chat_conversation_changelist"
+        ):
+            # 열은 목록에만 있다: 대화 하나를 열 때 긴 대화의 토큰을 더하지 않는다
+            return queryset
         tokens = (
             _messages_here()
             .order_by()
@@ -101,13 +108,6 @@ class ConversationAdmin(admin.ModelAdmin):
                 n=Sum(Coalesce("prompt_tokens", Value(0)) + Coalesce("completion_tokens", Value(0)))
             )
         )
-        queryset = super().get_queryset(request)
-        if (
-            request.resolver_match
-            and request.resolver_match.url_name != "chat_conversation_changelist"
-        ):
-            # 열은 목록에만 있다: 대화 하나를 열 때 긴 대화의 토큰을 더하지 않는다
-            return queryset
         return queryset.annotate(
             message_total=_count(_messages_here(), "conversation"),
             token_total=Coalesce(
