@@ -82,6 +82,20 @@ def test_every_moderation_action_writes_exactly_one_event(admin_user, conversati
     ]
 
 
+def test_nobody_deletes_a_conversation_in_the_admin(admin_client, conversation):
+    single = admin_client.post(
+        f"/admin/chat/conversation/{conversation.pk}/delete/", {"post": "yes"}
+    )
+    admin_client.post(
+        "/admin/chat/conversation/",
+        {"action": "delete_selected", "_selected_action": [conversation.pk], "post": "yes"},
+    )
+
+    assert single.status_code == 403
+    assert Conversation.objects.filter(pk=conversation.pk).exists()
+    assert "delete_selected" not in admin_client.get("/admin/chat/conversation/").content.decode()
+
+
 def test_repeating_an_action_that_changes_nothing_records_nothing(admin_user, conversation):
     reply = conversation.messages.get(role=Message.Role.ASSISTANT)
     report = moderation.report_submit(

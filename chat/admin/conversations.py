@@ -146,6 +146,11 @@ class ConversationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    # 관리 화면은 대화를 지우지 않는다 (슈퍼유저도): 숨기면 충분하고, 지우기는 주인의 몫이거나 기록을 남기는
+    # 운영 명령의 몫이다. 메시지 관리가 지우기를 막으므로 Django도 어차피 거절했다.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
     def has_hide_permission(self, request):
         return request.user.has_perm("chat.hide_conversation")
 
