@@ -1,11 +1,11 @@
-"""관리 화면: 사용자(오늘 쓴 토큰, 하루 한도)와 사용량 장부(사람·날짜·모델별, 거르기와 CSV 내려받기)."""
+"""관리 화면: 사용자(강사가 반을 살피는 열과 필터, 오늘 쓴 토큰, 하루 한도)와 사용량 장부(거르기와 CSV)."""
 
 import csv
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
@@ -22,7 +22,16 @@ CSV_CHUNK_ROWS = 2000
 
 @admin.register(User)
 class DaehwaUserAdmin(UserAdmin):
-    list_display = (*UserAdmin.list_display, "tokens_today")
+    list_display = (
+        "username",
+        "is_active",
+        "is_staff",
+        "date_joined",
+        "last_login",
+        "conversation_count",
+        "tokens_today",
+    )
+    list_filter = ("is_active", "is_staff", "is_superuser", "groups")
     fieldsets = (
         *UserAdmin.fieldsets,
         (_("Usage"), {"fields": ("daily_token_quota", "must_change_password")}),
@@ -36,7 +45,19 @@ class DaehwaUserAdmin(UserAdmin):
             .annotate(total=Sum(F("prompt_tokens") + F("completion_tokens")))
             .values("total")
         )
-        return super().get_queryset(request).annotate(tokens_today=Coalesce(Subquery(today), 0))
+        # 대화 수도 같은 질의에서 센다 (줄마다 세지 않는다)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                tokens_today=Coalesce(Subquery(today), 0),
+                conversation_total=Count("conversations"),
+            )
+        )
+
+    @admin.display(description=_("conversations"), ordering="conversation_total")
+    def conversation_count(self, obj):
+        return obj.conversation_total
 
     @admin.display(description=_("tokens today"), ordering="tokens_today")
     def tokens_today(self, obj):

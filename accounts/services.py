@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from accounts.models import User
+from chat.audit import Action, audit_record
 
 
 def _key(kind: str, value: str) -> str:
@@ -114,19 +115,11 @@ def password_chosen(*, user: User) -> None:
         user.must_change_password = False
 
 
-def _audit(*, actor, action: str, target=None, payload=None, request=None) -> None:
-    """감사 기록 한 줄의 자리. 감사 기록(#10)의 chat.audit.audit_record와 같은 모양이다.
-
-    이 가지에는 감사 기록이 아직 없어 아무것도 하지 않는다: 합칠 때 이 함수가 audit_record를 부르게 한다.
-    사용량 쪽의 모든 감사 기록(user.quota_changed, conversations.exported, conversations.purged)이 여기를 지난다.
-    """
-
-
 def user_quota_changed(*, actor, user: User, previous: int | None, request=None) -> None:
     """관리 화면에서 한 사람의 하루 한도를 바꿨다: 누가, 무엇에서 무엇으로."""
-    _audit(
+    audit_record(
         actor=actor,
-        action="user.quota_changed",
+        action=Action.USER_QUOTA_CHANGED,
         target=user,
         payload={"from": previous, "to": user.daily_token_quota},
         request=request,

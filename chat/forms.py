@@ -5,9 +5,10 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from chat import llm
-from chat.models import Conversation
+from chat.models import Conversation, Report
 
 SYSTEM_PROMPT_MAX_CHARS = 4000
+REPORT_NOTE_MAX_CHARS = 1000
 
 
 def _model_choices():
@@ -75,3 +76,26 @@ class ConversationRenameForm(forms.ModelForm):
         fields = ("title",)
         labels = {"title": _("Name")}
         error_messages = {"title": {"required": _("Give the conversation a name.")}}
+
+
+class ReportForm(forms.ModelForm):
+    """답변 신고: 짧은 목록의 이유 하나와 선택 메모."""
+
+    class Meta:
+        model = Report
+        fields = ("reason", "note")
+        labels = {"reason": _("What is wrong with this reply?"), "note": _("Note (optional)")}
+        widgets = {
+            "reason": forms.RadioSelect,
+            "note": forms.Textarea(attrs={"rows": 3, "maxlength": REPORT_NOTE_MAX_CHARS}),
+        }
+        error_messages = {"reason": {"required": _("Choose a reason.")}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # 모델 필드의 빈 선택지("---------")는 라디오 단추에 필요 없다
+        self.fields["reason"].choices = Report.Reason.choices
+        self.fields["note"].max_length = REPORT_NOTE_MAX_CHARS
+        self.fields["note"].validators.append(
+            forms.fields.validators.MaxLengthValidator(REPORT_NOTE_MAX_CHARS)
+        )

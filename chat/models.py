@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -52,7 +52,10 @@ class Conversation(models.Model):
         verbose_name_plural = _("conversations")
         indexes = [
             models.Index(fields=["owner", "-updated_at"], name="conversation_recent_idx"),
+            # 관리 화면의 대화 목록은 모든 사람의 대화를 최근 활동 순으로 본다
+            models.Index(fields=["-updated_at"], name="conversation_activity_idx"),
         ]
+        permissions = [("hide_conversation", _("Can hide and unhide conversations"))]
 
     def __str__(self):
         return self.title
@@ -134,6 +137,8 @@ class Message(models.Model):
         verbose_name_plural = _("messages")
         indexes = [
             models.Index(fields=["conversation", "id"], name="message_order_idx"),
+            # 관리 화면의 "오늘 실패한 답변": 상태와 날짜로 거른다
+            models.Index(fields=["status", "-created_at"], name="message_status_idx"),
         ]
 
     def __str__(self):
@@ -164,3 +169,115 @@ class Message(models.Model):
     @property
     def is_user(self):
         return self.role == self.Role.USER
+
+
+class ReportQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+    def queue(self):
+        """관리 화면의 차례: 열린 신고 먼저, 오래된 것부터."""
+        return self.order_by(F("resolved_at").asc(nulls_first=True), "created_at", "pk")
+
+
+class Report(models.Model):
+    """학생이 답변 하나를 신고한 것. 한 사람은 한 답변에 열린 신고를 하나만 가진다."""
+
+    class Reason(models.TextChoices):
+        HARMFUL = "harmful", _("Harmful or upsetting")
+        WRONG = "wrong", _("Wrong or misleading")
+        OTHER = "other", _("Something else")
+
+    reply = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="reports", verbose_name=_("reply")
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reports",
+        verbose_name=_("reported by"),
+    )
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("reported"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        permissions = [("resolve_report", _("Can resolve reports"))]
+        constraints = [
+            # 두 번째 신고는 첫 신고를 고친다: 동시에 두 번 보내도 DB가 하나만 받는다
+            models.UniqueConstraint(
+                fields=["reply", "reporter"],
+                condition=Q(resolved_at__isnull=True),
+                name="report_one_open_per_person",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["resolved_at", "created_at"], name="report_queue_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} #{self.reply_id}"
+
+    @property
+    def is_open(self):
+        return self.resolved_at is None
+
+
+class AuditEvent(models.Model):
+    """누가 언제 무엇을 했고 무엇을 보았는지. 쓰기는 chat.audit.audit_record 하나뿐이고 고치지 않는다."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+        db_index=False,
+    )
+    # 계정이 지워져도 기록은 누구였는지 말한다
+    actor_username = models.CharField(_("actor's username"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=64)
+    target_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("target type"),
+        db_index=False,
+    )
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    target_repr = models.CharField(_("target"), max_length=200, blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        indexes = [
+            models.Index(
+                fields=["target_type", "target_id", "-created_at"], name="audit_target_idx"
+            ),
+            models.Index(fields=["actor", "-created_at"], name="audit_actor_idx"),
+            models.Index(fields=["-created_at"], name="audit_time_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.target_repr}".strip()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chat import views
+from chat import report_views, views
 
 app_name = "chat"
 
@@ -27,4 +27,7 @@ urlpatterns = [
         "chat/messages/<int:pk>/source/", views.MessageSourceView.as_view(), name="message-source"
     ),
     path("chat/replies/<int:pk>/retry/", views.ReplyRetryView.as_view(), name="reply-retry"),
+    path(
+        "chat/replies/<int:pk>/report/", report_views.ReplyReportView.as_view(), name="reply-report"
+    ),
 ]

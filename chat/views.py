@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
-from chat import jobs, llm, replies, services
+from chat import audit, jobs, llm, replies, services
 from chat.database import release_connection
 from chat.forms import (
     ConversationRenameForm,
@@ -73,7 +74,8 @@ def recency_group(moment, today) -> str:
         return _("Yesterday")
     if days < 7:
         return _("Previous 7 days")
-    return _("Older")
+    # 관리 화면의 "이전 쪽"과 같은 낱말이라 맥락으로 나눈다
+    return pgettext("conversation group", "Older")
 
 
 def mark_latest(message: Message, conversation: Conversation) -> Message:
@@ -219,6 +221,7 @@ def conversation_page_context(request, conversation, *, form):
         form=form,
         settings_form=ConversationSettingsForm(instance=conversation),
         rename_form=ConversationRenameForm(instance=conversation),
+        looks=audit.looks_at(conversation),
     )
 
 

@@ -1,6 +1,6 @@
 """관리 화면에서 대화를 찾고 읽고 숨긴다. 메시지는 읽기만 한다."""
 
-from chat.models import Conversation, Message
+from chat.models import AuditEvent, Conversation, Message
 from chat.services import conversation_start
 
 
@@ -20,29 +20,38 @@ def test_staff_find_a_conversation_by_owner_and_read_its_messages(admin_client, 
     assert 'name="messages-0-content"' not in html
 
 
-def test_staff_can_hide_a_conversation_from_its_owner(admin_client, client, user):
+def test_staff_hide_a_conversation_with_a_reason_and_its_owner_gets_404(admin_client, client, user):
     reply = conversation_start(user=user, content="숨길 대화", model="daehwa-demo")
     conversation = reply.conversation
+    chosen = {"action": "hide_conversations", "_selected_action": [conversation.pk]}
 
-    response = admin_client.post(
-        f"/admin/chat/conversation/{conversation.pk}/change/",
-        {
-            "title": conversation.title,
-            "model": conversation.model,
-            "system_prompt": "",
-            "is_hidden": "on",
-            "messages-TOTAL_FORMS": "2",
-            "messages-INITIAL_FORMS": "2",
-            "messages-MIN_NUM_FORMS": "0",
-            "messages-MAX_NUM_FORMS": "1000",
-            "messages-0-id": reply.pk - 1,
-            "messages-0-conversation": conversation.pk,
-            "messages-1-id": reply.pk,
-            "messages-1-conversation": conversation.pk,
-        },
+    asked = admin_client.post("/admin/chat/conversation/", chosen)
+    refused = admin_client.post("/admin/chat/conversation/", {**chosen, "apply": "1", "reason": ""})
+    assert not Conversation.objects.get(pk=conversation.pk).is_hidden
+    done = admin_client.post(
+        "/admin/chat/conversation/", {**chosen, "apply": "1", "reason": "괴롭힘 신고"}
     )
 
-    assert response.status_code == 302
+    assert asked.status_code == 200
+    assert 'name="reason"' in asked.content.decode()
+    assert refused.status_code == 400
+    assert "감사 기록에 남습니다" in refused.content.decode()
+    assert done.status_code == 302
     assert Conversation.objects.get(pk=conversation.pk).is_hidden
+    event = AuditEvent.objects.get(action="conversation.hidden")
+    assert event.payload == {"reason": "괴롭힘 신고"}
     client.force_login(user)
     assert client.get(f"/chat/{conversation.pk}/").status_code == 404
+
+
+def test_the_change_form_cannot_flip_is_hidden(admin_client, user):
+    reply = conversation_start(user=user, content="그대로", model="daehwa-demo")
+
+    response = admin_client.post(
+        f"/admin/chat/conversation/{reply.conversation_id}/change/",
+        {"title": "x", "is_hidden": "on", "_save": "1"},
+    )
+
+    assert response.status_code == 403
+    assert not Conversation.objects.get(pk=reply.conversation_id).is_hidden
+    assert not AuditEvent.objects.filter(action="conversation.hidden").exists()

@@ -61,13 +61,8 @@ def _aged(user, title, days_ago, messages=2):
 def test_purge_deletes_old_conversations_in_batches_and_writes_one_audit_event(
     user, other_user, capsys, monkeypatch
 ):
-    from chat.models import Conversation, Message
+    from chat.models import AuditEvent, Conversation, Message
 
-    events = []
-    monkeypatch.setattr(
-        "chat.management.commands.purge_conversations._audit",
-        lambda **kwargs: events.append(kwargs),
-    )
     monkeypatch.setattr("chat.management.commands.purge_conversations.BATCH", 2)
     for index in range(3):
         _aged(user, f"old {index}", days_ago=100)
@@ -79,9 +74,11 @@ def test_purge_deletes_old_conversations_in_batches_and_writes_one_audit_event(
     assert list(Conversation.objects.values_list("title", flat=True)) == ["recent"]
     assert Message.objects.count() == 2
     assert "Deleted 4 conversations with 7 messages." in capsys.readouterr().out
+    # 감사 기록에 한 줄: 명령을 돌린 운영자는 사용자가 아니다
     assert [
-        (e["action"], e["payload"]["conversations"], e["payload"]["messages"]) for e in events
-    ] == [("conversations.purged", 4, 7)]
+        (e.action, e.actor, e.payload["conversations"], e.payload["messages"])
+        for e in AuditEvent.objects.all()
+    ] == [("conversations.purged", None, 4, 7)]
 
 
 def test_purge_for_one_user_dry_run_deletes_nothing(user, other_user, capsys):

@@ -107,19 +107,17 @@ def test_export_since_takes_conversations_with_later_activity(user, capsys):
     assert "옛 대화" not in out
 
 
-def test_export_writes_an_audit_event(user, tmp_path, monkeypatch):
-    events = []
-    monkeypatch.setattr(
-        "chat.management.commands.export_conversations._audit",
-        lambda **kwargs: events.append(kwargs),
-    )
+def test_export_writes_an_audit_event(user, tmp_path):
+    from chat.models import AuditEvent
+
     make_conversation(user, "첫 대화", ["a", "b"])
 
     call_command("export_conversations", "--output", str(tmp_path / "all.jsonl"))
 
-    assert events[0]["action"] == "conversations.exported"
-    assert events[0]["payload"]["conversations"] == 1
-    assert events[0]["payload"]["messages"] == 2
+    (event,) = AuditEvent.objects.all()
+    assert event.action == "conversations.exported"
+    assert event.payload["conversations"] == 1
+    assert event.payload["messages"] == 2
 
 
 @pytest.mark.parametrize(
@@ -257,7 +255,7 @@ def test_an_imported_chatgpt_conversation_reads_correctly_on_its_page(client, ot
     html = client.get(f"/chat/{conversation.pk}/").content.decode()
 
     assert "Write a Python regex that checks an email address, and test it." in html
-    assert '<pre class="code"><code class="language-python">' in html
+    assert '<pre class="code" data-lang="python"><code class="language-python">' in html
     assert "<code>a@b.co</code>" in html
     assert "You are ChatGPT" not in html
 

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.management.arguments import day, find_user
-from accounts.services import _audit
+from chat.audit import Action, audit_record
 from chat.transfer import export
 
 
@@ -63,9 +63,9 @@ class Command(BaseCommand):
         finally:
             if file:
                 file.close()
-        _audit(
+        audit_record(
             actor=None,
-            action="conversations.exported",
+            action=Action.CONVERSATIONS_EXPORTED,
             payload={
                 "user": owner.username if owner else None,
                 "since": since.isoformat() if since else None,

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.management.arguments import find_user, positive_int
-from accounts.services import _audit
+from chat.audit import Action, audit_record
 from chat.models import Conversation, Message
 
 BATCH = 500
@@ -58,9 +58,9 @@ class Command(BaseCommand):
                 messages += Message.objects.filter(conversation_id__in=batch).delete()[0]
                 deleted = Conversation.objects.filter(pk__in=batch).delete()[1]
                 conversations += deleted.get(Conversation._meta.label, 0)
-        _audit(
+        audit_record(
             actor=None,
-            action="conversations.purged",
+            action=Action.CONVERSATIONS_PURGED,
             payload={
                 "older_than_days": older_than,
                 "user": owner.username if owner else None,

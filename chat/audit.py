@@ -1,0 +1,74 @@
+"""감사 기록(audit trail): 관리와 열람을 한 줄씩 남긴다. 기록을 쓰는 곳은 audit_record 하나뿐이다."""
+
+import ipaddress
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
+from django.utils.text import Truncator
+
+from chat.models import AuditEvent, Conversation
+
+# 주인에게 보이는 열람 알림에 올릴 최근 열람 수
+LOOKS_SHOWN = 3
+
+
+class Action:
+    """행동 코드. 이름공간.동작 꼴이라 관리 화면에서 걸러 보기 쉽다 (다른 이슈의 코드도 여기 더한다)."""
+
+    CONVERSATION_VIEWED = "conversation.viewed"
+    CONVERSATION_HIDDEN = "conversation.hidden"
+    CONVERSATION_UNHIDDEN = "conversation.unhidden"
+    REPORT_RESOLVED = "report.resolved"
+    CONVERSATIONS_EXPORTED = "conversations.exported"
+    CONVERSATIONS_PURGED = "conversations.purged"
+    USER_QUOTA_CHANGED = "user.quota_changed"
+
+
+def _address(request) -> str | None:
+    """요청을 보낸 주소. 프록시 뒤라면 서버가 진짜 주소를 REMOTE_ADDR에 넣는다 (accounts.forms와 같음)."""
+    if request is None:
+        return None
+    value = request.META.get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        # 테스트 클라이언트나 유닉스 소켓은 주소가 없거나 이상하다: 기록을 막지 않고 비워 둔다
+        return None
+
+
+def audit_record(
+    *, actor, action: str, target: Model | None = None, payload: dict | None = None, request=None
+) -> AuditEvent:
+    """감사 기록 한 줄을 쓴다. 행동을 하는 서비스가 같은 트랜잭션 안에서 부른다 (시그널이 아니라).
+
+    actor는 명령을 사용자 없이 돌린 운영자라면 None. target은 아무 모델 인스턴스나 None.
+    """
+    event = AuditEvent(
+        actor=actor,
+        actor_username=getattr(actor, "username", "") or "",
+        action=action,
+        payload=payload or {},
+        address=_address(request),
+    )
+    if target is not None:
+        event.target_type = ContentType.objects.get_for_model(target)
+        event.target_id = str(target.pk)
+        event.target_repr = Truncator(str(target)).chars(200)
+    event.save()
+    return event
+
+
+def events_about(target: Model):
+    """이 대상에 관한 기록, 최신부터. (target_type, target_id, created_at) 색인을 쓴다."""
+    return AuditEvent.objects.filter(
+        target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk)
+    ).order_by("-created_at", "-pk")
+
+
+def looks_at(conversation: Conversation) -> list[AuditEvent]:
+    """주인에게 보여 줄 최근 열람: 누가(아이디) 언제, 최신부터."""
+    return list(
+        events_about(conversation)
+        .filter(action=Action.CONVERSATION_VIEWED)
+        .only("actor_username", "created_at")[:LOOKS_SHOWN]
+    )
