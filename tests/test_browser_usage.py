@@ -30,6 +30,8 @@ def test_a_reply_shows_on_the_usage_page_as_svg_and_table_in_dark_mode(
         page.get_by_role("button", name="보내기").click()
         expect(page.locator("article.bubble-assistant .markdown")).to_have_text("사용량 확인")
 
+        # 사용량은 머리글의 계정 메뉴 안에 있다
+        page.locator(".account-menu summary").click()
         page.get_by_role("link", name="사용량", exact=True).click()
 
         expect(page).to_have_url(re.compile(r"/accounts/usage/$"))
