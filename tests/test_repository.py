@@ -1,0 +1,37 @@
+"""저장소에는 만든 것만: 가상환경, DB, 비밀(.env)은 커밋되지 않는다.
+
+가상환경이 링크(.venv -> 다른 곳)일 때 `.venv/` 규칙은 디렉터리만 가려서, 링크 하나가 커밋된 적이 있다.
+그 커밋을 받은 체크아웃에서는 git이 진짜 가상환경을 지우고 링크로 바꿨다.
+"""
+
+import subprocess
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def tracked_files() -> list[str]:
+    result = subprocess.run(
+        ["git", "ls-files"], cwd=BASE_DIR, capture_output=True, text=True, check=True
+    )
+    return result.stdout.splitlines()
+
+
+def test_no_virtualenv_database_or_secret_is_tracked():
+    bad = [
+        path
+        for path in tracked_files()
+        if path.split("/")[0] in {".venv", "venv", "staticfiles"}
+        or path.endswith((".sqlite3", ".pyc"))
+        or Path(path).name == ".env"
+    ]
+
+    assert bad == []
+
+
+def test_a_symlinked_virtualenv_is_ignored_too():
+    result = subprocess.run(
+        ["git", "check-ignore", "--no-index", "-q", ".venv"], cwd=BASE_DIR, check=False
+    )
+
+    assert result.returncode == 0
