@@ -355,3 +355,20 @@ def test_a_student_cannot_open_the_admin(logged_in, user):
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
     assert not AuditEvent.objects.exists()
+
+
+def test_a_moderator_reads_the_usage_ledger_but_cannot_change_it(moderator, client, user):
+    from accounts.usage import usage_record
+
+    usage_record(
+        user_id=user.pk, model="fake-model", prompt_tokens=5, completion_tokens=7, estimated=False
+    )
+
+    listing = client.get("/admin/accounts/dailyusage/")
+    download = client.get("/admin/accounts/dailyusage/csv/")
+
+    assert listing.status_code == 200
+    assert user.username in listing.content.decode()
+    assert download.status_code == 200
+    assert moderator.has_perm("accounts.view_dailyusage")
+    assert not moderator.has_perm("accounts.change_dailyusage")
