@@ -195,6 +195,9 @@ def test_pages_pass_axe_logged_out_failed_reply_options_and_password(
 
     page.get_by_text("옵션").click()
     expect(page.get_by_label("시스템 프롬프트")).to_be_visible()
+    # 한국어 단추는 글자 사이에서 꺾이지 않는다: "저장"이 한 줄
+    save = page.get_by_role("button", name="저장", exact=True)
+    assert save.bounding_box()["height"] < 48
     assert axe_violations(page) == []
     shot(page, f"options-{size}-{scheme}")
 
@@ -392,3 +395,37 @@ def test_loading_earlier_messages_keeps_the_one_you_were_reading_in_place(
             expect(page.locator("#messages > article")).to_have_count(40)
             assert abs(reading.bounding_box()["y"] - top_before) <= 2
             context.close()
+
+
+def test_scrolling_up_stops_following_and_the_jump_button_brings_it_back(open_page, fake_openai):
+    fake_openai.script(
+        Reply(tokens=[f"줄 {index}\n\n" for index in range(80)], delay=0.06),
+        Reply(tokens=["따라가기"]),
+    )
+    page = open_page("phone")
+    sign_up(page)
+    # 예시 질문을 누르면 입력창이 채워질 뿐 보내지 않는다
+    page.get_by_role("link", name=re.compile("^개념 설명")).click()
+    expect(page.get_by_label("메시지")).to_have_value(re.compile("^파이썬 리스트 컴프리헨션"))
+    expect(page).to_have_url(re.compile(r"/chat/$"))
+
+    send(page, "길게 답해 줘")
+    reply = page.locator("article.bubble-assistant").last
+    expect(reply.locator(".stream-blocks p").nth(12)).to_be_attached()
+    assert newest_is_visible(page)
+    jump = page.get_by_role("button", name="최신 메시지로")
+    expect(jump).to_be_hidden()
+
+    pane = page.locator("#chat-scroll")
+    pane.evaluate("pane => { pane.scrollTop = 0 }")
+    page.wait_for_timeout(500)
+    # 위로 올린 사람: 글이 자라도 읽던 자리에 머문다
+    assert pane.evaluate("pane => pane.scrollTop") == 0
+    expect(jump).to_be_visible()
+
+    jump.click()
+    assert newest_is_visible(page)
+    expect(jump).to_be_hidden()
+    expect(reply.locator(".stream-blocks p").nth(30)).to_be_attached()
+    assert newest_is_visible(page)
+    assert page.console_errors == []
