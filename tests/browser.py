@@ -24,3 +24,15 @@ def require_chromium() -> None:
     if os.environ.get("DAEHWA_REQUIRE_BROWSER"):
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+def watched_page(context):
+    """새 창. 콘솔 오류와 CSP 위반을 page.console_errors에 모은다 (시험은 빈 목록을 기대한다)."""
+    page = context.new_page()
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda message: message.type == "error" and page.console_errors.append(message.text),
+    )
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    return page

@@ -7,7 +7,7 @@ from django.conf import settings as django_settings
 
 from accounts.models import User
 from tests import network_guard
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, watched_page
 from tests.servers import asgi_server, llm_env
 
 pytest_plugins = ["tests.fixtures_llm", "pytester"]
@@ -117,12 +117,5 @@ def browser():
 def page(browser, live_asgi):
     """영어 OS 브라우저처럼 en-US로 연 새 창. 콘솔 오류와 CSP 위반을 모아 둔다."""
     context = browser.new_context(locale="en-US", base_url=live_asgi)
-    new_page = context.new_page()
-    new_page.console_errors = []
-    new_page.on(
-        "console",
-        lambda message: message.type == "error" and new_page.console_errors.append(message.text),
-    )
-    new_page.on("pageerror", lambda error: new_page.console_errors.append(str(error)))
-    yield new_page
+    yield watched_page(context)
     context.close()

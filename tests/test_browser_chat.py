@@ -12,6 +12,7 @@ import axe_playwright_python
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser import watched_page
 from tests.fake_openai import Reply
 from tests.servers import asgi_server, llm_env, manage, server_env, shared_database
 
@@ -57,14 +58,7 @@ def open_page(browser, live_asgi):
             **options,
         )
         contexts.append(context)
-        page = context.new_page()
-        page.console_errors = []
-        page.on(
-            "console",
-            lambda message: message.type == "error" and page.console_errors.append(message.text),
-        )
-        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-        return page
+        return watched_page(context)
 
     yield make
     for context in contexts:
