@@ -470,7 +470,9 @@ def report(args, results) -> str:
         "",
         f"`bench/chat_cycle.py{' --quick' if args.quick else ''}` on {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}. "
-        "One run on a shared, noisy machine: the client, the upstream and the app share the two cores. "
+        "One run on a shared, noisy machine: the client, the upstream and the app share the two cores "
+        f"(load average {args.load[0]:.1f} at the start, {args.load[1]:.1f} at the end: other work on "
+        "the machine slows every figure, the direct upstream's too). "
         "Server CPU per chat (read from /proc for the app's processes) is the figure noise disturbs least. "
         "Each figure stands next to the same client talking to the upstream directly in the same run, "
         "and as a multiple of it (×).",
@@ -571,6 +573,8 @@ def main():
     names = [args.only] if args.only else ["sqlite", "postgres"]
 
     results = {}
+    # 기계가 얼마나 붐볐는지: 수치를 읽는 사람이 함께 봐야 한다
+    args.load = [os.getloadavg()[0], None]
     with upstream_process() as (upstream, upstream_pid):
         for name in names:
             with tempfile.TemporaryDirectory() as directory, ExitStack() as stack:
@@ -592,6 +596,7 @@ def main():
                     print(log[max(0, start - 800) : start + 2500], file=sys.stderr)
                 results[label] = result
 
+    args.load[1] = os.getloadavg()[0]
     text = report(args, results)
     Path(args.output).write_text(text)
     print(text)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from asgiref.sync import SyncToAsync
 
 from chat import fanout, llm, replies
-from chat.context import abuild_context, estimate_tokens
+from chat.context import abuild_context, build_context, estimate_tokens
+from chat.database import in_thread
 from chat.models import Message
 from chatproject import request_log
 
@@ -134,15 +135,18 @@ class Job:
 # ---------------------------------------------------------------- 시작과 멈춤
 
 
-def start(reply_id: int, attempt: int) -> None:
-    """받아들인 메시지(또는 다시 시도)의 답변 생성을 시작한다 (커밋 뒤에 부른다). 기다리지 않고 바로 돌아온다."""
+def start(reply_id: int, attempt: int, reply: Message | None = None) -> None:
+    """받아들인 메시지(또는 다시 시도)의 답변 생성을 시작한다 (커밋 뒤에 부른다). 기다리지 않고 바로 돌아온다.
+
+    reply: 보내기가 방금 만든 답변의 사본(대화가 붙은 것). 있으면 작업이 맡은 뒤 다시 읽지 않는다.
+    """
     if _current(reply_id, attempt) is not None:
         return
     job = _jobs[reply_id] = Job(reply_id, attempt)
     ids = (request_log.request_id.get(), str(request_log.user_id.get()))
     loop = _event_loop()
     # 빈 컨텍스트에서: 작업은 요청보다 오래 살고, 요청의 스레드와 DB 연결을 물려받으면 안 된다
-    loop.call_soon_threadsafe(_spawn, job, None, ids, context=contextvars.Context())
+    loop.call_soon_threadsafe(_spawn, job, None, ids, reply, context=contextvars.Context())
 
 
 async def ensure_started(reply: Message) -> Job | None:
@@ -224,9 +228,11 @@ def _background_loop() -> asyncio.AbstractEventLoop:
     return _background
 
 
-def _spawn(job: Job, claimed: Message | None, ids: tuple[str, str]) -> None:
+def _spawn(
+    job: Job, claimed: Message | None, ids: tuple[str, str], known: Message | None = None
+) -> None:
     job.loop = asyncio.get_running_loop()
-    job.task = job.loop.create_task(_run(job, claimed, ids), context=contextvars.Context())
+    job.task = job.loop.create_task(_run(job, claimed, ids, known), context=contextvars.Context())
     _running.add(job)
     fanout.ensure_stop_listener(_stop_local)
 
@@ -234,18 +240,35 @@ def _spawn(job: Job, claimed: Message | None, ids: tuple[str, str]) -> None:
 # ---------------------------------------------------------------- 생성
 
 
-async def _run(job: Job, reply: Message | None, ids: tuple[str, str]) -> None:
+def _claim_and_prepare(reply_id: int, known: Message | None):
+    """맡고 문맥까지 스레드 한 번에. 문맥이 실패하면 그 오류를 돌려준다: _generate가 끝 상태로 저장한다."""
+    reply = replies.claim(reply_id, known=known)
+    if reply is None:
+        return None, None
+    try:
+        return reply, build_context(reply)
+    except Exception as error:
+        return reply, error
+
+
+_aclaim_and_prepare = in_thread(_claim_and_prepare)
+
+
+async def _run(
+    job: Job, reply: Message | None, ids: tuple[str, str], known: Message | None = None
+) -> None:
     request_log.request_id.set(ids[0])
     request_log.user_id.set(ids[1])
+    prepared = None
     try:
         if reply is None:
-            reply = await replies.aclaim(job.reply_id)
+            reply, prepared = await _aclaim_and_prepare(job.reply_id, known)
         job.claimed = reply is not None
         if reply is None:
             return
         job.attempt = reply.attempt
         job.notify()
-        await _generate(job, reply)
+        await _generate(job, reply, prepared)
     except Exception:
         # 답변은 _generate의 finally가 이미 끝 상태로 저장했다: 여기서는 운영자가 볼 수 있게 남긴다
         logger.exception("reply job failed reply=%s", job.reply_id)
@@ -259,13 +282,17 @@ async def _run(job: Job, reply: Message | None, ids: tuple[str, str]) -> None:
             await job.outbox.close()
 
 
-async def _generate(job: Job, reply: Message) -> None:
+async def _generate(job: Job, reply: Message, prepared=None) -> None:
     model = llm.usable_model(reply.conversation.model)
     status, error, omitted, prompt_estimate = Message.Status.INTERRUPTED, None, 0, 0
     started = job.loop.time()
     watcher = None
     try:
-        messages, omitted = await abuild_context(reply)
+        if prepared is None:
+            prepared = await abuild_context(reply)
+        if isinstance(prepared, Exception):
+            raise prepared
+        messages, omitted = prepared
         # 서버가 사용량을 보내지 않을 때 장부에 넣을 어림값
         prompt_estimate = sum(estimate_tokens(message["content"]) for message in messages)
         job.consumer = asyncio.create_task(_consume(job, messages, model))

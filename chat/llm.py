@@ -17,6 +17,15 @@ from django.utils.translation import gettext_lazy as _
 
 from chat import demo
 
+try:
+    # SDK가 aiohttp 전송과 함께 싣는 것 (openai[aiohttp]). 없으면 본문을 httpx2로 읽는다.
+    from openai._vendor.httpx_aiohttp.transport import (
+        AiohttpResponseStream,
+        map_aiohttp_exceptions,
+    )
+except ImportError:  # pragma: no cover - SDK가 옮기면 느린 길로
+    AiohttpResponseStream = ()
+
 logger = logging.getLogger(__name__)
 
 # 데모 모드에서 대화에 기록되는 모델 이름
@@ -240,7 +249,7 @@ async def _read_stream(response) -> AsyncIterator[str | Usage]:
 async def _sse_data(response) -> AsyncIterator[bytes]:
     """SSE의 data: 줄들(바이트). 청크 경계가 줄 가운데에 와도 잇는다."""
     pending = b""
-    async for block in response.aiter_bytes():
+    async for block in _body(response):
         lines = (pending + block).split(b"\n")
         pending = lines.pop()
         for line in lines:
@@ -248,6 +257,27 @@ async def _sse_data(response) -> AsyncIterator[bytes]:
                 yield line[5:].strip()
     if pending.startswith(b"data:"):
         yield pending[5:].strip()
+
+
+def _body(response) -> AsyncIterator[bytes]:
+    """본문의 바이트 덩어리. SDK의 aiohttp 전송이면 aiohttp의 스트림을 바로 읽는다: httpx2가 그 위에 얹은
+    층(스트림 감싸기, 디코더, 청크 나누기)을 조각마다 지나는 값이 토큰 하나의 CPU에서 가장 컸다. 오류는 그 전송과
+    같은 표로 httpx2의 예외로 바뀐다. 압축된 본문이나 다른 전송은 httpx2로 읽는다."""
+    # httpx2는 전송의 스트림을 시간 재기용 BoundAsyncStream으로 한 번 감싼다
+    stream = getattr(response, "stream", None)
+    stream = getattr(stream, "_stream", stream)
+    if (
+        isinstance(stream, AiohttpResponseStream)
+        and response.headers.get("content-encoding", "identity") == "identity"
+    ):
+        return _aiohttp_body(stream._aiohttp_response)
+    return response.aiter_bytes()
+
+
+async def _aiohttp_body(raw) -> AsyncIterator[bytes]:
+    with map_aiohttp_exceptions():
+        async for block in raw.content.iter_any():
+            yield block
 
 
 def _loads(payload: bytes):

@@ -50,12 +50,21 @@ def _load(reply_id: int) -> Message | None:
     return Message.objects.select_related("conversation").filter(pk=reply_id).first()
 
 
-def _claim(reply_id: int) -> Message | None:
-    """대기 중인 답변을 맡는다. 이긴 한 곳만 모델을 부르므로 한 답변은 한 번만 생성된다."""
+def claim(reply_id: int, *, known: Message | None = None) -> Message | None:
+    """대기 중인 답변을 맡는다. 이긴 한 곳만 모델을 부르므로 한 답변은 한 번만 생성된다.
+
+    known: 보내기가 방금 만든 그 답변(대화가 붙은 것). 있으면 이긴 뒤 다시 읽지 않는다.
+    """
+    now = timezone.now()
     won = Message.objects.filter(pk=reply_id, status__in=allowed_from(Status.STREAMING)).update(
-        status=Status.STREAMING, updated_at=timezone.now()
+        status=Status.STREAMING, updated_at=now
     )
-    return _load(reply_id) if won else None
+    if not won:
+        return None
+    if known is None:
+        return _load(reply_id)
+    known.status, known.updated_at = Status.STREAMING, now
+    return known
 
 
 def _progress(reply_id: int, attempt: int, content: str) -> bool:
@@ -174,7 +183,7 @@ def _sweep_one(reply: Message) -> bool:
 
 
 aload = in_thread(_load)
-aclaim = in_thread(_claim)
+aclaim = in_thread(claim)
 aprogress = in_thread(_progress)
 ais_generating = in_thread(_is_generating)
 afinish = in_thread(_finish)

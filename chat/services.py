@@ -1,5 +1,6 @@
 """대화와 메시지를 바꾸는 동작. 두 번 이상 쓰는 동작은 한 트랜잭션으로 묶는다."""
 
+import copy
 import logging
 import time
 from functools import partial
@@ -109,14 +110,15 @@ def _pair_create(conversation: Conversation, content: str) -> SentPair:
         updated_at=now,
     )
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)
-    _start_after_commit(reply.pk, reply.attempt)
+    # 작업에는 사본을: 화면이 그리는 답변을 작업이 바꾸지 않게. 작업은 이것으로 맡아 다시 읽지 않는다.
+    _start_after_commit(reply.pk, reply.attempt, copy.copy(reply))
     return SentPair(message, reply)
 
 
-def _start_after_commit(reply_id: int, attempt: int) -> None:
+def _start_after_commit(reply_id: int, attempt: int, reply: Message | None = None) -> None:
     # 받아들인 순간 생성을 시작한다: 브라우저가 스트림을 여는 동안 모델은 첫 토큰을 만든다.
     # 커밋 뒤에: 되돌려진 행을 작업이 보는 일이 없게.
-    transaction.on_commit(partial(jobs.start, reply_id, attempt))
+    transaction.on_commit(partial(jobs.start, reply_id, attempt, reply))
 
 
 def _refuse_while_replying(conversation: Conversation) -> None:

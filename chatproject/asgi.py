@@ -8,12 +8,18 @@
 Django는 ASGI lifespan을 다루지 않아 여기서 받는다: 워커가 정상 종료할 때 도는 답변 작업을 마무리한다.
 """
 
+import asyncio
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.core import signals
 from django.core.asgi import get_asgi_application
-from django.core.handlers.asgi import ASGIHandler
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.http import FileResponse
+from django.urls import set_script_prefix
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
 
@@ -21,13 +27,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
 # 요청이 끝난 스레드를 이만큼 남겨 두었다가 다음 요청에 쓴다
 IDLE_REQUEST_THREADS = 32
 _idle_executors: list[ThreadPoolExecutor] = []
+# 열린 스트림들이 함께 쓰는 스레드: 스트림마다 스레드를 쥐지 않고, 답변 작업의 스레드 뒤에 줄 서지도 않는다.
+# 스트림의 DB 호출은 하나하나가 따로 끝나므로(연결도 돌려준다) 어느 스레드에서 돌아도 된다.
+STREAM_THREADS = 4
+_stream_executor = ThreadPoolExecutor(max_workers=STREAM_THREADS, thread_name_prefix="stream")
 
 
 class SyncChainASGIHandler(ASGIHandler):
     """ASGI 요청을 동기 미들웨어 체인으로: 요청마다 스레드를 한 번만 건넌다.
 
-    요청의 스레드는 새로 만들지 않고 빌려 쓴다. Django는 요청마다 스레드를 만들고 끝에 닫는데, 채팅 한 번(보내기와
-    스트림)에 그 값이 CPU의 몇 %였다. 한 요청은 여전히 자기 스레드 하나에서 돈다.
+    Django의 handle()은 요청 시작 신호, 응답 만들기, 응답 닫기에 한 번씩 세 번 건넌다. 여기서는 한 번에 한다:
+    평범한 응답은 그 스레드에서 닫고(본문은 이미 다 있다) 보내고, 스트림만 끝난 뒤 한 번 더 건너 닫는다.
+    요청의 스레드는 새로 만들지 않고 빌려 쓰고, 건너는 동안만 쥔다: 열린 스트림이 스레드를 붙잡지 않는다.
     """
 
     def load_middleware(self, is_async=False):
@@ -36,22 +47,73 @@ class SyncChainASGIHandler(ASGIHandler):
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        executor = (
-            _idle_executors.pop()
-            if _idle_executors
-            else ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
-        )
-        try:
-            async with ThreadSensitiveContext(executor=executor):
-                await self.handle(scope, receive, send)
-        finally:
-            if len(_idle_executors) < IDLE_REQUEST_THREADS:
-                _idle_executors.append(executor)
-            else:
-                executor.shutdown(wait=False)
+        await self.handle(scope, receive, send)
 
-    async def get_response_async(self, request):
-        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+    async def handle(self, scope, receive, send):
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        with closing(body_file):
+            set_script_prefix(get_script_prefix(scope))
+            response = None
+            try:
+                try:
+                    # 연결이 끊기면 RequestAborted가 응답 보내기를 멈춘다 (Django의 handle()과 같다)
+                    async with asyncio.TaskGroup() as group:
+                        group.create_task(self.listen_for_disconnect(receive))
+                        response = await _in_request_thread(self._respond, scope, body_file)
+                        if response.streaming:
+                            # 스트림이 흐르는 동안의 DB 읽기(chat.database.in_thread)는 작은 공용 풀에서
+                            async with ThreadSensitiveContext(executor=_stream_executor):
+                                await self.send_response(response, send)
+                        else:
+                            await self.send_response(response, send)
+                        raise _Processed
+                except* (_Processed, RequestAborted):
+                    pass
+            except BaseExceptionGroup as group_error:
+                if len(group_error.exceptions) == 1:
+                    raise group_error.exceptions[0] from None
+                raise
+            if response is None:
+                await signals.request_finished.asend(sender=self.__class__)
+            elif response.streaming:
+                await _in_request_thread(response.close)
+
+    def _respond(self, scope, body_file):
+        """스레드에서 한 번에: 시작 신호, 요청, 응답, 그리고 스트림이 아니면 닫기 (끝 신호, 연결 돌려주기)."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+        if not response.streaming:
+            response.close()
+        return response
+
+
+class _Processed(Exception):
+    pass
+
+
+async def _in_request_thread(func, *args):
+    """빌린 스레드 하나에서 func를 돈다. 그 안의 async_to_sync가 부르는 동기 코드도 같은 스레드로 온다."""
+    executor = (
+        _idle_executors.pop()
+        if _idle_executors
+        else ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+    )
+    try:
+        async with ThreadSensitiveContext(executor=executor):
+            return await sync_to_async(func, thread_sensitive=True)(*args)
+    finally:
+        if len(_idle_executors) < IDLE_REQUEST_THREADS:
+            _idle_executors.append(executor)
+        else:
+            executor.shutdown(wait=False)
 
 
 get_asgi_application()  # django.setup()

@@ -49,6 +49,20 @@ def test_a_reply_is_claimed_once(reply):
     assert second is None
 
 
+def test_a_claim_with_the_reply_in_hand_writes_once_and_reads_nothing(
+    reply, django_assert_num_queries
+):
+    # 보내기가 방금 만든 답변을 작업에 넘긴다: 이긴 뒤 다시 읽지 않는다
+    with django_assert_num_queries(1):
+        claimed = replies.claim(reply.pk, known=reply)
+
+    assert claimed is reply
+    assert claimed.status == Status.STREAMING
+    reply.refresh_from_db()
+    assert reply.status == Status.STREAMING
+    assert replies.claim(reply.pk, known=reply) is None
+
+
 def test_a_stop_then_a_retry_is_not_overwritten_by_the_old_generation(reply, user):
     old = claim(reply)
     assert reply_stop(reply=reply)
