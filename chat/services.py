@@ -3,13 +3,14 @@
 import copy
 import logging
 import time
+from contextlib import contextmanager
 from functools import partial
 from typing import NamedTuple
 
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -135,9 +136,27 @@ def _refuse_while_replying(conversation: Conversation) -> None:
         )
 
 
+@contextmanager
+def _busy_as_refusal():
+    """DB가 제때 쓰기를 받지 못하면(SQLite의 잠금 대기 초과, PostgreSQL 풀의 대기 초과) 500 대신 거절한다.
+
+    트랜잭션은 되돌려져 아무것도 저장되지 않았고, 화면은 입력한 글을 그대로 둔 채 다시 보내라고 말한다.
+    """
+    try:
+        yield
+    except OperationalError:
+        logger.warning("a send found the database too busy", exc_info=True)
+        raise ChatRefused(
+            _(
+                "The server is very busy right now and your message was not sent. Please send it again in a moment."
+            ),
+            code="busy",
+        ) from None
+
+
 def conversation_start(*, user, content: str, model: str) -> Message:
     """새 대화와 첫 메시지, 대기 중인 답변을 한 번에 만든다. 답변을 돌려준다."""
-    with transaction.atomic():
+    with _busy_as_refusal(), transaction.atomic():
         _quota_check(user)
         _rate_check(user)
         conversation = Conversation.objects.create(
@@ -148,7 +167,7 @@ def conversation_start(*, user, content: str, model: str) -> Message:
 
 def message_post(*, conversation: Conversation, user, content: str) -> SentPair:
     """사람의 메시지와 대기 중인 답변을 한 트랜잭션으로 저장하고 둘을 돌려준다."""
-    with transaction.atomic():
+    with _busy_as_refusal(), transaction.atomic():
         # 같은 대화로 동시에 두 번 보내면 하나는 기다렸다가 진행 중인 답변을 보고 거절된다
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
         _refuse_while_replying(conversation)
@@ -159,7 +178,7 @@ def message_post(*, conversation: Conversation, user, content: str) -> SentPair:
 
 def reply_retry(*, reply: Message, user) -> Message:
     """실패하거나 멈춘 마지막 답변을 비우고 다시 대기시킨다. 사람의 메시지는 그대로 둔다."""
-    with transaction.atomic():
+    with _busy_as_refusal(), transaction.atomic():
         conversation = Conversation.objects.select_for_update().get(pk=reply.conversation_id)
         _refuse_while_replying(conversation)
         latest = Message.objects.filter(conversation=conversation).latest_first().first()

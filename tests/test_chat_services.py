@@ -224,3 +224,31 @@ def test_a_send_returns_the_pair_it_saved(user):
         sent.message.pk,
         sent.reply.pk,
     ]
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_database_too_busy_to_take_the_send_refuses_it_and_keeps_the_text(
+    logged_in, user, monkeypatch, htmx
+):
+    """SQLite의 잠금 대기가 끝나도 쓰지 못하면(벤치에서 1,000명이 한꺼번에) 500이 아니라 다시 보내라는 말."""
+    from django.db import OperationalError
+
+    from chat import services
+
+    conversation = Conversation.objects.create(owner=user, title="바쁨", model="fake-model")
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "_pair_create", locked)
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    response = logged_in.post(
+        f"/chat/{conversation.pk}/messages/", {"content": "꼭 보낼 글"}, headers=headers
+    )
+
+    page = response.content.decode()
+    assert response.status_code == (200 if htmx else 400)
+    assert "잠시 뒤에 다시 보내 주세요" in page
+    assert "꼭 보낼 글" in page
+    assert not Message.objects.filter(conversation=conversation).exists()
