@@ -189,4 +189,6 @@ def test_migrate_makes_the_moderators_group_with_only_reading_hiding_and_resolvi
         "view_report",
         "resolve_report",
         "view_auditevent",
+        # accounts/0003: 반을 맡은 강사는 사용량 장부도 읽는다
+        "view_dailyusage",
     }
