@@ -51,14 +51,22 @@
     return scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight;
   }
 
+  // 마지막으로 우리가 내려 둔 자리. 그보다 위에 있으면 사람이 올린 것이다 (scroll 이벤트가 늦게 와도)
+  var autoTop = 0;
+
   function toBottom() {
     var scroller = pane();
     if (scroller) {
       scroller.scrollTop = scroller.scrollHeight;
+      autoTop = scroller.scrollTop;
     }
   }
 
   function follow() {
+    var scroller = pane();
+    if (following && scroller && scroller.scrollTop + 2 < autoTop) {
+      following = false;
+    }
     if (following) {
       toBottom();
     }
