@@ -282,6 +282,7 @@ def test_copy_buttons_put_the_right_text_on_the_clipboard(open_page, fake_openai
     page.locator("article.bubble-user").get_by_role("button", name="메시지 복사").click()
     page.wait_for_function("navigator.clipboard.readText().then(t => t.startsWith('복사할'))")
     assert page.evaluate("navigator.clipboard.readText()") == "복사할 코드를 줘\n  들여쓴 둘째 줄"
+    expect(page.locator("#conversation-title")).to_have_text("복사")
     assert page.console_errors == []
 
 
@@ -324,6 +325,8 @@ def test_focus_goes_to_the_composer_after_stop_and_to_the_new_reply_after_retry(
     retried = page.locator("article.bubble-assistant").last
     expect(retried).to_be_focused()
     expect(retried.locator(".markdown")).to_have_text("다시 쓴 답")
+    # 제목 요청까지 받아 둔다: 늦게 온 요청이 다음 테스트의 각본을 먹지 않게
+    expect(page.locator("#conversation-title")).to_have_text("제목")
     assert page.console_errors == []
 
 
