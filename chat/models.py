@@ -79,7 +79,6 @@ class MessageQuerySet(models.QuerySet):
             self.filter(conversation_id=reply.conversation_id, pk__lt=reply.pk)
             .exclude(content="")
             .filter(Q(role=Message.Role.USER) | ~Q(status=Message.Status.PENDING))
-            .only("role", "content", "completion_tokens")
             .order_by("-pk")
         )
 
