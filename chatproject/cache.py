@@ -1,12 +1,18 @@
 """Redis가 없을 때 모든 워커와 호스트가 함께 보는 캐시: Django의 DB 캐시에 원자적인 incr을 더했다."""
 
 import base64
+import datetime
+import itertools
 import pickle
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
 from django.core.management import call_command
 from django.db import connections, router, transaction
 from django.utils.timezone import now
+
+# add()가 이만큼에 한 번 만료된 행을 치운다. Django의 add는 매번 표 전체를 세었다 (COUNT(*)).
+CULL_EVERY = 200
 
 
 class SharedDatabaseCache(DatabaseCache):
@@ -17,6 +23,47 @@ class SharedDatabaseCache(DatabaseCache):
     (SQLite는 IMMEDIATE 트랜잭션이 쓰기 잠금을 먼저 잡는다) 값만 바꾼다.
     """
 
+    _adds = itertools.count()
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        """없거나 만료된 키일 때만 쓴다. 문장 하나(upsert)로: 메시지를 보낼 때마다 부르는 제한 카운터의 값이었다.
+
+        Django의 add는 표를 세고, 세이브포인트 안에서 읽고, 이미 있으면 INSERT가 실패해 되돌렸다 (문장 6~7개).
+        """
+        key = self.make_and_validate_key(key, version=version)
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        quote = connection.ops.quote_name
+        table, expires = quote(self._table), quote("expires")
+        current = now().replace(microsecond=0)
+        timeout = self.get_backend_timeout(timeout)
+        until = (
+            datetime.datetime.max.replace(tzinfo=datetime.UTC)
+            if timeout is None
+            else datetime.datetime.fromtimestamp(timeout, tz=datetime.UTC)
+        ).replace(microsecond=0)
+        encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+        with connection.cursor() as cursor:
+            if next(self._adds) % CULL_EVERY == 0:
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE {expires} < %s",  # noqa: S608 - quote_name을 거친 이름
+                    [connection.ops.adapt_datetimefield_value(current)],
+                )
+            # 같은 키가 살아 있으면 아무것도 바꾸지 않는다 (바뀐 행 0). SQLite와 PostgreSQL 모두 이 문법이다.
+            cursor.execute(
+                f"INSERT INTO {table} ({quote('cache_key')}, {quote('value')}, {expires}) "  # noqa: S608
+                f"VALUES (%s, %s, %s) ON CONFLICT ({quote('cache_key')}) DO UPDATE "
+                f"SET {quote('value')} = excluded.{quote('value')}, {expires} = excluded.{expires} "
+                f"WHERE {table}.{expires} < %s",
+                [
+                    key,
+                    encoded,
+                    connection.ops.adapt_datetimefield_value(until),
+                    connection.ops.adapt_datetimefield_value(current),
+                ],
+            )
+            return cursor.rowcount == 1
+
     def incr(self, key, delta=1, version=None):
         key = self.make_and_validate_key(key, version=version)
         db = router.db_for_write(self.cache_model_class)
@@ -25,22 +72,31 @@ class SharedDatabaseCache(DatabaseCache):
         table, key_column, value_column = quote(self._table), quote("cache_key"), quote("value")
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         current = connection.ops.adapt_datetimefield_value(now().replace(microsecond=0))
-        with transaction.atomic(using=db), connection.cursor() as cursor:
+        # 이미 트랜잭션 안(메시지 보내기)이면 세이브포인트를 만들지 않는다: DB 오류면 바깥이 함께 되돌린다.
+        # 없는 키는 블록을 나온 뒤에 알린다: 블록 안에서 던지면 바깥 트랜잭션까지 되돌리게 표시된다.
+        value = None
+        with (
+            transaction.atomic(using=db, savepoint=False),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(
                 f"SELECT {value_column} FROM {table} "  # noqa: S608 - 이름은 quote_name을 거쳤다
                 f"WHERE {key_column} = %s AND {quote('expires')} >= %s{lock}",
                 [key, current],
             )
             row = cursor.fetchone()
-            if row is None:
-                raise ValueError(f"Key '{key}' not found")
-            # 이 캐시가 직접 쓴 값만 읽는다 (Django의 DB 캐시와 같은 방식)
-            value = pickle.loads(base64.b64decode(row[0].encode())) + delta  # noqa: S301
-            encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
-            cursor.execute(
-                f"UPDATE {table} SET {value_column} = %s WHERE {key_column} = %s",  # noqa: S608
-                [encoded, key],
-            )
+            if row is not None:
+                # 이 캐시가 직접 쓴 값만 읽는다 (Django의 DB 캐시와 같은 방식)
+                value = pickle.loads(base64.b64decode(row[0].encode())) + delta  # noqa: S301
+                encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode(
+                    "latin1"
+                )
+                cursor.execute(
+                    f"UPDATE {table} SET {value_column} = %s WHERE {key_column} = %s",  # noqa: S608
+                    [encoded, key],
+                )
+        if value is None:
+            raise ValueError(f"Key '{key}' not found")
         return value
 
 

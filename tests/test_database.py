@@ -141,6 +141,51 @@ def test_the_database_cache_refuses_to_increment_a_missing_or_expired_key(databa
         database_cache.incr("old")
 
 
+def test_the_database_cache_adds_only_a_missing_or_expired_key(database_cache):
+    assert database_cache.add("fresh", 1, timeout=60) is True
+    assert database_cache.add("fresh", 2, timeout=60) is False
+    database_cache.set("old", 1, timeout=-1)
+    assert database_cache.add("old", 3, timeout=60) is True
+    assert database_cache.add("forever", 4, timeout=None) is True
+
+    assert database_cache.get_many(["fresh", "old", "forever"]) == {
+        "fresh": 1,
+        "old": 3,
+        "forever": 4,
+    }
+
+
+def test_the_database_cache_add_clears_expired_rows_now_and_then(database_cache, monkeypatch):
+    monkeypatch.setattr("chatproject.cache.CULL_EVERY", 1)
+    database_cache.set("gone", 1, timeout=-1)
+
+    database_cache.add("new", 1, timeout=60)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM test_cache")
+        keys = [row[0] for row in cursor.fetchall()]
+    assert [key.rsplit(":", 1)[-1] for key in keys] == ["new"]
+
+
+def test_a_rate_check_on_the_database_cache_takes_three_statements(
+    database_cache, django_user_model
+):
+    # 메시지를 보낼 때마다 돈다: Django의 add와 incr은 세이브포인트와 실패하는 INSERT까지 아홉 문장이었다
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from chat.services import _rate_check
+
+    user = django_user_model.objects.create(username="rate")
+    with transaction.atomic():
+        _rate_check(user)
+        with CaptureQueriesContext(connection) as queries:
+            _rate_check(user)
+
+    assert len(queries) <= 3, [query["sql"] for query in queries]
+    assert database_cache.get(f"chat:sent:{user.pk}:{int(time.time() // 60)}") in (1, 2)
+
+
 def test_migrate_alone_creates_the_cache_table(tmp_path):
     env = {**server_env(tmp_path), "REDIS_URL": ""}
 
