@@ -10,7 +10,7 @@ from typing import NamedTuple
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.cache import cache
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -136,6 +136,17 @@ def _refuse_while_replying(conversation: Conversation) -> None:
         )
 
 
+def _locked(conversation: Conversation) -> Conversation:
+    """같은 대화로 동시에 두 번 보내면 하나는 기다렸다가 진행 중인 답변을 보고 거절된다.
+
+    PostgreSQL은 대화 행을 잠근다. SQLite는 IMMEDIATE 트랜잭션이 쓰기를 이미 한 줄로 세우므로, 뷰가 방금
+    읽은 대화를 다시 읽지 않는다.
+    """
+    if not connection.features.has_select_for_update:
+        return conversation
+    return Conversation.objects.select_for_update().get(pk=conversation.pk)
+
+
 @contextmanager
 def _busy_as_refusal():
     """DB가 제때 쓰기를 받지 못하면(SQLite의 잠금 대기 초과, PostgreSQL 풀의 대기 초과) 500 대신 거절한다.
@@ -168,8 +179,7 @@ def conversation_start(*, user, content: str, model: str) -> Message:
 def message_post(*, conversation: Conversation, user, content: str) -> SentPair:
     """사람의 메시지와 대기 중인 답변을 한 트랜잭션으로 저장하고 둘을 돌려준다."""
     with _busy_as_refusal(), transaction.atomic():
-        # 같은 대화로 동시에 두 번 보내면 하나는 기다렸다가 진행 중인 답변을 보고 거절된다
-        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        conversation = _locked(conversation)
         _refuse_while_replying(conversation)
         _quota_check(user)
         _rate_check(user)

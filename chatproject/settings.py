@@ -183,7 +183,13 @@ else:
         }
     }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Redis가 있으면 세션을 Redis에서 읽고 DB에도 쓴다: 요청마다 하던 세션 질의가 빠진다.
+# DB 캐시뿐이면 캐시를 거쳐도 DB를 읽으므로 그냥 DB다.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 # 알림 메시지는 세션에: 요청마다 쿠키 서명기를 만드는 값이 들지 않는다 (세션은 어차피 읽는다)
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # "로그인 유지"를 고르면 2주, 아니면 브라우저를 닫을 때 끝난다 (accounts.views.LoginView)
