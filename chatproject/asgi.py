@@ -24,9 +24,14 @@ from django.urls import set_script_prefix
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatproject.settings")
 
 
-# 요청이 끝난 스레드를 이만큼 남겨 두었다가 다음 요청에 쓴다
-IDLE_REQUEST_THREADS = 32
+# 동시에 도는 요청 스레드의 수. 넘치는 요청은 루프에서 차례를 기다린다 (먼저 온 순서로).
+# 한꺼번에 천 명이 보내면 스레드 천 개가 GIL과 SQLite 쓰기 잠금을 다투었다: 잠금을 쥔 스레드가 GIL을 거의 못 얻어
+# 20초 넘게 기다린 보내기가 거절되었다. 답변 스트림은 스레드를 쥐지 않으므로 이 수에 묶이지 않는다.
+REQUEST_THREADS = 32
+# 요청이 끝난 스레드를 남겨 두었다가 다음 요청에 쓴다
 _idle_executors: list[ThreadPoolExecutor] = []
+# 이벤트 루프마다 하나 (asyncio.Semaphore는 처음 쓴 루프에 묶인다)
+_request_slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 # 열린 스트림들이 함께 쓰는 스레드: 스트림마다 스레드를 쥐지 않고, 답변 작업의 스레드 뒤에 줄 서지도 않는다.
 # 스트림의 DB 호출은 하나하나가 따로 끝나므로(연결도 돌려준다) 어느 스레드에서 돌아도 된다.
 STREAM_THREADS = 4
@@ -99,21 +104,32 @@ class _Processed(Exception):
     pass
 
 
+def _slots() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    slots = _request_slots.get(loop)
+    if slots is None:
+        for old in [old for old in _request_slots if old.is_closed()]:
+            del _request_slots[old]
+        slots = _request_slots[loop] = asyncio.Semaphore(REQUEST_THREADS)
+    return slots
+
+
 async def _in_request_thread(func, *args):
     """빌린 스레드 하나에서 func를 돈다. 그 안의 async_to_sync가 부르는 동기 코드도 같은 스레드로 온다."""
-    executor = (
-        _idle_executors.pop()
-        if _idle_executors
-        else ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
-    )
-    try:
-        async with ThreadSensitiveContext(executor=executor):
-            return await sync_to_async(func, thread_sensitive=True)(*args)
-    finally:
-        if len(_idle_executors) < IDLE_REQUEST_THREADS:
-            _idle_executors.append(executor)
-        else:
-            executor.shutdown(wait=False)
+    async with _slots():
+        executor = (
+            _idle_executors.pop()
+            if _idle_executors
+            else ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+        )
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                return await sync_to_async(func, thread_sensitive=True)(*args)
+        finally:
+            if len(_idle_executors) < REQUEST_THREADS:
+                _idle_executors.append(executor)
+            else:
+                executor.shutdown(wait=False)
 
 
 get_asgi_application()  # django.setup()
