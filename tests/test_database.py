@@ -239,3 +239,19 @@ def test_the_database_cache_loses_no_increment_across_processes(tmp_path):
 
     assert [worker.returncode for worker in workers] == [0] * 4, errors
     assert total.stdout.strip() == "400"
+
+
+def test_a_logged_in_request_reads_the_session_from_redis_when_there_is_one(
+    client, django_user_model
+):
+    # 요청마다 하던 세션 질의: Redis가 있으면 Redis에서 읽는다. 없으면(DB 캐시) 캐시를 거쳐도 DB라 DB에서 읽는다.
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(django_user_model.objects.create(username="session"))
+    client.get("/healthz")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/accounts/usage/").status_code == 200
+
+    reads_session = any("django_session" in query["sql"] for query in queries)
+    assert reads_session is not bool(os.environ.get("REDIS_URL"))
