@@ -122,6 +122,26 @@ def test_with_htmx_sending_returns_the_pair_and_a_fresh_composer(logged_in, user
     assert "굵게?</textarea>" not in html
 
 
+def test_a_send_writes_its_pair_in_few_statements(logged_in, user, llm_server):
+    # 보내기는 DB의 쓰기 잠금을 쥔 채 돈다: 문장이 적을수록 한꺼번에 몰린 학생들이 덜 기다린다
+    conversation = make_conversation(user, messages=2)
+    url = f"/chat/{conversation.pk}/messages/"
+    logged_in.post(url, {"content": "처음"}, headers=HTMX)
+    finish_reply(conversation.messages.order_by("-pk").first())
+
+    with CaptureQueriesContext(connection) as queries:
+        logged_in.post(url, {"content": "둘째"}, headers=HTMX)
+
+    inserts = [query["sql"] for query in queries if query["sql"].startswith("INSERT")]
+    # 메시지 둘이 INSERT 하나로 (캐시 카운터는 다른 표)
+    assert len([sql for sql in inserts if "chat_message" in sql]) == 1
+    # SQLite: 세션, 사용자, 대화, 진행 중 답변, 제한 카운터 셋(DB 캐시), 쌍, 대화 시각, 트랜잭션 둘. 스무 개였다.
+    # PostgreSQL + Redis: 세션은 Redis에서, 대화를 잠그며 다시 읽고, 카운터는 Redis에. 열한 개였다.
+    assert len(queries) <= (11 if connection.vendor == "sqlite" else 8), [
+        query["sql"][:80] for query in queries
+    ]
+
+
 @pytest.mark.parametrize("htmx", [False, True])
 def test_a_blank_message_is_refused_with_a_message(logged_in, user, htmx):
     conversation = make_conversation(user)
