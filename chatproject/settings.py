@@ -166,7 +166,7 @@ CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="daehwa")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "chatproject.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }

@@ -96,12 +96,40 @@ def test_database_is_the_one_database_url_names():
 
 @pytest.mark.django_db
 def test_cache_is_the_one_redis_url_names():
-    expected = "RedisCache" if os.environ.get("REDIS_URL") else "SharedDatabaseCache"
+    expected = "SharedRedisCache" if os.environ.get("REDIS_URL") else "SharedDatabaseCache"
 
     cache.set("probe", "value", timeout=5)
 
     assert type(caches["default"]).__name__ == expected
     assert cache.get("probe") == "value"
+
+
+def test_requests_share_one_redis_client_and_connection(settings):
+    # Django의 Redis 캐시는 요청(스레드)마다 새 클라이언트와 새 TCP 연결을 만들었다 (ticket #35651)
+    import threading
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "chatproject.cache.SharedRedisCache",
+            "LOCATION": os.environ.get("REDIS_URL") or "redis://127.0.0.1:1/0",
+        }
+    }
+    seen = []
+
+    def request():
+        backend = caches["default"]
+        seen.append((backend, backend._cache, backend._cache.get_client(write=True)))
+
+    for _ in range(3):
+        thread = threading.Thread(target=request)
+        thread.start()
+        thread.join()
+
+    backends, clients, redis_clients = zip(*seen, strict=True)
+    # 스레드마다 Django의 캐시 객체는 새것이지만, 그 밑의 클라이언트와 연결 풀은 하나다
+    assert len({id(backend) for backend in backends}) == 3
+    assert len({id(client) for client in clients}) == 1
+    assert len({id(client) for client in redis_clients}) == 1
 
 
 @pytest.fixture

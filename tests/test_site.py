@@ -21,7 +21,7 @@ def test_healthz_reports_ok(client):
 def test_healthz_names_a_cache_that_is_down(client, settings):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "chatproject.cache.SharedRedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
