@@ -7,8 +7,8 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import DailyUsage, User
@@ -53,14 +53,8 @@ def usage_record(
     막고, 진 쪽은 다시 더한다: SQLite와 PostgreSQL 모두 읽고 나서 쓰는 틈이 없다.
     """
     day = day or today()
-    increments = {
-        "prompt_tokens": F("prompt_tokens") + prompt_tokens,
-        "completion_tokens": F("completion_tokens") + completion_tokens,
-        "replies": F("replies") + 1,
-        "estimated_replies": F("estimated_replies") + int(estimated),
-    }
-    row = DailyUsage.objects.filter(user_id=user_id, day=day, model=model)
-    if row.update(**increments):
+    increments = (prompt_tokens, completion_tokens, 1, int(estimated))
+    if _add_to_row(user_id, day, model, increments):
         return
     try:
         with transaction.atomic():
@@ -75,7 +69,27 @@ def usage_record(
             )
     except IntegrityError:
         # 다른 워커가 방금 만들었다
-        row.update(**increments)
+        _add_to_row(user_id, day, model, increments)
+
+
+_COUNTERS = ("prompt_tokens", "completion_tokens", "replies", "estimated_replies")
+
+
+def _add_to_row(user_id: int, day: datetime.date, model: str, increments: tuple) -> bool:
+    """그날 그 모델의 줄에 더한다. 줄이 없으면 False.
+
+    답변마다 한 번 도는 쓰기라 SQL을 직접 쓴다: 같은 일을 하는 ORM의 update(F() + n 네 개)는 식을 풀고 짓는 데
+    이 UPDATE를 보내는 값의 열 배 넘게(약 1 ms) 들었다.
+    """
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(name)} = {quote(name)} + %s" for name in _COUNTERS)
+    where = " AND ".join(f"{quote(name)} = %s" for name in ("user_id", "day", "model"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(DailyUsage._meta.db_table)} SET {sets} WHERE {where}",  # noqa: S608 - quote_name을 거친 이름
+            [*increments, user_id, connection.ops.adapt_datefield_value(day), model],
+        )
+        return cursor.rowcount > 0
 
 
 # ---------------------------------------------------------------- 한도

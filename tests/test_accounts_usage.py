@@ -6,7 +6,6 @@ import zoneinfo
 
 import pytest
 from django.db import connection
-from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
@@ -133,18 +132,18 @@ def test_concurrent_finishes_lose_no_increment(django_user_model):
 def test_losing_the_race_to_create_the_row_still_adds(user, monkeypatch):
     """다른 워커가 이 워커의 UPDATE(0행)와 INSERT 사이에 줄을 만들었다: 진 쪽은 다시 더한다."""
     day = datetime.date(2026, 3, 2)
-    real_update = QuerySet.update
+    real_add = usage._add_to_row
     calls = []
 
-    def first_update_sees_no_row(queryset, **fields):
-        calls.append(fields)
+    def first_update_sees_no_row(*args):
+        calls.append(args)
         if len(calls) == 1:
             # 이 UPDATE가 0행을 고친 직후 다른 워커가 줄을 만든다
             spend(user, 100, day=day)
-            return 0
-        return real_update(queryset, **fields)
+            return False
+        return real_add(*args)
 
-    monkeypatch.setattr(QuerySet, "update", first_update_sees_no_row)
+    monkeypatch.setattr(usage, "_add_to_row", first_update_sees_no_row)
     usage.usage_record(
         user_id=user.pk,
         model="fake-model",
@@ -172,7 +171,7 @@ def test_the_increment_is_done_by_the_database(user, django_assert_num_queries):
 
     sql = captured.captured_queries[0]["sql"]
     assert sql.startswith("UPDATE")
-    assert '"prompt_tokens" = ("accounts_dailyusage"."prompt_tokens" + 5)' in sql
+    assert '"prompt_tokens" = "prompt_tokens" + 5' in sql
 
 
 def test_a_finished_reply_counts_the_usage_the_server_sent(logged_in, user, llm_server):
