@@ -183,13 +183,23 @@ else:
         }
     }
 
-# Redis가 있으면 세션을 Redis에서 읽고 DB에도 쓴다: 요청마다 하던 세션 질의가 빠진다.
-# DB 캐시뿐이면 캐시를 거쳐도 DB를 읽으므로 그냥 DB다.
-SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cached_db"
-    if REDIS_URL
-    else "django.contrib.sessions.backends.db"
-)
+# 세션은 DB에 쓰고, 읽기는 캐시에서 먼저 한다(cached_db): 요청마다 하던 세션 질의가 빠진다.
+# Redis가 있으면 Redis에서. SQLite뿐이면 프로세스의 메모리에서: SQLite 파일은 한 기계의 것이고 Redis 없이는
+# 워커가 하나라(chatproject/gunicorn.py), 로그아웃으로 지운 세션이 다른 프로세스의 메모리에 남을 일이 없다.
+# Redis 없는 PostgreSQL은 여러 호스트일 수 있어 DB에서 읽는다.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+if REDIS_URL:
+    SESSION_CACHE_ALIAS = "default"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    SESSION_CACHE_ALIAS = "sessions"
+    CACHES["sessions"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "daehwa-sessions",
+        # 한 반 몇백 명의 세션이 모두 들어가게 (기본 300개)
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+else:
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # 알림 메시지는 세션에: 요청마다 쿠키 서명기를 만드는 값이 들지 않는다 (세션은 어차피 읽는다)
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # "로그인 유지"를 고르면 2주, 아니면 브라우저를 닫을 때 끝난다 (accounts.views.LoginView)

@@ -109,10 +109,11 @@ def test_requests_share_one_redis_client_and_connection(settings):
     import threading
 
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "chatproject.cache.SharedRedisCache",
             "LOCATION": os.environ.get("REDIS_URL") or "redis://127.0.0.1:1/0",
-        }
+        },
     }
     seen = []
 
@@ -136,7 +137,8 @@ def test_requests_share_one_redis_client_and_connection(settings):
 def database_cache(settings, db):
     """Redis가 있는 실행에서도 DB 캐시를 직접 시험한다."""
     settings.CACHES = {
-        "default": {"BACKEND": "chatproject.cache.SharedDatabaseCache", "LOCATION": "test_cache"}
+        **settings.CACHES,
+        "default": {"BACKEND": "chatproject.cache.SharedDatabaseCache", "LOCATION": "test_cache"},
     }
     call_command("createcachetable", verbosity=0)
     return caches["default"]
@@ -269,10 +271,8 @@ def test_the_database_cache_loses_no_increment_across_processes(tmp_path):
     assert total.stdout.strip() == "400"
 
 
-def test_a_logged_in_request_reads_the_session_from_redis_when_there_is_one(
-    client, django_user_model
-):
-    # 요청마다 하던 세션 질의: Redis가 있으면 Redis에서 읽는다. 없으면(DB 캐시) 캐시를 거쳐도 DB라 DB에서 읽는다.
+def test_a_logged_in_request_reads_its_session_from_a_cache(client, django_user_model):
+    # 요청마다 하던 세션 질의: Redis가 있으면 Redis에서, SQLite뿐이면 워커의 메모리에서 읽는다
     from django.test.utils import CaptureQueriesContext
 
     client.force_login(django_user_model.objects.create(username="session"))
@@ -281,5 +281,16 @@ def test_a_logged_in_request_reads_the_session_from_redis_when_there_is_one(
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/accounts/usage/").status_code == 200
 
-    reads_session = any("django_session" in query["sql"] for query in queries)
-    assert reads_session is not bool(os.environ.get("REDIS_URL"))
+    assert not [query["sql"] for query in queries if "django_session" in query["sql"]]
+
+
+def test_a_logged_out_session_is_gone_from_the_cache_too(client, django_user_model):
+    # 로그아웃한 세션 쿠키를 다시 내밀어도 캐시에 남은 세션으로 들어가지 못한다
+    client.force_login(django_user_model.objects.create(username="leaving"))
+    cookie = client.cookies["sessionid"].value
+    assert client.get("/accounts/usage/").status_code == 200
+
+    client.post("/accounts/logout/")
+    client.cookies["sessionid"] = cookie
+
+    assert client.get("/accounts/usage/").status_code == 302

@@ -20,10 +20,11 @@ def test_healthz_reports_ok(client):
 @pytest.mark.django_db
 def test_healthz_names_a_cache_that_is_down(client, settings):
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "chatproject.cache.SharedRedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
-        }
+        },
     }
 
     response = client.get("/healthz")
@@ -35,7 +36,10 @@ def test_healthz_names_a_cache_that_is_down(client, settings):
 @pytest.mark.django_db
 def test_healthz_names_a_database_that_is_down(client, monkeypatch, settings):
     # 캐시를 DB와 떼어 놓는다: Redis가 없을 때의 기본 캐시는 DB에 있어 함께 멈춘다
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
 
     def refuse():
         raise OperationalError("connection refused")
