@@ -21,6 +21,7 @@ from django.utils.translation import pgettext
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
+from accounts import usage
 from chat import audit, jobs, llm, replies, services
 from chat.database import release_connection
 from chat.forms import (
@@ -255,7 +256,13 @@ class MessageCreateView(OwnConversationMixin, View):
         if not form.is_valid():
             return self.refuse(request, conversation, form)
         if request.htmx:
-            context = {"conversation": conversation, "sent": sent, "form": MessageForm()}
+            context = {
+                "conversation": conversation,
+                "sent": sent,
+                "form": MessageForm(),
+                # 입력창을 다시 그리는 값(조각의 절반)은 계량기가 있을 때만 치른다
+                "refresh_composer": usage.quota_for(request.user) > 0,
+            }
             return render(request, f"{DETAIL_TEMPLATE}#sent", context)
         return finish_without_js(request, sent.reply)
 

@@ -296,6 +296,32 @@ def test_copy_buttons_are_absent_without_javascript(open_page, fake_openai):
     expect(page.get_by_role("button", name=re.compile("복사"))).to_have_count(0)
 
 
+def test_after_a_send_the_composer_is_empty_and_an_earlier_refusal_is_gone(open_page, fake_openai):
+    # 보낸 뒤의 입력창은 서버가 다시 그리지 않고 chat.js가 비운다
+    fake_openai.script(Reply(tokens=["첫 답"]), Reply(tokens=["제목"]), Reply(tokens=["둘째 답"]))
+    page = open_page("desktop")
+    sign_up(page)
+    send(page, "처음")
+    expect(page.locator("article.bubble-assistant .markdown").last).to_have_text("첫 답")
+    expect(page.locator("#conversation-title")).to_have_text("제목")
+
+    composer = page.get_by_label("메시지")
+    # 브라우저의 maxlength를 걷어 내고 너무 긴 글을 보낸다: 서버가 거절하고 글은 그대로 남는다
+    page.evaluate("document.querySelector('#composer textarea').removeAttribute('maxlength')")
+    composer.fill("가" * 8001)
+    page.get_by_role("button", name="보내기").click()
+    expect(page.locator("#composer .errorlist, #composer .form-errors").first).to_be_visible()
+    expect(composer).to_have_value("가" * 8001)
+
+    page.get_by_label("메시지").fill("둘째")
+    page.get_by_role("button", name="보내기").click()
+    expect(page.locator("article.bubble-assistant .markdown").last).to_have_text("둘째 답")
+    expect(page.get_by_label("메시지")).to_have_value("")
+    expect(page.locator("#composer .errorlist, #composer .form-errors")).to_have_count(0)
+    expect(page.locator("article.bubble-user")).to_have_count(2)
+    assert page.console_errors == []
+
+
 def test_focus_goes_to_the_composer_after_stop_and_to_the_new_reply_after_retry(
     open_page, fake_openai
 ):

@@ -104,7 +104,9 @@ def test_with_htmx_starting_a_conversation_redirects_to_a_page_that_streams(
     assert llm_server.requests == []
 
 
-def test_with_htmx_sending_returns_the_pair_and_a_fresh_composer(logged_in, user, llm_server):
+def test_with_htmx_sending_returns_the_pair_and_leaves_the_composer_to_the_page(
+    logged_in, user, llm_server
+):
     conversation = make_conversation(user, messages=2)
 
     response = logged_in.post(
@@ -116,6 +118,21 @@ def test_with_htmx_sending_returns_the_pair_and_a_fresh_composer(logged_in, user
     assert f'id="message-{user_message.pk}"' in html
     assert "&lt;b&gt;굵게?&lt;/b&gt;" in html
     assert f'sse-connect="/chat/replies/{reply.pk}/stream/"' in html
+    # 입력창은 chat.js가 비운다 (tests/test_browser_chat.py): 다시 그리는 값이 조각의 절반이었다
+    assert 'id="composer"' not in html
+
+
+def test_with_a_quota_sending_also_returns_a_fresh_composer_for_the_meter(
+    logged_in, user, llm_server, settings
+):
+    settings.DAILY_TOKEN_QUOTA = 1000
+    conversation = make_conversation(user, messages=2)
+
+    response = logged_in.post(
+        f"/chat/{conversation.pk}/messages/", {"content": "<b>굵게?</b>"}, headers=HTMX
+    )
+
+    html = response.content.decode()
     assert 'id="composer"' in html
     assert 'hx-swap-oob="true"' in html
     assert "</textarea>" in html

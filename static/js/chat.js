@@ -309,6 +309,14 @@
       toBottom();
       hint("");
       var field = composerField();
+      // 보낸 글과 지난 거절 이유를 지운다: 서버는 한도가 있을 때만 (계량기와 함께) 새 입력창을 보낸다
+      if (field) {
+        field.value = "";
+        grow(field);
+        document.querySelectorAll("#composer .form-errors, #composer .errorlist").forEach(function (node) {
+          node.remove();
+        });
+      }
       // 휴대폰에서는 자판이 답변을 가리지 않게 입력창에 초점을 두지 않는다
       if (field && !touch.matches) {
         field.focus();
