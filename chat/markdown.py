@@ -165,11 +165,19 @@ class StreamingMarkdown:
             finished.append(self._line(line, end))
         return "".join(finished)
 
-    def finish(self) -> str:
-        """답변이 끝났다: 남은 블록까지 그린다."""
+    def finish(self, whole: tuple[str, str] | None = None) -> str:
+        """답변이 끝났다: 남은 블록까지 그린다.
+
+        whole: 끝난 답변의 (글, 저장할 때 그린 HTML). 아직 아무 블록도 끝나지 않아 남은 것이 글 전체라면 그 HTML이
+        곧 답이다: 한 문단짜리 답변을 같은 파이프라인으로 두 번 그리지 않는다.
+        """
         rest, self.tail, self._checked, self._fence = self.tail, "", 0, None
         self._blank_before, self._special_before = True, False
-        return render_or_escape(rest, self._env) if rest.strip() else ""
+        if not rest.strip():
+            return ""
+        if whole is not None and whole[0] == rest and not self._env and whole[1]:
+            return whole[1]
+        return render_or_escape(rest, self._env)
 
     def _line(self, line: str, end: int) -> str:
         blank_before, self._blank_before = self._blank_before, not line.strip()

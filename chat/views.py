@@ -339,7 +339,7 @@ class ReplyStreamView(View):
                     )
                 elif event is not None:
                     # 남은 블록까지 그려 두면 마지막 답변으로 바뀔 때 화면이 거의 움직이지 않는다
-                    if rest := markdown.finish():
+                    if rest := markdown.finish(whole=(event.content, event.rendered_html)):
                         yield _sse("blocks", rest + stream_tail(reply.pk, "", oob=True))
                     context = {
                         "message": mark_latest(event, event.conversation),

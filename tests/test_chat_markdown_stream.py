@@ -102,3 +102,26 @@ def test_hostile_input_is_harmless_while_it_streams(payload):
     assert problems(html) == []
     assert problems(state.finish()) == []
     assert "<script" not in html.lower()
+
+
+def test_the_finish_reuses_the_saved_html_when_no_block_has_finished(monkeypatch):
+    # 한 문단짜리 답변: 저장할 때 그린 HTML이 곧 남은 블록의 그림이다. 두 번 그리지 않는다.
+    text = "한 문단짜리 **짧은** 답입니다."
+    state = StreamingMarkdown()
+    state.feed(text)
+    renders = []
+    monkeypatch.setattr(markdown, "render_or_escape", lambda *args: renders.append(args) or "")
+
+    assert state.finish(whole=(text, "<p>저장된 그림</p>")) == "<p>저장된 그림</p>"
+    assert renders == []
+
+
+def test_the_finish_renders_the_last_block_itself_after_earlier_blocks():
+    text = "# 제목\n\n첫 문단.\n\n마지막 문단."
+    state = StreamingMarkdown()
+    streamed = state.feed(text)
+
+    rest = state.finish(whole=(text, "<p>저장된 그림</p>"))
+
+    assert "저장된 그림" not in rest
+    assert streamed + rest == render_markdown(text)
