@@ -289,6 +289,13 @@
     }
   });
 
+  // 새 메시지가 들어간 바로 그때 읽던 자리로 돌려놓는다: 정착(settle)까지 기다리면 그 사이 한 번 튄다
+  document.addEventListener("htmx:afterSwap", function () {
+    if (earlierFromBottom !== null && pane()) {
+      pane().scrollTop = pane().scrollHeight - earlierFromBottom;
+    }
+  });
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     enhance(document);
