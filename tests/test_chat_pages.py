@@ -1,5 +1,6 @@
 """대화 화면: JavaScript 없는 흐름, htmx 조각, 남의 대화, 쿼리 수, 입력 제한."""
 
+import os
 import re
 import uuid
 
@@ -154,9 +155,14 @@ def test_a_send_writes_its_pair_in_few_statements(logged_in, user, llm_server):
     assert len([sql for sql in inserts if "chat_message" in sql]) == 1
     # SQLite: 세션, 사용자, 대화, 진행 중 답변, 제한 카운터 셋(DB 캐시), 쌍, 대화 시각, 트랜잭션 둘. 스무 개였다.
     # PostgreSQL + Redis: 세션은 Redis에서, 대화를 잠그며 다시 읽고, 카운터는 Redis에. 열한 개였다.
-    assert len(queries) <= (11 if connection.vendor == "sqlite" else 8), [
-        query["sql"][:80] for query in queries
-    ]
+    # Redis 없는 PostgreSQL: 세션은 DB에서, 카운터는 DB 캐시에 (make test의 TEST_DATABASE_URL만 준 실행)
+    if connection.vendor == "sqlite":
+        most = 11
+    elif os.environ.get("REDIS_URL"):
+        most = 8
+    else:
+        most = 12
+    assert len(queries) <= most, [query["sql"][:80] for query in queries]
 
 
 @pytest.mark.parametrize("htmx", [False, True])
