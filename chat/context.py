@@ -1,9 +1,11 @@
 """모델에 보낼 문맥: 시스템 프롬프트와, 토큰 예산에 들어가는 만큼의 최근 메시지."""
 
 from django.conf import settings
+from django.db import connection
 
 from chat.database import in_thread
 from chat.models import Message
+from chatproject import rows
 
 # 메시지마다 역할 표시 등으로 붙는 토큰 (OpenAI 형식의 대략값)
 MESSAGE_OVERHEAD_TOKENS = 4
@@ -46,15 +48,13 @@ def build_context(reply: Message) -> tuple[list[dict], int]:
 
     chosen: list[tuple[str, str]] = []
     omitted = 0
-    candidates = Message.objects.for_context(reply)
-    rows = candidates.values_list("pk", "role", "content", "completion_tokens")
     before = reply.pk
     while True:
-        batch = list(rows.filter(pk__lt=before)[:CANDIDATE_SLICE])
+        batch = _candidates(reply, before)
         for pk, role, content, completion_tokens in batch:
             cost = message_tokens(role, content, completion_tokens)
             if chosen and cost > budget:
-                omitted = candidates.filter(pk__lte=pk).count()
+                omitted = Message.objects.for_context(reply).filter(pk__lte=pk).count()
                 break
             chosen.append((role, content))
             budget -= cost
@@ -67,6 +67,22 @@ def build_context(reply: Message) -> tuple[list[dict], int]:
     payload = [{"role": "system", "content": system_prompt}] if system_prompt else []
     payload += [{"role": role, "content": content} for role, content in reversed(chosen)]
     return payload, omitted
+
+
+def _candidates(reply: Message, before: int) -> list[tuple]:
+    """Message.objects.for_context(reply)의 한 묶음 (before보다 앞선 것, 최신부터). 답변마다 돌아 SQL을 직접 쓴다."""
+    quote = connection.ops.quote_name
+    return rows.values(
+        Message,
+        ["pk", "role", "content", "completion_tokens"],
+        {"conversation": reply.conversation_id},
+        # for_context와 같은 조건: 내용이 있고, 아직 대기 중인 답변은 빼고
+        extra=f"{quote('id')} < %s AND {quote('content')} <> '' "
+        f"AND ({quote('role')} = %s OR {quote('status')} <> %s)",
+        extra_params=[before, Message.Role.USER, Message.Status.PENDING],
+        order_by="-pk",
+        limit=CANDIDATE_SLICE,
+    )
 
 
 abuild_context = in_thread(build_context)

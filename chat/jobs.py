@@ -386,6 +386,10 @@ async def follow(reply: Message, offset: int = 0) -> AsyncIterator:
 
     작업이 이 프로세스에 있으면 메모리에서, 다른 곳에 있으면 Redis로, Redis가 없으면 DB를 읽어 따라간다.
     """
+    if not reply.is_active:
+        # 스트림이 열리기 전에 끝났다 (곧바로 답하는 모델): 뷰가 읽은 그대로 보낸다
+        yield reply
+        return
     job = await ensure_started(reply)
     if job is not None:
         async for event in _follow_local(job, offset):

@@ -20,7 +20,8 @@ from chat.context import estimate_tokens
 from chat.database import in_thread
 from chat.llm import Usage
 from chat.markdown import render_or_escape
-from chat.models import STALE_REPLY_SECONDS, Message
+from chat.models import STALE_REPLY_SECONDS, Conversation, Message
+from chatproject import rows
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,15 @@ def allowed_from(target: Status) -> list[Status]:
 
 
 def _load(reply_id: int) -> Message | None:
-    return Message.objects.select_related("conversation").filter(pk=reply_id).first()
+    """답변과 그 대화 (select_related와 같다). 스트림이 끝날 때마다 돌아 SQL을 직접 쓴다."""
+    reply = rows.get(Message, {"pk": reply_id})
+    if reply is None:
+        return None
+    conversation = rows.get(Conversation, {"pk": reply.conversation_id})
+    if conversation is None:
+        return None
+    reply.conversation = conversation
+    return reply
 
 
 def claim(reply_id: int, *, known: Message | None = None) -> Message | None:
@@ -56,8 +65,11 @@ def claim(reply_id: int, *, known: Message | None = None) -> Message | None:
     known: 보내기가 방금 만든 그 답변(대화가 붙은 것). 있으면 이긴 뒤 다시 읽지 않는다.
     """
     now = timezone.now()
-    won = Message.objects.filter(pk=reply_id, status__in=allowed_from(Status.STREAMING)).update(
-        status=Status.STREAMING, updated_at=now
+    won = rows.update(
+        Message,
+        {"pk": reply_id, "status": allowed_from(Status.STREAMING)},
+        status=Status.STREAMING,
+        updated_at=now,
     )
     if not won:
         return None
@@ -70,15 +82,18 @@ def claim(reply_id: int, *, known: Message | None = None) -> Message | None:
 def _progress(reply_id: int, attempt: int, content: str) -> bool:
     """지금까지의 글을 저장하고 살아 있음을 알린다. 멈췄거나, 다시 시도됐거나, 지워졌으면 False."""
     return bool(
-        Message.objects.filter(pk=reply_id, attempt=attempt, status=Status.STREAMING).update(
-            content=content, updated_at=timezone.now()
+        rows.update(
+            Message,
+            {"pk": reply_id, "attempt": attempt, "status": Status.STREAMING},
+            content=content,
+            updated_at=timezone.now(),
         )
     )
 
 
 def _is_generating(reply_id: int, attempt: int) -> bool:
     """멈춤 확인: 읽기만 한다."""
-    return Message.objects.filter(pk=reply_id, attempt=attempt, status=Status.STREAMING).exists()
+    return rows.exists(Message, {"pk": reply_id, "attempt": attempt, "status": Status.STREAMING})
 
 
 def _finish(
@@ -160,11 +175,11 @@ def _count_usage(reply: Message, *, usage: Usage, content: str, model: str, prom
 
 def _finish_write(reply_id, attempt, status, fields) -> Status | None:
     """쓴 상태를 돌려준다. 이 시도의 답변이 아니게 됐으면 None."""
-    mine = Message.objects.filter(pk=reply_id, attempt=attempt)
-    if mine.filter(status__in=allowed_from(status)).update(status=status, **fields):
+    mine = {"pk": reply_id, "attempt": attempt}
+    if rows.update(Message, {**mine, "status": allowed_from(status)}, status=status, **fields):
         return status
     # 멈춤이 먼저 왔다: 멈춤은 그대로, 화면에 보낸 글은 남긴다
-    if mine.filter(status=Status.STOPPED).update(**fields):
+    if rows.update(Message, {**mine, "status": Status.STOPPED}, **fields):
         return Status.STOPPED
     return None
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts import usage
 from chat import jobs, llm, replies
 from chat.models import Conversation, Message
+from chatproject import rows
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def _pair_create(conversation: Conversation, content: str) -> SentPair:
             ),
         ]
     )
-    Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)
+    rows.update(Conversation, {"pk": conversation.pk}, updated_at=now)
     # 작업에는 사본을: 화면이 그리는 답변을 작업이 바꾸지 않게. 작업은 이것으로 맡아 다시 읽지 않는다.
     _start_after_commit(reply.pk, reply.attempt, copy.copy(reply))
     return SentPair(message, reply)
@@ -129,9 +130,10 @@ def _start_after_commit(reply_id: int, attempt: int, reply: Message | None = Non
 
 def _refuse_while_replying(conversation: Conversation) -> None:
     """같은 대화에서 답변이 생성되는 동안에는 보내지 않는다. 죽은 작업이 남긴 답변은 정리한다."""
-    unfinished = Message.objects.filter(conversation=conversation, status__in=Message.ACTIVE)
-    if not unfinished.exists():
+    # 보낼 때마다 도는 확인이라 SQL을 직접 쓴다 (chatproject.rows). 대개 여기서 끝난다.
+    if not rows.exists(Message, {"conversation": conversation.pk, "status": Message.ACTIVE}):
         return
+    unfinished = Message.objects.filter(conversation=conversation, status__in=Message.ACTIVE)
     replies.sweep_stale(unfinished)
     if unfinished.exists():
         raise ChatRefused(
@@ -144,12 +146,14 @@ def _refuse_while_replying(conversation: Conversation) -> None:
 def _locked(conversation: Conversation) -> Conversation:
     """같은 대화로 동시에 두 번 보내면 하나는 기다렸다가 진행 중인 답변을 보고 거절된다.
 
-    PostgreSQL은 대화 행을 잠근다. SQLite는 IMMEDIATE 트랜잭션이 쓰기를 이미 한 줄로 세우므로, 뷰가 방금
-    읽은 대화를 다시 읽지 않는다.
+    PostgreSQL은 대화 행을 잠근다. SQLite는 IMMEDIATE 트랜잭션이 쓰기를 이미 한 줄로 세운다.
+    어느 쪽이든 뷰가 방금 읽은 대화를 다시 읽지 않는다: 순서를 세우는 것은 잠금이고, 쓰는 것은 번호뿐이다.
     """
-    if not connection.features.has_select_for_update:
-        return conversation
-    return Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if connection.features.has_select_for_update and not rows.exists(
+        Conversation, {"pk": conversation.pk}, lock=True
+    ):
+        raise Conversation.DoesNotExist
+    return conversation
 
 
 @contextmanager

@@ -10,7 +10,7 @@ import logging
 from asgiref.sync import async_to_sync
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import aget_object_or_404, get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,6 +33,7 @@ from chat.forms import (
 from chat.markdown import StreamingMarkdown
 from chat.models import Conversation, Message
 from chat.templatetags.chat_tags import stream_tail
+from chatproject import rows
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +116,16 @@ class OwnConversationMixin:
     """URL이 가리키는 대화를 그 사람의 대화 중에서만 찾는다: 남의 대화는 404."""
 
     def dispatch(self, request, pk):
-        self.conversation = get_object_or_404(Conversation.objects.for_user(request.user), pk=pk)
+        self.conversation = own_conversation(request.user, pk)
         return super().dispatch(request, pk)
+
+
+def own_conversation(user, pk) -> Conversation:
+    """Conversation.objects.for_user(user)에서 pk인 것, 없으면 404. 보내기와 스트림마다 돌아 SQL을 직접 쓴다."""
+    conversation = rows.get(Conversation, {"pk": pk, "owner": user.pk, "is_hidden": False})
+    if conversation is None:
+        raise Http404
+    return conversation
 
 
 class HomeView(View):
@@ -300,12 +309,11 @@ class ReplyStreamView(View):
 
     def get(self, request, pk):
         # 동기 뷰: 요청의 스레드에서 바로 읽는다 (비동기 뷰는 ORM마다 스레드를 오간다). 돌려준 스트림만 루프에서 흐른다.
-        reply = get_object_or_404(
-            Message.objects.for_user(request.user)
-            .filter(role=Message.Role.ASSISTANT)
-            .select_related("conversation"),
-            pk=pk,
-        )
+        reply = rows.get(Message, {"pk": pk, "role": Message.Role.ASSISTANT})
+        if reply is None:
+            raise Http404
+        # for_user와 같은 확인: 남의 답변이나 숨긴 대화의 답변은 404
+        reply.conversation = own_conversation(request.user, reply.conversation_id)
         offset = positive_int(request.headers.get("Last-Event-ID", "")) or positive_int(
             request.GET.get("from", "")
         )
