@@ -46,7 +46,8 @@ class SignupView(FormView):
             # 양식 검사와 저장 사이에 같은 아이디가 먼저 가입했다
             form.add_error("username", _("A user with that username already exists."))
             return self.form_invalid(form)
-        login(self.request, user)
+        # 로그인을 맡는 백엔드로 (옛 세션을 위한 ModelBackend가 함께 있어 이름을 정해야 한다)
+        login(self.request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         messages.success(self.request, _("Welcome, %(username)s!") % {"username": user.username})
         return super().form_valid(form)
 

@@ -72,7 +72,7 @@ for index in range(15):
         content=reply, rendered_html=html, prompt_tokens=300, completion_tokens=180)
 session = SessionStore()
 session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = "accounts.backends.UserBackend"
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.save()
 print(conversation.pk, session.session_key)

@@ -211,6 +211,12 @@ CSRF_COOKIE_SAMESITE = "Lax"
 
 # ---------------------------------------------------------------- 인증
 AUTH_USER_MODEL = "accounts.User"
+# 로그인은 앞의 것이 맡는다 (틀리면 거기서 멈춘다). ModelBackend는 이 백엔드 전에 로그인한 세션이 끊기지 않게
+# 남겨 둔다: 세션은 로그인한 백엔드의 경로를 기억하고, 목록에 없는 경로의 세션은 로그아웃된다.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.UserBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"

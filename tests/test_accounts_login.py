@@ -2,7 +2,7 @@
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user
+from django.contrib.auth import BACKEND_SESSION_KEY, get_user
 
 WRONG = "The username or password is incorrect."
 WRONG_KO = "아이디 또는 비밀번호가 올바르지 않습니다."
@@ -166,3 +166,58 @@ def test_logout_page_without_a_session_goes_to_login(client, db):
 
     assert response.status_code == 302
     assert response.url == "/accounts/login/"
+
+
+def test_a_wrong_password_is_checked_once_not_once_per_backend(client, user, monkeypatch):
+    # ModelBackend는 옛 세션을 위해 목록에 남아 있다: 틀린 비밀번호마다 해시를 두 번 계산하면 안 된다
+    from django.contrib.auth.backends import ModelBackend
+
+    calls = []
+    original = ModelBackend.authenticate
+    monkeypatch.setattr(
+        ModelBackend,
+        "authenticate",
+        lambda self, *args, **kwargs: (
+            calls.append(type(self).__name__) or original(self, *args, **kwargs)
+        ),
+    )
+
+    response = log_in(client, "minji", "wrong-password")
+
+    assert WRONG_KO in response.content.decode()
+    assert calls == ["UserBackend"]
+
+
+def test_a_session_from_before_the_user_backend_stays_logged_in(client, user):
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+
+    response = client.get("/chat/")
+
+    assert response.status_code == 200
+    assert get_user(client) == user
+
+
+def test_each_request_reads_the_logged_in_person_in_one_plain_statement(client, user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(user)
+    assert client.session[BACKEND_SESSION_KEY] == "accounts.backends.UserBackend"
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/chat/")
+
+    user_reads = [q["sql"] for q in queries if 'FROM "accounts_user"' in q["sql"]]
+    assert len(user_reads) == 1
+    # ORM의 get()은 LIMIT 21로 읽는다: 이것은 chatproject.rows의 한 줄 읽기다
+    assert "LIMIT 21" not in user_reads[0]
+
+
+def test_a_deactivated_person_is_logged_out_on_the_next_request(client, user):
+    client.force_login(user)
+    user.is_active = False
+    user.save()
+
+    response = client.get("/chat/")
+
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
