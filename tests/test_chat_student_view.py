@@ -79,12 +79,13 @@ def test_recency_groups_count_local_days(days_ago, group, settings):
 
 
 def test_the_sidebar_is_grouped_and_a_next_page_does_not_repeat_its_group(logged_in, user):
-    now = timezone.now()
+    # 오늘 정오에서 몇 분 전: 지금에서 거꾸로 세면 자정 직후(서울 0시, UTC 15시)에 "오늘"이 어제가 되어 실패했다
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
     # 오늘 5개, 열흘 전 30개: 첫 쪽(30개)은 두 묶음, 둘째 쪽은 "이전"의 나머지 5개
     for index in range(35):
         conversation = make_conversation(user, title=f"대화 {index}")
         Conversation.objects.filter(pk=conversation.pk).update(
-            updated_at=now - datetime.timedelta(days=10 if index < 30 else 0, minutes=index)
+            updated_at=noon - datetime.timedelta(days=10 if index < 30 else 0, minutes=index)
         )
 
     first = logged_in.get("/chat/").content.decode()
