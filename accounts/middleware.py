@@ -12,6 +12,16 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 
+def chosen_language(cookies: dict) -> str:
+    """사람이 고른 언어(set_language가 남긴 쿠키), 없거나 모르는 값이면 LANGUAGE_CODE."""
+    try:
+        return translation.get_supported_language_variant(
+            cookies.get(settings.LANGUAGE_COOKIE_NAME)
+        )
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
 class KoreanFirstLocaleMiddleware(LocaleMiddleware):
     """Accept-Language는 보지 않는다.
 
@@ -20,12 +30,7 @@ class KoreanFirstLocaleMiddleware(LocaleMiddleware):
     """
 
     def process_request(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        try:
-            language = translation.get_supported_language_variant(chosen)
-        except LookupError:
-            language = settings.LANGUAGE_CODE
-        translation.activate(language)
+        translation.activate(chosen_language(request.COOKIES))
         request.LANGUAGE_CODE = translation.get_language()
 
     def process_response(self, request, response):

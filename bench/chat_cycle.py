@@ -10,6 +10,7 @@
 
 import argparse
 import asyncio
+import html
 import os
 import platform
 import random
@@ -176,11 +177,12 @@ class Person:
         )
         if response.status_code != 200:
             return {"error": f"send HTTP {response.status_code}"}
-        found = re.findall(r'id="message-(\d+)" class="bubble bubble-assistant', response.text)
+        found = re.findall(r'sse-connect="([^"]+)"', response.text)
         if not found:
             return {"error": "no reply in the send response"}
         first = None
-        async with self.client.stream("GET", f"/chat/replies/{found[-1]}/stream/") as stream:
+        # 브라우저가 여는 주소 그대로 (표가 붙어 있으면 chat.streams의 가벼운 입구가 받는다)
+        async with self.client.stream("GET", html.unescape(found[-1])) as stream:
             if stream.status_code != 200:
                 return {"error": f"stream HTTP {stream.status_code}"}
             async for line in stream.aiter_lines():
@@ -198,12 +200,13 @@ class Person:
             data={"content": "멈출 질문"},
             headers={"HX-Request": "true"},
         )
-        found = re.findall(r'id="message-(\d+)" class="bubble bubble-assistant', response.text)
+        found = re.findall(r'sse-connect="([^"]+)"', response.text)
         if response.status_code != 200 or not found:
             return {"error": f"send HTTP {response.status_code}"}
-        reply_id = found[-1]
+        url = html.unescape(found[-1])
+        reply_id = url.split("/")[3]
         pressed = None
-        async with self.client.stream("GET", f"/chat/replies/{reply_id}/stream/") as stream:
+        async with self.client.stream("GET", url) as stream:
             async for line in stream.aiter_lines():
                 if pressed is None and line == "event: token":
                     pressed = time.perf_counter()

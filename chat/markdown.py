@@ -227,3 +227,12 @@ def _block_starts(text: str) -> list[int]:
 def _line_offsets(text: str) -> list[int]:
     """줄 번호 → 그 줄이 시작하는 위치."""
     return [0, *(match.end() for match in re.finditer("\n", text))]
+
+
+def stream_tail(reply_id: int, text: str, *, oob: bool = False) -> str:
+    """아직 쓰는 블록: 새 조각(token)이 뒤에 붙는 곳. 블록이 끝나면 통째로 바뀐다 (oob)."""
+    return (
+        f'<p class="stream-tail bubble-text" id="tail-{reply_id}"'
+        f'{' hx-swap-oob="true"' if oob else ""} sse-swap="token" hx-swap="beforeend">'
+        f"{escape(text)}</p>"
+    )

@@ -4,7 +4,6 @@ htmx 요청에는 같은 템플릿의 조각(partial)을 돌려주고, JavaScrip
 post/redirect/get으로 같은 일을 한다.
 """
 
-import html
 import logging
 
 from asgiref.sync import async_to_sync
@@ -12,7 +11,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import aget_object_or_404, get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +20,7 @@ from django.views import View
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from accounts import usage
-from chat import audit, jobs, llm, replies, services
+from chat import audit, jobs, llm, replies, services, streams
 from chat.database import release_connection
 from chat.forms import (
     ConversationRenameForm,
@@ -30,24 +28,16 @@ from chat.forms import (
     ConversationStartForm,
     MessageForm,
 )
-from chat.markdown import StreamingMarkdown
 from chat.models import Conversation, Message
-from chat.templatetags.chat_tags import stream_tail
+from chat.streams import DETAIL_TEMPLATE, positive_int
 from chatproject import rows
 
 logger = logging.getLogger(__name__)
 
 SIDEBAR_PAGE_SIZE = 30
 MESSAGES_PAGE_SIZE = 30
-DETAIL_TEMPLATE = "chat/conversation_detail.html"
 # JavaScript 없이 보내면 답변을 이만큼 기다렸다가 대화로 간다. 더 길면 그 화면이 끝날 때까지 새로 읽는다.
 WAIT_WITHOUT_JS_SECONDS = 25
-
-
-def positive_int(value: str) -> int | None:
-    """ASCII 숫자 18자까지만 (BigAutoField 안): "²"나 "③"은 isdigit()을 통과하지만 int()가 받지 않고,
-    4,300자가 넘는 숫자도 int()가 거절한다. 틀린 값은 None."""
-    return int(value) if len(value) <= 18 and value.isascii() and value.isdigit() else None
 
 
 def sidebar_page(request):
@@ -78,16 +68,6 @@ def recency_group(moment, today) -> str:
         return _("Previous 7 days")
     # 관리 화면의 "이전 쪽"과 같은 낱말이라 맥락으로 나눈다
     return pgettext("conversation group", "Older")
-
-
-def mark_latest(message: Message, conversation: Conversation) -> Message:
-    """대화의 마지막 메시지에만 붙는 단추와 요청을 정한다 (템플릿은 판단하지 않는다).
-
-    멈추거나 실패한 답변에는 다시 시도 단추를, 제목이 아직 없는 대화의 끝난 답변에는 제목 요청을.
-    """
-    message.can_retry = message.is_retryable
-    message.asks_title = conversation.needs_title and not message.is_user and message.is_done
-    return message
 
 
 def chat_context(request, **extra):
@@ -214,7 +194,7 @@ def history_slice(request, conversation):
     has_earlier = len(page) > MESSAGES_PAGE_SIZE
     page = page[:MESSAGES_PAGE_SIZE][::-1]
     if page and before is None:
-        mark_latest(page[-1], conversation)
+        streams.mark_latest(page[-1], conversation)
     return {
         "conversation": conversation,
         "history": page,
@@ -290,21 +270,11 @@ class MessageCreateView(OwnConversationMixin, View):
         )
 
 
-def _sse(event: str, data: str, event_id: int | None = None) -> str:
-    """SSE 프레임 하나. 여러 줄은 줄마다 data: 를 붙인다 (브라우저가 줄바꿈으로 다시 잇는다).
-
-    id는 답변 글에서 이 조각이 끝나는 위치다: 다시 연결한 EventSource가 Last-Event-ID로 돌려준다.
-    """
-    lines = data.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    head = f"event: {event}\n" + (f"id: {event_id}\n" if event_id is not None else "")
-    return head + "".join(f"data: {line}\n" for line in lines) + "\n"
-
-
 class ReplyStreamView(View):
-    """답변 스트림(SSE). 생성 작업을 따라갈 뿐이다: 지금까지의 글, 새 조각(escape), 마지막 답변, done.
+    """답변 스트림(SSE)의 Django 입구: 표(t=)가 없거나 맞지 않는 요청만 온다 (맞으면 chat.streams.serve가 받는다).
 
-    연결이 끊겨도 생성은 계속된다. 다시 연결하면 Last-Event-ID(없으면 ?from=, 페이지가 이미 보인 글자 수)
-    뒤부터 받는다.
+    세션으로 로그인을 확인하고, 남의 답변은 404다. 다시 연결하면 Last-Event-ID(없으면 ?from=, 페이지가 이미 보인
+    글자 수) 뒤부터 받는다.
     """
 
     def get(self, request, pk):
@@ -320,56 +290,12 @@ class ReplyStreamView(View):
         # 세션·사용자·답변을 읽은 연결은 여기서 돌려준다: 스트림이 열려 있는 동안 쥐지 않는다
         release_connection()
         response = StreamingHttpResponse(
-            self.events(request, reply, offset or 0), content_type="text/event-stream"
+            streams.reply_events(request, reply, offset or 0), content_type="text/event-stream"
         )
         response["Cache-Control"] = "no-cache"
         # nginx 같은 프록시가 모아 두지 않게
         response["X-Accel-Buffering"] = "no"
         return response
-
-    async def events(self, request, reply, offset):
-        # 바로 보내는 주석: 브라우저와 프록시가 연결이 열렸음을 곧장 안다
-        yield ": connected\n\n"
-        # 페이지(또는 끊긴 연결)가 이미 그린 글도 읽어서, 블록을 나눈 상태를 브라우저와 똑같이 맞춘다
-        markdown = StreamingMarkdown()
-        try:
-            async for event in jobs.follow(reply, 0):
-                if event is jobs.KEEPALIVE:
-                    yield ": keepalive\n\n"
-                elif isinstance(event, jobs.Frame):
-                    start = event.end - len(event.text)
-                    if start < offset:
-                        markdown.feed(event.text[: offset - start])
-                        if event.end <= offset:
-                            continue
-                    yield self.frame(
-                        reply.pk, markdown, event.text[max(offset - start, 0) :], event.end
-                    )
-                elif event is not None:
-                    # 남은 블록까지 그려 두면 마지막 답변으로 바뀔 때 화면이 거의 움직이지 않는다
-                    if rest := markdown.finish(whole=(event.content, event.rendered_html)):
-                        yield _sse("blocks", rest + stream_tail(reply.pk, "", oob=True))
-                    context = {
-                        "message": mark_latest(event, event.conversation),
-                        "conversation": event.conversation,
-                    }
-                    yield _sse(
-                        "reply",
-                        render_to_string(f"{DETAIL_TEMPLATE}#message", context, request=request),
-                    )
-        except Exception:
-            # 우리 쪽 결함이라도 스트림은 done으로 닫는다 (연결 끊김·취소는 Exception이 아니라 여기 오지 않는다)
-            logger.exception("reply stream failed reply=%s", reply.pk)
-        # 어떻게 끝나든 done: 없으면 EventSource가 다시 연결한다
-        yield _sse("done", "")
-
-    @staticmethod
-    def frame(reply_id, markdown, text, end):
-        """새 조각 하나: 블록이 끝나지 않았으면 글 그대로 덧붙이고(token), 끝났으면 그린 블록과 새 꼬리(blocks)."""
-        finished = markdown.feed(text)
-        if not finished:
-            return _sse("token", html.escape(text, quote=False), end)
-        return _sse("blocks", finished + stream_tail(reply_id, markdown.tail, oob=True), end)
 
 
 class MessageSourceView(View):

@@ -4,6 +4,7 @@
 미들웨어까지 process_request/process_response마다 스레드를 오가서, 채팅 한 번에 40번쯤 건너 CPU의 4분의 1을
 썼다. 동기 체인은 요청마다 한 번 건넌다: 세션, 사용자, CSRF, 뷰의 DB 읽기가 모두 그 스레드에서 돈다.
 비동기 뷰(답변 스트림)는 그 안에서 이벤트 루프로 돌아가고, 돌려준 스트림은 루프에서 흐른다.
+서명한 표가 붙은 답변 스트림은 그마저 건너뛰고 chat.streams.serve가 바로 받는다.
 
 Django는 ASGI lifespan을 다루지 않아 여기서 받는다: 워커가 정상 종료할 때 도는 답변 작업을 마무리한다.
 """
@@ -136,9 +137,18 @@ get_asgi_application()  # django.setup()
 django_application = SyncChainASGIHandler()
 
 
+from chat import streams  # noqa: E402 - django.setup() 뒤에
+
+
 async def application(scope, receive, send):
     if scope["type"] == "lifespan":
         await lifespan(receive, send)
+    elif scope["type"] == "http" and streams.is_stream(scope):
+        # 표가 맞는 답변 스트림은 Django의 요청 처리를 거치지 않는다. 아니면 Django의 ReplyStreamView가 받는다.
+        async with ThreadSensitiveContext(executor=_stream_executor):
+            if await streams.serve(scope, receive, send):
+                return
+        await django_application(scope, receive, send)
     else:
         await django_application(scope, receive, send)
 

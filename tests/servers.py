@@ -6,6 +6,7 @@ runserver와 pytest-django의 live_server는 WSGI라서 스트림을 버퍼링�
 REDIS_URL이 있으면 캐시는 Redis를 쓴다.
 """
 
+import html
 import http.client
 import http.cookiejar
 import os
@@ -215,6 +216,13 @@ class Browserless:
         )[-1]
         return conversation_url, f"/chat/replies/{reply_id}/stream/"
 
+    def send(self, conversation_url, content):
+        """htmx처럼 메시지를 보내고, 브라우저가 열 스트림 주소(응답의 sse-connect, 표가 붙은 것)를 돌려준다."""
+        response = self.post(
+            f"{conversation_url}messages/", {"content": content}, {"HX-Request": "true"}
+        )
+        return sse_url(response.read().decode())
+
     def open_stream(self, path, *, last_event_id=None):
         host, port = urllib.parse.urlsplit(self.base_url).netloc.split(":")
         connection = http.client.HTTPConnection(host, int(port), timeout=30)
@@ -227,3 +235,8 @@ class Browserless:
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/event-stream")
         return connection, response
+
+
+def sse_url(page: str) -> str:
+    """조각이나 페이지의 마지막 sse-connect 주소 (HTML의 &amp;를 푼 것)."""
+    return html.unescape(re.findall(r'sse-connect="([^"]+)"', page)[-1])

@@ -101,7 +101,7 @@ def test_with_htmx_starting_a_conversation_redirects_to_a_page_that_streams(
     assert response.headers["HX-Redirect"] == f"/chat/{conversation.pk}/"
     assert reply.status == Message.Status.PENDING
     page = logged_in.get(f"/chat/{conversation.pk}/").content.decode()
-    assert f'sse-connect="/chat/replies/{reply.pk}/stream/" sse-close="done"' in page
+    assert re.search(rf'sse-connect="/chat/replies/{reply.pk}/stream/\?t=[^"]+" sse-close="done"', page)
     assert llm_server.requests == []
 
 
@@ -118,7 +118,7 @@ def test_with_htmx_sending_returns_the_pair_and_leaves_the_composer_to_the_page(
     user_message, reply = conversation.messages.order_by("-pk")[:2][::-1]
     assert f'id="message-{user_message.pk}"' in html
     assert "&lt;b&gt;굵게?&lt;/b&gt;" in html
-    assert f'sse-connect="/chat/replies/{reply.pk}/stream/"' in html
+    assert f'sse-connect="/chat/replies/{reply.pk}/stream/?t=' in html
     # 입력창은 chat.js가 비운다 (tests/test_browser_chat.py): 다시 그리는 값이 조각의 절반이었다
     assert 'id="composer"' not in html
 

@@ -161,7 +161,8 @@ def test_retry_regenerates_the_same_reply_without_a_second_user_message(
     conversation = reply.conversation
 
     response = logged_in.post(f"/chat/replies/{reply.pk}/retry/", headers={"HX-Request": "true"})
-    assert f'sse-connect="/chat/replies/{reply.pk}/stream/"' in response.content.decode()
+    # 다시 시도한 답변의 스트림 주소에는 가벼운 입구의 표가 붙는다 (chat.streams)
+    assert f'sse-connect="/chat/replies/{reply.pk}/stream/?t=' in response.content.decode()
     stream = read_stream(logged_in, reply.pk)
 
     assert stream.text == "두 번째엔 성공"

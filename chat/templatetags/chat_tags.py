@@ -6,25 +6,23 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from chat.markdown import StreamingMarkdown
+from chat import streams
+from chat.markdown import StreamingMarkdown, stream_tail
 
 register = template.Library()
 
 
-def stream_tail(reply_id: int, text: str, *, oob: bool = False) -> str:
-    """아직 쓰는 블록: 새 조각(token)이 뒤에 붙는 곳. 블록이 끝나면 통째로 바뀐다 (oob)."""
-    return (
-        f'<p class="stream-tail bubble-text" id="tail-{reply_id}"'
-        f'{' hx-swap-oob="true"' if oob else ""} sse-swap="token" hx-swap="beforeend">'
-        f"{escape(text)}</p>"
-    )
+@register.simple_tag(takes_context=True)
+def reply_stream_url(context, message) -> str:
+    """생성 중인 답변의 스트림 주소 (chat.streams.stream_url): 주인의 화면이면 가벼운 입구의 표가 붙는다."""
+    return streams.stream_url(message, context.get("request"))
 
 
 @register.simple_tag
 def streaming_reply(message) -> str:
     """생성 중인 답변의 본문: 끝난 블록은 그린 HTML, 쓰는 중인 블록은 글 그대로.
 
-    스트림(chat.views.ReplyStreamView)이 같은 StreamingMarkdown으로 이어 가므로 모양이 어긋나지 않는다.
+    스트림(chat.streams)이 같은 StreamingMarkdown으로 이어 가므로 모양이 어긋나지 않는다.
     """
     state = StreamingMarkdown(message.content)
     return format_html(

@@ -1,0 +1,250 @@
+"""답변 스트림(SSE): 보낼 프레임, 그리고 Django의 요청 처리를 거치지 않는 가벼운 입구.
+
+보내기의 응답과 대화 화면은 스트림 주소에 서명한 표(t=)를 붙인다: 답변 번호, 주인, 세션 쿠키의 지문, 만든 시각.
+표가 맞으면 chatproject.asgi가 요청을 곧장 serve()로 보낸다: 미들웨어, 세션과 사용자 읽기, 요청 스레드를 건너뛴다.
+채팅 한 번은 요청 둘(보내기와 스트림)이고, 스트림 쪽의 이 값이 채팅 한 번의 CPU에서 열에 하나쯤이었다.
+표가 없거나 맞지 않으면(만료, 로그아웃해 바뀐 세션, 다른 답변) Django의 ReplyStreamView가 평소대로 답한다
+(로그인 화면, 404). 두 입구는 같은 reply_events()를 보낸다.
+"""
+
+import asyncio
+import hashlib
+import html
+import io
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qs, urlencode
+
+from django.conf import settings
+from django.core import signing
+from django.core.handlers.asgi import ASGIRequest
+from django.http.cookie import parse_cookie
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.middleware import chosen_language
+from chat import jobs
+from chat.database import in_thread
+from chat.markdown import StreamingMarkdown, stream_tail
+from chat.models import Conversation, Message
+from chatproject import request_log, rows
+
+logger = logging.getLogger(__name__)
+
+DETAIL_TEMPLATE = "chat/conversation_detail.html"
+# 표의 수명: 열어 둔 탭의 EventSource가 다시 연결할 때도 쓴다. 지나면 Django의 입구가 세션으로 답한다.
+TOKEN_SECONDS = 6 * 60 * 60
+_SALT = "chat.streams"
+_PREFIX = "/chat/replies/"
+_SUFFIX = "/stream/"
+
+
+def mark_latest(message: Message, conversation: Conversation) -> Message:
+    """대화의 마지막 메시지에만 붙는 단추와 요청을 정한다 (템플릿은 판단하지 않는다).
+
+    멈추거나 실패한 답변에는 다시 시도 단추를, 제목이 아직 없는 대화의 끝난 답변에는 제목 요청을.
+    """
+    message.can_retry = message.is_retryable
+    message.asks_title = conversation.needs_title and not message.is_user and message.is_done
+    return message
+
+
+# ---------------------------------------------------------------- 프레임
+
+
+def sse(event: str, data: str, event_id: int | None = None) -> str:
+    """SSE 프레임 하나. 여러 줄은 줄마다 data: 를 붙인다 (브라우저가 줄바꿈으로 다시 잇는다).
+
+    id는 답변 글에서 이 조각이 끝나는 위치다: 다시 연결한 EventSource가 Last-Event-ID로 돌려준다.
+    """
+    lines = data.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    head = f"event: {event}\n" + (f"id: {event_id}\n" if event_id is not None else "")
+    return head + "".join(f"data: {line}\n" for line in lines) + "\n"
+
+
+async def reply_events(request, reply: Message, offset: int) -> AsyncIterator[str]:
+    """스트림이 보낼 것: 지금까지의 글(offset 뒤), 새 조각(escape), 마지막 답변의 그림, done.
+
+    생성 작업을 따라갈 뿐이다: 연결이 끊겨도 생성은 계속된다. request는 마지막 그림의 CSRF 토큰에 쓴다.
+    """
+    # 바로 보내는 주석: 브라우저와 프록시가 연결이 열렸음을 곧장 안다
+    yield ": connected\n\n"
+    # 페이지(또는 끊긴 연결)가 이미 그린 글도 읽어서, 블록을 나눈 상태를 브라우저와 똑같이 맞춘다
+    markdown = StreamingMarkdown()
+    try:
+        async for event in jobs.follow(reply, 0):
+            if event is jobs.KEEPALIVE:
+                yield ": keepalive\n\n"
+            elif isinstance(event, jobs.Frame):
+                start = event.end - len(event.text)
+                if start < offset:
+                    markdown.feed(event.text[: offset - start])
+                    if event.end <= offset:
+                        continue
+                yield _frame(reply.pk, markdown, event.text[max(offset - start, 0) :], event.end)
+            elif event is not None:
+                # 남은 블록까지 그려 두면 마지막 답변으로 바뀔 때 화면이 거의 움직이지 않는다
+                if rest := markdown.finish(whole=(event.content, event.rendered_html)):
+                    yield sse("blocks", rest + stream_tail(reply.pk, "", oob=True))
+                context = {
+                    "message": mark_latest(event, event.conversation),
+                    "conversation": event.conversation,
+                }
+                yield sse(
+                    "reply",
+                    render_to_string(f"{DETAIL_TEMPLATE}#message", context, request=request),
+                )
+    except Exception:
+        # 우리 쪽 결함이라도 스트림은 done으로 닫는다 (연결 끊김·취소는 Exception이 아니라 여기 오지 않는다)
+        logger.exception("reply stream failed reply=%s", reply.pk)
+    # 어떻게 끝나든 done: 없으면 EventSource가 다시 연결한다
+    yield sse("done", "")
+
+
+def _frame(reply_id: int, markdown: StreamingMarkdown, text: str, end: int) -> str:
+    """새 조각 하나: 블록이 끝나지 않았으면 글 그대로 덧붙이고(token), 끝났으면 그린 블록과 새 꼬리(blocks)."""
+    finished = markdown.feed(text)
+    if not finished:
+        return sse("token", html.escape(text, quote=False), end)
+    return sse("blocks", finished + stream_tail(reply_id, markdown.tail, oob=True), end)
+
+
+# ---------------------------------------------------------------- 주소와 표
+
+
+def _fingerprint(session_key: str) -> str:
+    # 세션 쿠키 그 자체는 표에 넣지 않는다: 주소는 로그나 프록시에 남을 수 있다
+    return hashlib.sha256(session_key.encode()).hexdigest()[:20]
+
+
+def stream_url(message: Message, request=None) -> str:
+    """답변 스트림의 주소. 로그인한 주인의 요청이면 가벼운 입구의 표를, 글이 있으면 이미 보인 글자 수(from)를 붙인다."""
+    params = {}
+    user = getattr(request, "user", None)
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if user is not None and user.is_authenticated and session_key:
+        claims = [message.pk, user.pk, _fingerprint(session_key)]
+        params["t"] = signing.TimestampSigner(salt=_SALT).sign_object(claims)
+    if message.content:
+        params["from"] = len(message.content)
+    url = reverse("chat:reply-stream", args=[message.pk])
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def positive_int(value: str) -> int | None:
+    """ASCII 숫자 18자까지만 (BigAutoField 안): "²"나 "③"은 isdigit()을 통과하지만 int()가 받지 않고,
+    4,300자가 넘는 숫자도 int()가 거절한다. 틀린 값은 None."""
+    return int(value) if len(value) <= 18 and value.isascii() and value.isdigit() else None
+
+
+def _user_id(token: str, reply_id: int, session_key: str | None) -> int | None:
+    """표가 이 답변과 이 세션의 것이고 만료되지 않았으면 주인의 번호."""
+    if not token or not session_key:
+        return None
+    try:
+        claims = signing.TimestampSigner(salt=_SALT).unsign_object(token, max_age=TOKEN_SECONDS)
+    except signing.BadSignature:
+        return None
+    if (
+        isinstance(claims, list)
+        and len(claims) == 3
+        and claims[0] == reply_id
+        and claims[2] == _fingerprint(session_key)
+    ):
+        return claims[1]
+    return None
+
+
+# ---------------------------------------------------------------- 가벼운 입구
+
+
+def is_stream(scope) -> bool:
+    path = scope["path"]
+    return scope["method"] == "GET" and path.startswith(_PREFIX) and path.endswith(_SUFFIX)
+
+
+def _load(reply_id: int, user_id: int) -> Message | None:
+    """그 사람의 (숨겨지지 않은) 대화에 있는 답변과 그 대화: ReplyStreamView가 읽는 것과 같다."""
+    reply = rows.get(Message, {"pk": reply_id, "role": Message.Role.ASSISTANT})
+    if reply is None:
+        return None
+    conversation = rows.get(
+        Conversation, {"pk": reply.conversation_id, "owner": user_id, "is_hidden": False}
+    )
+    if conversation is None:
+        return None
+    reply.conversation = conversation
+    return reply
+
+
+_aload = in_thread(_load)
+
+
+async def serve(scope, receive, send) -> bool:
+    """표가 맞는 스트림 요청에 답한다. 답하지 않았으면 False: 그 요청은 Django가 받는다 (아직 아무것도 읽지 않았다)."""
+    reply_id = positive_int(scope["path"][len(_PREFIX) : -len(_SUFFIX)])
+    query = parse_qs(scope["query_string"].decode("latin-1"))
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+    cookies = parse_cookie(headers.get("cookie", ""))
+    csrf_secret = cookies.get(settings.CSRF_COOKIE_NAME, "")
+    if (
+        reply_id is None
+        or len(csrf_secret) != CSRF_SECRET_LENGTH
+        or not set(csrf_secret) <= set(CSRF_ALLOWED_CHARS)
+    ):
+        # 마지막 그림의 양식에 넣을 CSRF 비밀이 없다: Django가 쿠키와 함께 답한다
+        return False
+    user_id = _user_id(query.get("t", [""])[0], reply_id, cookies.get(settings.SESSION_COOKIE_NAME))
+    if user_id is None:
+        return False
+    reply = await _aload(reply_id, user_id)
+    if reply is None:
+        return False
+
+    request_log.request_id.set(uuid.uuid4().hex)
+    request_log.user_id.set(str(user_id))
+    # 마지막 그림(reply_events의 render_to_string)만 이 요청을 쓴다: CSRF 비밀과 언어
+    request = ASGIRequest(scope, io.BytesIO())
+    request.META["CSRF_COOKIE"] = csrf_secret
+    language = chosen_language(cookies)
+    request.LANGUAGE_CODE = language
+    offset = positive_int(headers.get("last-event-id", "")) or positive_int(
+        query.get("from", [""])[0]
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"text/event-stream; charset=utf-8"),
+                (b"cache-control", b"no-cache"),
+                # nginx 같은 프록시가 모아 두지 않게
+                (b"x-accel-buffering", b"no"),
+                (b"x-content-type-options", b"nosniff"),
+                (b"x-request-id", request_log.request_id.get().encode()),
+            ],
+        }
+    )
+    body = asyncio.create_task(_send_events(request, reply, offset or 0, language, send))
+    gone = asyncio.create_task(_disconnected(receive))
+    # 연결이 끊기면 따라가기를 멈춘다 (생성은 계속된다). 다 보내면 듣기를 멈춘다.
+    await asyncio.wait({body, gone}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (body, gone):
+        task.cancel()
+    await asyncio.gather(body, gone, return_exceptions=True)
+    return True
+
+
+async def _send_events(request, reply, offset, language, send) -> None:
+    with translation.override(language):
+        async for text in reply_events(request, reply, offset):
+            await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _disconnected(receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass

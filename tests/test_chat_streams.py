@@ -1,0 +1,79 @@
+"""chat.streams의 표: 누구의 어느 답변, 어느 세션의 것인지. 표가 맞을 때만 가벼운 입구가 받는다."""
+
+from urllib.parse import parse_qs
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import RequestFactory
+
+from chat import streams
+from chat.services import conversation_start
+
+
+@pytest.fixture
+def reply(user):
+    return conversation_start(user=user, content="질문", model="daehwa-demo")
+
+
+def _request(user, session_key="session-one"):
+    request = RequestFactory().get("/")
+    request.user = user
+    request.session = SessionStore(session_key=session_key)
+    return request
+
+
+def _token(url):
+    # 가벼운 입구처럼 주소의 질의를 푼다
+    return parse_qs(url.split("?", 1)[1])["t"][0]
+
+
+def test_the_owners_page_gets_a_token_for_that_reply_and_session(user, reply):
+    url = streams.stream_url(reply, _request(user))
+
+    assert url.startswith(f"/chat/replies/{reply.pk}/stream/?t=")
+    assert streams._user_id(_token(url), reply.pk, "session-one") == user.pk
+
+
+@pytest.mark.parametrize(
+    ("reply_offset", "session_key"),
+    [(1, "session-one"), (0, "session-two"), (0, None)],
+    ids=["another reply", "another session", "no session cookie"],
+)
+def test_a_token_is_refused_for_anything_else(user, reply, reply_offset, session_key):
+    token = _token(streams.stream_url(reply, _request(user)))
+
+    assert streams._user_id(token, reply.pk + reply_offset, session_key) is None
+
+
+def test_a_tampered_or_expired_token_is_refused(user, reply, monkeypatch):
+    token = _token(streams.stream_url(reply, _request(user)))
+
+    assert streams._user_id(token[:-2] + "xx", reply.pk, "session-one") is None
+    monkeypatch.setattr(streams, "TOKEN_SECONDS", -1)
+    assert streams._user_id(token, reply.pk, "session-one") is None
+
+
+def test_no_token_without_a_logged_in_session(user, reply):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert "t=" not in streams.stream_url(reply, _request(AnonymousUser()))
+    assert "t=" not in streams.stream_url(reply, _request(user, session_key=None))
+    assert streams.stream_url(reply) == f"/chat/replies/{reply.pk}/stream/"
+
+
+def test_text_already_on_the_page_is_counted_in_from(user, reply):
+    reply.content = "이미 보인 글"
+
+    assert streams.stream_url(reply).endswith(f"?from={len('이미 보인 글')}")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "handled"),
+    [
+        ("GET", "/chat/replies/12/stream/", True),
+        ("POST", "/chat/replies/12/stream/", False),
+        ("GET", "/chat/replies/12/stop/", False),
+    ],
+)
+def test_only_stream_requests_go_to_the_light_entry(method, path, handled):
+    assert streams.is_stream({"method": method, "path": path}) is handled
