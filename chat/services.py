@@ -97,25 +97,25 @@ def _quota_check(user) -> None:
 def _pair_create(conversation: Conversation, content: str) -> SentPair:
     now = timezone.now()
     # 두 행을 INSERT 하나로 (SQLite와 PostgreSQL 모두 만든 번호를 돌려준다). 번호는 이 순서대로 붙는다.
-    message, reply = Message.objects.bulk_create(
-        [
-            Message(
-                conversation=conversation,
-                role=Message.Role.USER,
-                content=content,
-                created_at=now,
-                updated_at=now,
-            ),
-            Message(
-                conversation=conversation,
-                role=Message.Role.ASSISTANT,
-                status=Message.Status.PENDING,
-                model=llm.usable_model(conversation.model),
-                created_at=now,
-                updated_at=now,
-            ),
-        ]
-    )
+    # bulk_create와 같은 문장을 직접 짓는다 (chatproject.rows): 보낼 때마다 돌고, ORM이 짓는 값이 0.6 ms였다.
+    message, reply = pair = [
+        Message(
+            conversation=conversation,
+            role=Message.Role.USER,
+            content=content,
+            created_at=now,
+            updated_at=now,
+        ),
+        Message(
+            conversation=conversation,
+            role=Message.Role.ASSISTANT,
+            status=Message.Status.PENDING,
+            model=llm.usable_model(conversation.model),
+            created_at=now,
+            updated_at=now,
+        ),
+    ]
+    rows.insert(Message, pair)
     rows.update(Conversation, {"pk": conversation.pk}, updated_at=now)
     # 작업에는 사본을: 화면이 그리는 답변을 작업이 바꾸지 않게. 작업은 이것으로 맡아 다시 읽지 않는다.
     _start_after_commit(reply.pk, reply.attempt, copy.copy(reply))

@@ -73,6 +73,34 @@ def update(model: type[models.Model], where: dict, /, **values) -> int:
         return cursor.rowcount
 
 
+def insert(model: type[models.Model], objects: list[models.Model]) -> None:
+    """bulk_create(objects)와 같다: INSERT 한 문장으로 넣고, 만든 번호를 객체에 채운다 (넣은 순서대로)."""
+    if not connection.features.can_return_rows_from_bulk_insert:
+        # RETURNING이 없는 오래된 SQLite
+        model._default_manager.bulk_create(objects)
+        return
+    quote = connection.ops.quote_name
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    row = f"({', '.join(['%s'] * len(fields))})"
+    params = [
+        field.get_db_prep_save(field.pre_save(obj, True), connection)
+        for obj in objects
+        for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608 - quote_name을 거친 이름
+            f"({', '.join(quote(field.column) for field in fields)}) "
+            f"VALUES {', '.join([row] * len(objects))} RETURNING {quote(model._meta.pk.column)}",
+            params,
+        )
+        made = cursor.fetchall()
+    for obj, (pk,) in zip(objects, made, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
 def values(
     model: type[models.Model],
     names: Iterable[str],

@@ -97,3 +97,22 @@ def test_one_statement_each(reply):
 
     assert len(queries) == 3
     assert ("FOR UPDATE" in queries[2]["sql"]) == connection.features.has_select_for_update
+
+
+@pytest.mark.django_db
+def test_insert_writes_what_bulk_create_would_and_numbers_the_rows_in_order(reply):
+    made = [
+        Message(conversation=reply.conversation, role="user", content=f"질문 {index}")
+        for index in range(3)
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        rows.insert(Message, made)
+
+    assert len(queries) == 1
+    assert [message.pk for message in made] == sorted(message.pk for message in made)
+    assert all(not message._state.adding for message in made)
+    for message in made:
+        saved = Message.objects.get(pk=message.pk)
+        for field in Message._meta.concrete_fields:
+            assert getattr(saved, field.attname) == getattr(message, field.attname), field.name
