@@ -7,6 +7,7 @@ Redis(chat.fanout)로 글을 받는다. Redis가 없으면 워커는 하나다(c
 
 import asyncio
 import contextvars
+import copy
 import logging
 import math
 import os
@@ -54,8 +55,10 @@ class Frame:
 class Job:
     """답변 하나의 생성. 보낸 조각을 모아 두어, 늦게 온 사람도 처음부터 받는다."""
 
-    def __init__(self, reply_id: int, attempt: int):
+    def __init__(self, reply_id: int, attempt: int, reply: Message | None = None):
         self.reply_id = reply_id
+        # 보내기가 만든 답변(대화가 붙은 것)이나 맡은 답변: 같은 프로세스의 스트림이 DB를 읽지 않고 따라간다
+        self.reply = reply
         # 이 작업이 만드는 시도. 다시 시도는 새 시도라 새 작업이다: 옛 작업을 따라가면 옛 글을 받는다.
         self.attempt = attempt
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -142,7 +145,7 @@ def start(reply_id: int, attempt: int, reply: Message | None = None) -> None:
     """
     if _current(reply_id, attempt) is not None:
         return
-    job = _jobs[reply_id] = Job(reply_id, attempt)
+    job = _jobs[reply_id] = Job(reply_id, attempt, reply)
     ids = (request_log.request_id.get(), str(request_log.user_id.get()))
     loop = _event_loop()
     # 빈 컨텍스트에서: 작업은 요청보다 오래 살고, 요청의 스레드와 DB 연결을 물려받으면 안 된다
@@ -159,10 +162,19 @@ async def ensure_started(reply: Message) -> Job | None:
     claimed = await replies.aclaim(reply.pk)
     if claimed is None:
         return _current(reply.pk, reply.attempt)
-    job = _jobs[reply.pk] = Job(reply.pk, claimed.attempt)
+    job = _jobs[reply.pk] = Job(reply.pk, claimed.attempt, claimed)
     ids = (request_log.request_id.get(), str(request_log.user_id.get()))
     _spawn(job, claimed, ids)
     return job
+
+
+def local_reply(reply_id: int, user_id: int) -> Message | None:
+    """이 프로세스에서 생성 중인 답변의 사본, 그 사람의 (숨겨지지 않은) 대화의 것일 때만. 아니면 None: DB를 읽는다."""
+    job = _jobs.get(reply_id)
+    reply = job.reply if job is not None and not job.finished else None
+    if reply is None or reply.conversation.owner_id != user_id or reply.conversation.is_hidden:
+        return None
+    return copy.copy(reply)
 
 
 def signal_stop(reply_id: int) -> None:

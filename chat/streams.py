@@ -200,7 +200,8 @@ async def serve(scope, receive, send) -> bool:
     user_id = _user_id(query.get("t", [""])[0], reply_id, cookies.get(settings.SESSION_COOKIE_NAME))
     if user_id is None:
         return False
-    reply = await _aload(reply_id, user_id)
+    # 이 워커가 만드는 중이면 그 작업의 답변으로 (DB를 읽지 않는다), 아니면 DB에서 (다른 워커나 호스트, 끝난 답변)
+    reply = jobs.local_reply(reply_id, user_id) or await _aload(reply_id, user_id)
     if reply is None:
         return False
 

@@ -77,3 +77,23 @@ def test_text_already_on_the_page_is_counted_in_from(user, reply):
 )
 def test_only_stream_requests_go_to_the_light_entry(method, path, handled):
     assert streams.is_stream({"method": method, "path": path}) is handled
+
+
+def test_a_stream_on_the_generating_worker_follows_its_job_without_reading_the_database(
+    user, other_user, reply, monkeypatch
+):
+    from chat import jobs
+
+    job = jobs.Job(reply.pk, reply.attempt, reply)
+    monkeypatch.setitem(jobs._jobs, reply.pk, job)
+
+    found = jobs.local_reply(reply.pk, user.pk)
+    assert found is not reply
+    assert (found.pk, found.conversation.owner_id) == (reply.pk, user.pk)
+    # 남의 답변, 숨긴 대화, 끝난 작업은 DB에서 다시 읽는다 (가벼운 입구가 주인을 확인한다)
+    assert jobs.local_reply(reply.pk, other_user.pk) is None
+    reply.conversation.is_hidden = True
+    assert jobs.local_reply(reply.pk, user.pk) is None
+    reply.conversation.is_hidden = False
+    job.finished = True
+    assert jobs.local_reply(reply.pk, user.pk) is None
