@@ -1,6 +1,7 @@
 """LLM 호출: openai를 가져다 쓰는 유일한 모듈. 요청을 만들고, 조각과 사용량을 내주고, 오류를 우리 말로 바꾼다."""
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -25,6 +26,7 @@ try:
     )
 except ImportError:  # pragma: no cover - SDK가 옮기면 느린 길로
     AiohttpResponseStream = ()
+    map_aiohttp_exceptions = contextlib.nullcontext
 
 logger = logging.getLogger(__name__)
 
@@ -205,25 +207,39 @@ async def stream_reply(messages: list[dict], *, model: str) -> AsyncIterator[str
 
 
 async def _read_stream(response) -> AsyncIterator[str | Usage]:
+    """본문의 SSE data: 줄을 읽어 글 조각과 사용량을 내준다. 청크 경계가 줄 가운데에 와도 잇는다.
+
+    토큰마다 도는 곳이라 한 겹의 생성기로 읽는다: 줄 나누기와 바이트 읽기를 따로 둔 생성기 두 겹을 지나는 값이
+    토큰 하나의 CPU에서 작지 않았다.
+    """
     finished = done = False
     cleaner = TextCleaner()
+    pending = b""
     try:
-        async for payload in _sse_data(response):
-            # [DONE] 뒤도 끝까지 읽는다: 본문을 다 읽어야 upstream 연결을 다음 요청에 다시 쓴다
-            done = done or payload.startswith(b"[DONE]")
-            if done:
-                continue
-            usage, parts = _chunk_parts(_loads(payload))
-            if usage is not None:
-                yield usage
-            for content, finish_reason in parts:
-                # 모델의 글은 여기서 한 번 깨끗이 한다: 뒤에서는 저장과 렌더링이 실패하지 않는다
-                if content and (text := cleaner.feed(content)):
-                    yield text
-                if finish_reason == "content_filter":
-                    raise LLMError(ErrorKind.CONTENT_FILTER, "finish_reason=content_filter")
-                if finish_reason:
-                    finished = True
+        with map_aiohttp_exceptions():
+            async for block in _body(response):
+                lines = (pending + block).split(b"\n")
+                pending = lines.pop()
+                for line in lines:
+                    # [DONE] 뒤도 끝까지 읽는다: 본문을 다 읽어야 upstream 연결을 다음 요청에 다시 쓴다
+                    if done or not line.startswith(b"data:"):
+                        continue
+                    payload = line[5:].strip()
+                    done = payload.startswith(b"[DONE]")
+                    if not done:
+                        for item in _payload_items(payload, cleaner):
+                            if item is _FINISHED:
+                                finished = True
+                            else:
+                                yield item
+        if not done and pending.startswith(b"data:"):
+            payload = pending[5:].strip()
+            if not payload.startswith(b"[DONE]"):
+                for item in _payload_items(payload, cleaner):
+                    if item is _FINISHED:
+                        finished = True
+                    else:
+                        yield item
     except httpx2.TimeoutException as error:
         logger.warning("LLM stream stalled: kind=%s %r", ErrorKind.TIMEOUT.value, error)
         raise LLMError(ErrorKind.TIMEOUT, repr(error)) from error
@@ -246,23 +262,31 @@ async def _read_stream(response) -> AsyncIterator[str | Usage]:
         raise LLMError(ErrorKind.CONNECTION_LOST, "stream ended without a finish_reason")
 
 
-async def _sse_data(response) -> AsyncIterator[bytes]:
-    """SSE의 data: 줄들(바이트). 청크 경계가 줄 가운데에 와도 잇는다."""
-    pending = b""
-    async for block in _body(response):
-        lines = (pending + block).split(b"\n")
-        pending = lines.pop()
-        for line in lines:
-            if line.startswith(b"data:"):
-                yield line[5:].strip()
-    if pending.startswith(b"data:"):
-        yield pending[5:].strip()
+# 조각 하나가 끝(finish_reason)을 알렸다는 표시
+_FINISHED = object()
+
+
+def _payload_items(payload: bytes, cleaner: "TextCleaner") -> list:
+    """data: 줄 하나(JSON)의 사용량, 깨끗이 한 글 조각들, 끝이면 _FINISHED."""
+    items = []
+    usage, parts = _chunk_parts(_loads(payload))
+    if usage is not None:
+        items.append(usage)
+    for content, finish_reason in parts:
+        # 모델의 글은 여기서 한 번 깨끗이 한다: 뒤에서는 저장과 렌더링이 실패하지 않는다
+        if content and (text := cleaner.feed(content)):
+            items.append(text)
+        if finish_reason == "content_filter":
+            raise LLMError(ErrorKind.CONTENT_FILTER, "finish_reason=content_filter")
+        if finish_reason:
+            items.append(_FINISHED)
+    return items
 
 
 def _body(response) -> AsyncIterator[bytes]:
     """본문의 바이트 덩어리. SDK의 aiohttp 전송이면 aiohttp의 스트림을 바로 읽는다: httpx2가 그 위에 얹은
-    층(스트림 감싸기, 디코더, 청크 나누기)을 조각마다 지나는 값이 토큰 하나의 CPU에서 가장 컸다. 오류는 그 전송과
-    같은 표로 httpx2의 예외로 바뀐다. 압축된 본문이나 다른 전송은 httpx2로 읽는다."""
+    층(스트림 감싸기, 디코더, 청크 나누기)을 조각마다 지나는 값이 토큰 하나의 CPU에서 가장 컸다. 오류는 읽는 쪽
+    (_read_stream)이 그 전송과 같은 표로 httpx2의 예외로 바꾼다. 압축된 본문이나 다른 전송은 httpx2로 읽는다."""
     # httpx2는 전송의 스트림을 시간 재기용 BoundAsyncStream으로 한 번 감싼다
     stream = getattr(response, "stream", None)
     stream = getattr(stream, "_stream", stream)
@@ -274,10 +298,9 @@ def _body(response) -> AsyncIterator[bytes]:
     return response.aiter_bytes()
 
 
-async def _aiohttp_body(raw) -> AsyncIterator[bytes]:
-    with map_aiohttp_exceptions():
-        async for block in raw.content.iter_any():
-            yield block
+def _aiohttp_body(raw) -> AsyncIterator[bytes]:
+    # 생성기로 감싸지 않고 aiohttp의 반복자를 그대로: 토큰마다 한 겹이 준다
+    return raw.content.iter_any()
 
 
 def _loads(payload: bytes):
