@@ -101,7 +101,9 @@ def test_with_htmx_starting_a_conversation_redirects_to_a_page_that_streams(
     assert response.headers["HX-Redirect"] == f"/chat/{conversation.pk}/"
     assert reply.status == Message.Status.PENDING
     page = logged_in.get(f"/chat/{conversation.pk}/").content.decode()
-    assert re.search(rf'sse-connect="/chat/replies/{reply.pk}/stream/\?t=[^"]+" sse-close="done"', page)
+    assert re.search(
+        rf'sse-connect="/chat/replies/{reply.pk}/stream/\?t=[^"]+" sse-close="done"', page
+    )
     assert llm_server.requests == []
 
 
