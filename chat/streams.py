@@ -231,11 +231,17 @@ async def serve(scope, receive, send) -> bool:
     )
     body = asyncio.create_task(_send_events(request, reply, offset or 0, language, send))
     gone = asyncio.create_task(_disconnected(receive))
-    # 연결이 끊기면 따라가기를 멈춘다 (생성은 계속된다). 다 보내면 듣기를 멈춘다.
-    await asyncio.wait({body, gone}, return_when=asyncio.FIRST_COMPLETED)
-    for task in (body, gone):
-        task.cancel()
-    await asyncio.gather(body, gone, return_exceptions=True)
+    try:
+        # 연결이 끊기면 따라가기를 멈춘다 (생성은 계속된다). 다 보내면 듣기를 멈춘다.
+        await asyncio.wait({body, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        # 서버가 이 요청을 취소해도(종료) 두 작업을 남기지 않는다
+        for task in (body, gone):
+            task.cancel()
+        sent, _ = await asyncio.gather(body, gone, return_exceptions=True)
+    if isinstance(sent, Exception):
+        # reply_events는 제 오류를 done으로 닫는다: 여기 오는 것은 보내기 자체의 실패다
+        logger.error("reply stream failed to send reply=%s", reply.pk, exc_info=sent)
     return True
 
 

@@ -97,3 +97,40 @@ def test_a_stream_on_the_generating_worker_follows_its_job_without_reading_the_d
     reply.conversation.is_hidden = False
     job.finished = True
     assert jobs.local_reply(reply.pk, user.pk) is None
+
+
+def _scope(url, session_key, csrf):
+    path, query = url.split("?", 1)
+    cookie = f"sessionid={session_key}; csrftoken={csrf}"
+    return {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "root_path": "",
+        "query_string": query.encode(),
+        "headers": [(b"cookie", cookie.encode())],
+    }
+
+
+def test_a_stream_that_cannot_be_sent_is_logged_not_swallowed(user, reply, monkeypatch, caplog):
+    import asyncio
+
+    from chat import jobs
+
+    monkeypatch.setitem(jobs._jobs, reply.pk, jobs.Job(reply.pk, reply.attempt, reply))
+    url = streams.stream_url(reply, _request(user, session_key="session-one"))
+    sent = []
+
+    async def send(message):
+        sent.append(message["type"])
+        if message["type"] == "http.response.body":
+            raise OSError("the socket is gone")
+
+    async def receive():
+        await asyncio.sleep(30)
+
+    handled = asyncio.run(streams.serve(_scope(url, "session-one", "a" * 32), receive, send))
+
+    assert handled is True
+    assert sent == ["http.response.start", "http.response.body"]
+    assert "failed to send" in caplog.text
