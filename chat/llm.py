@@ -207,46 +207,32 @@ async def stream_reply(messages: list[dict], *, model: str) -> AsyncIterator[str
 
 
 async def _read_stream(response) -> AsyncIterator[str | Usage]:
-    """본문의 SSE data: 줄을 읽어 글 조각과 사용량을 내준다. 청크 경계가 줄 가운데에 와도 잇는다.
+    """본문의 SSE data: 줄을 읽어 글과 사용량을 내준다. 글은 받은 덩어리마다 한 번에 (_Chunks).
 
-    토큰마다 도는 곳이라 한 겹의 생성기로 읽는다: 줄 나누기와 바이트 읽기를 따로 둔 생성기 두 겹을 지나는 값이
-    토큰 하나의 CPU에서 작지 않았다.
+    토큰마다 도는 곳이라 한 겹의 생성기로 읽고, 덩어리 하나에 든 조각들의 글은 이어서 한 번만 내준다: 조각마다
+    생성기를 지나고 작업에 더하는 값이 곧바로 답하는 모델에서 채팅 한 번의 CPU의 열에 하나였다.
     """
-    finished = done = False
-    cleaner = TextCleaner()
-    pending = b""
+    chunks = _Chunks()
     try:
         with map_aiohttp_exceptions():
             async for block in _body(response):
-                lines = (pending + block).split(b"\n")
-                pending = lines.pop()
-                for line in lines:
-                    # [DONE] 뒤도 끝까지 읽는다: 본문을 다 읽어야 upstream 연결을 다음 요청에 다시 쓴다
-                    if done or not line.startswith(b"data:"):
-                        continue
-                    payload = line[5:].strip()
-                    done = payload.startswith(b"[DONE]")
-                    if not done:
-                        for item in _payload_items(payload, cleaner):
-                            if item is _FINISHED:
-                                finished = True
-                            else:
-                                yield item
-        if not done and pending.startswith(b"data:"):
-            payload = pending[5:].strip()
-            if not payload.startswith(b"[DONE]"):
-                for item in _payload_items(payload, cleaner):
-                    if item is _FINISHED:
-                        finished = True
-                    else:
-                        yield item
+                for item in chunks.feed(block):
+                    yield item
+        for item in chunks.end():
+            yield item
     except httpx2.TimeoutException as error:
         logger.warning("LLM stream stalled: kind=%s %r", ErrorKind.TIMEOUT.value, error)
         raise LLMError(ErrorKind.TIMEOUT, repr(error)) from error
     except httpx2.TransportError as error:
         logger.warning("LLM stream was cut: kind=%s %r", ErrorKind.CONNECTION_LOST.value, error)
         raise LLMError(ErrorKind.CONNECTION_LOST, repr(error)) from error
-    except ValueError as error:
+    except _Broken as broken:
+        # 잘못된 조각 앞의 글은 보여 준 글이다: 먼저 내주고 오류를 낸다
+        if broken.text:
+            yield broken.text
+        error = broken.__cause__
+        if isinstance(error, LLMError):
+            raise error from None
         # 깨진 JSON, UTF-8이 아닌 바이트, 모양이 다른 조각(_chunk_parts): 다른 upstream 오류처럼 경고 한 줄로
         logger.warning(
             "LLM stream sent a malformed chunk: kind=%s %s: %s",
@@ -255,32 +241,65 @@ async def _read_stream(response) -> AsyncIterator[str | Usage]:
             error,
         )
         raise LLMError(ErrorKind.UPSTREAM_ERROR, f"malformed chunk: {error}") from error
-    if held := cleaner.flush():
-        yield held
-    if not finished:
+    if not chunks.finished:
         # 끝 표시 없이 닫힌 스트림: 답이 잘렸을 수 있다
         raise LLMError(ErrorKind.CONNECTION_LOST, "stream ended without a finish_reason")
 
 
-# 조각 하나가 끝(finish_reason)을 알렸다는 표시
-_FINISHED = object()
+class _Broken(Exception):
+    """덩어리 가운데의 잘못된 조각. text는 그 앞까지의 (깨끗이 한) 글, 원래 오류는 __cause__."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.text = text
 
 
-def _payload_items(payload: bytes, cleaner: "TextCleaner") -> list:
-    """data: 줄 하나(JSON)의 사용량, 깨끗이 한 글 조각들, 끝이면 _FINISHED."""
-    items = []
-    usage, parts = _chunk_parts(_loads(payload))
-    if usage is not None:
-        items.append(usage)
-    for content, finish_reason in parts:
+class _Chunks:
+    """흘러온 바이트 덩어리를 (글, 사용량)으로. 청크 경계가 줄 가운데에 와도 잇는다."""
+
+    def __init__(self):
+        self.pending = b""
+        self.done = False
+        self.finished = False
+        self.cleaner = TextCleaner()
+
+    def feed(self, block: bytes) -> list:
+        lines = (self.pending + block).split(b"\n")
+        self.pending = lines.pop()
+        return self._items(lines)
+
+    def end(self) -> list:
+        """본문이 끝났다: 남은 줄과, 끝까지 짝이 오지 않은 대리 문자."""
+        items = self._items([self.pending]) if self.pending else []
+        if held := self.cleaner.flush():
+            items.append(held)
+        return items
+
+    def _items(self, lines: list[bytes]) -> list:
+        texts, usage = [], None
+        try:
+            for line in lines:
+                # [DONE] 뒤도 끝까지 읽는다: 본문을 다 읽어야 upstream 연결을 다음 요청에 다시 쓴다
+                if self.done or not line.startswith(b"data:"):
+                    continue
+                payload = line[5:].strip()
+                if payload.startswith(b"[DONE]"):
+                    self.done = True
+                    continue
+                found, parts = _chunk_parts(_loads(payload))
+                usage = found if found is not None else usage
+                for content, finish_reason in parts:
+                    if content:
+                        texts.append(content)
+                    if finish_reason == "content_filter":
+                        raise LLMError(ErrorKind.CONTENT_FILTER, "finish_reason=content_filter")
+                    if finish_reason:
+                        self.finished = True
+        except (ValueError, LLMError) as error:
+            raise _Broken(self.cleaner.feed("".join(texts))) from error
         # 모델의 글은 여기서 한 번 깨끗이 한다: 뒤에서는 저장과 렌더링이 실패하지 않는다
-        if content and (text := cleaner.feed(content)):
-            items.append(text)
-        if finish_reason == "content_filter":
-            raise LLMError(ErrorKind.CONTENT_FILTER, "finish_reason=content_filter")
-        if finish_reason:
-            items.append(_FINISHED)
-    return items
+        text = self.cleaner.feed("".join(texts)) if texts else ""
+        return [item for item in (text, usage) if item]
 
 
 def _body(response) -> AsyncIterator[bytes]:
