@@ -74,6 +74,8 @@ async def reply_events(request, reply: Message, offset: int) -> AsyncIterator[st
     yield ": connected\n\n"
     # 페이지(또는 끊긴 연결)가 이미 그린 글도 읽어서, 블록을 나눈 상태를 브라우저와 똑같이 맞춘다
     markdown = StreamingMarkdown()
+    # 마지막 그림은 done과 함께 한 번에 보낸다: 프레임마다 쓰기(시스템 호출) 한 번이다
+    ending = ""
     try:
         async for event in jobs.follow(reply, 0):
             if event is jobs.KEEPALIVE:
@@ -88,12 +90,12 @@ async def reply_events(request, reply: Message, offset: int) -> AsyncIterator[st
             elif event is not None:
                 # 남은 블록까지 그려 두면 마지막 답변으로 바뀔 때 화면이 거의 움직이지 않는다
                 if rest := markdown.finish(whole=(event.content, event.rendered_html)):
-                    yield sse("blocks", rest + stream_tail(reply.pk, "", oob=True))
+                    ending += sse("blocks", rest + stream_tail(reply.pk, "", oob=True))
                 context = {
                     "message": mark_latest(event, event.conversation),
                     "conversation": event.conversation,
                 }
-                yield sse(
+                ending += sse(
                     "reply",
                     render_to_string(f"{DETAIL_TEMPLATE}#message", context, request=request),
                 )
@@ -101,7 +103,11 @@ async def reply_events(request, reply: Message, offset: int) -> AsyncIterator[st
         # 우리 쪽 결함이라도 스트림은 done으로 닫는다 (연결 끊김·취소는 Exception이 아니라 여기 오지 않는다)
         logger.exception("reply stream failed reply=%s", reply.pk)
     # 어떻게 끝나든 done: 없으면 EventSource가 다시 연결한다
-    yield sse("done", "")
+    yield LastFrame(ending + sse("done", ""))
+
+
+class LastFrame(str):
+    """스트림의 마지막 프레임 (마지막 그림과 done). 가벼운 입구는 이것으로 응답을 닫는다."""
 
 
 def _frame(reply_id: int, markdown: StreamingMarkdown, text: str, end: int) -> str:
@@ -246,10 +252,16 @@ async def serve(scope, receive, send) -> bool:
 
 
 async def _send_events(request, reply, offset, language, send) -> None:
+    ended = False
     with translation.override(language):
         async for text in reply_events(request, reply, offset):
-            await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
+            # 마지막 프레임이 응답을 닫는다 (빈 끝 조각을 따로 쓰지 않는다)
+            ended = isinstance(text, LastFrame)
+            await send(
+                {"type": "http.response.body", "body": text.encode(), "more_body": not ended}
+            )
+    if not ended:
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 async def _disconnected(receive) -> None:

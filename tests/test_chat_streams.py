@@ -134,3 +134,46 @@ def test_a_stream_that_cannot_be_sent_is_logged_not_swallowed(user, reply, monke
     assert handled is True
     assert sent == ["http.response.start", "http.response.body"]
     assert "failed to send" in caplog.text
+
+
+def test_the_final_picture_and_done_leave_together_in_the_last_frame(user, reply):
+    from asgiref.sync import async_to_sync
+
+    from chat.models import Message
+
+    Message.objects.filter(pk=reply.pk).update(
+        status="done", content="끝", rendered_html="<p>끝</p>"
+    )
+    finished = streams._load(reply.pk, user.pk)
+    request = RequestFactory().get("/")
+    request.META["CSRF_COOKIE"] = "a" * 32
+
+    async def collect():
+        return [frame async for frame in streams.reply_events(request, finished, 0)]
+
+    frames = async_to_sync(collect)()
+
+    assert isinstance(frames[-1], streams.LastFrame)
+    assert "event: reply" in frames[-1]
+    assert frames[-1].endswith("event: done\ndata: \n\n")
+    assert not any(isinstance(frame, streams.LastFrame) for frame in frames[:-1])
+
+
+def test_the_light_entry_closes_the_response_with_the_last_frame(monkeypatch):
+    import asyncio
+
+    async def frames(request, reply, offset):
+        yield ": connected\n\n"
+        # 모델의 글이 done 프레임처럼 보여도 응답을 닫지 않는다: 닫는 것은 LastFrame뿐이다
+        yield "event: token\ndata: event: done\ndata: \n\n"
+        yield streams.LastFrame("event: done\ndata: \n\n")
+
+    monkeypatch.setattr(streams, "reply_events", frames)
+    sent = []
+
+    async def send(message):
+        sent.append((message["body"][:12], message["more_body"]))
+
+    asyncio.run(streams._send_events(None, None, 0, "ko", send))
+
+    assert sent == [(b": connected\n", True), (b"event: token", True), (b"event: done\n", False)]
