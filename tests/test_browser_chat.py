@@ -356,6 +356,35 @@ def test_focus_goes_to_the_composer_after_stop_and_to_the_new_reply_after_retry(
     assert page.console_errors == []
 
 
+def test_focus_goes_to_the_composer_when_the_stopped_reply_arrives_before_the_stops_answer(
+    open_page, fake_openai
+):
+    fake_openai.script(
+        Reply(tokens=[f"긴답{index} " for index in range(200)], delay=0.05), Reply(tokens=["제목"])
+    )
+    page = open_page("desktop")
+    sign_up(page)
+    send(page, "길게")
+    reply = page.locator("article.bubble-assistant").last
+    expect(reply.locator(".stream-tail")).to_contain_text("긴답3")
+
+    def answer_late(route):
+        # 서버는 곧바로 멈추고 멈춘 답변을 스트림으로 보낸다: 멈춤 요청의 응답만 늦게 닿는다
+        response = route.fetch()
+        page.wait_for_timeout(1500)
+        route.fulfill(response=response)
+
+    page.route("**/stop/", answer_late)
+    reply.get_by_role("button", name="멈추기").click()
+
+    expect(page.locator("article.bubble-assistant").last.locator(".badge")).to_have_text("멈춤")
+    # 멈춤 양식은 멈춘 답변과 함께 사라졌다: 그 요청의 이벤트는 문서까지 오지 않는다
+    expect(page.get_by_label("메시지")).to_be_focused()
+    # 늦춘 응답까지 보내고 끝낸다: 다음 테스트의 페이지가 이 처리기를 만나지 않게
+    page.unroute_all(behavior="wait")
+    assert page.console_errors == []
+
+
 def test_renaming_changes_the_tab_title(open_page, fake_openai):
     fake_openai.script(Reply(tokens=["안녕"]), Reply(tokens=["처음 제목"]))
     page = open_page("desktop")

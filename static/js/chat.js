@@ -7,6 +7,8 @@
 
   var following = true;
   var retrying = false;
+  // 멈추기를 눌렀다: 멈춘 답변이 오든 멈춤 요청의 응답이 오든, 먼저 온 쪽이 입력창으로 초점을 옮긴다
+  var stopping = false;
   var earlierFromBottom = null;
 
   function $(selector) {
@@ -271,13 +273,21 @@
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt;
     retrying = !!(form && form.querySelector && form.querySelector(".retry-button"));
+    stopping = stopping || !!(form && form.querySelector && form.querySelector(".stop-button"));
   });
+
+  // 멈춘 뒤에는 입력창으로. 멈춘 답변이 먼저 와서 멈춤 양식을 지웠다면 그 요청의 이벤트는 문서까지 오지 않는다.
+  function afterStop() {
+    if (stopping && composerField()) {
+      stopping = false;
+      composerField().focus();
+    }
+  }
 
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
-    // 멈춘 뒤에는 입력창으로
-    if (elt && elt.querySelector && elt.querySelector(".stop-button") && composerField()) {
-      composerField().focus();
+    if (elt && elt.querySelector && elt.querySelector(".stop-button")) {
+      afterStop();
     }
   });
 
@@ -359,6 +369,7 @@
         // 초점이 있던 답변이 끝난 모습으로 바뀌어도 초점은 그 답변에 남는다
         article.focus({ preventScroll: true });
       }
+      afterStop();
       announceFinished(article);
       enhance(document);
       syncComposer();
