@@ -172,8 +172,8 @@ def is_stream(scope) -> bool:
     return scope["method"] == "GET" and path.startswith(_PREFIX) and path.endswith(_SUFFIX)
 
 
-def _load(reply_id: int, user_id: int) -> Message | None:
-    """그 사람의 (숨겨지지 않은) 대화에 있는 답변과 그 대화: ReplyStreamView가 읽는 것과 같다."""
+def owned_reply(reply_id: int, user_id: int) -> Message | None:
+    """그 사람의 (숨겨지지 않은) 대화에 있는 답변과 그 대화. 두 입구(serve와 ReplyStreamView)가 같은 확인을 쓴다."""
     reply = rows.get(Message, {"pk": reply_id, "role": Message.Role.ASSISTANT})
     if reply is None:
         return None
@@ -186,7 +186,7 @@ def _load(reply_id: int, user_id: int) -> Message | None:
     return reply
 
 
-_aload = in_thread(_load)
+_aowned_reply = in_thread(owned_reply)
 
 
 async def serve(scope, receive, send) -> bool:
@@ -207,7 +207,7 @@ async def serve(scope, receive, send) -> bool:
     if user_id is None:
         return False
     # 이 워커가 만드는 중이면 그 작업의 답변으로 (DB를 읽지 않는다), 아니면 DB에서 (다른 워커나 호스트, 끝난 답변)
-    reply = jobs.local_reply(reply_id, user_id) or await _aload(reply_id, user_id)
+    reply = jobs.local_reply(reply_id, user_id) or await _aowned_reply(reply_id, user_id)
     if reply is None:
         return False
 

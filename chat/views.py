@@ -279,11 +279,10 @@ class ReplyStreamView(View):
 
     def get(self, request, pk):
         # 동기 뷰: 요청의 스레드에서 바로 읽는다 (비동기 뷰는 ORM마다 스레드를 오간다). 돌려준 스트림만 루프에서 흐른다.
-        reply = rows.get(Message, {"pk": pk, "role": Message.Role.ASSISTANT})
+        # 가벼운 입구와 같은 확인: 남의 답변이나 숨긴 대화의 답변은 404
+        reply = streams.owned_reply(pk, request.user.pk)
         if reply is None:
             raise Http404
-        # for_user와 같은 확인: 남의 답변이나 숨긴 대화의 답변은 404
-        reply.conversation = own_conversation(request.user, reply.conversation_id)
         offset = positive_int(request.headers.get("Last-Event-ID", "")) or positive_int(
             request.GET.get("from", "")
         )

@@ -144,7 +144,7 @@ def test_the_final_picture_and_done_leave_together_in_the_last_frame(user, reply
     Message.objects.filter(pk=reply.pk).update(
         status="done", content="끝", rendered_html="<p>끝</p>"
     )
-    finished = streams._load(reply.pk, user.pk)
+    finished = streams.owned_reply(reply.pk, user.pk)
     request = RequestFactory().get("/")
     request.META["CSRF_COOKIE"] = "a" * 32
 
