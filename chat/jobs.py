@@ -359,7 +359,7 @@ async def _generate(job: Job, reply: Message, prepared=None) -> None:
 async def _consume(job: Job, messages: list[dict], model: str):
     """모델의 조각을 작업에 모은다. 이 작업을 취소하면 upstream 연결이 닫힌다."""
     try:
-        async for item in llm.stream_reply(messages, model=model):
+        async for item in llm.stream_reply(messages, model=model, pace=FLUSH_SECONDS):
             if isinstance(item, str):
                 job.add(item)
             else:

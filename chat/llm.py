@@ -175,8 +175,12 @@ def _token_limit(tokens: int) -> dict:
     return {"max_completion_tokens": tokens}
 
 
-async def stream_reply(messages: list[dict], *, model: str) -> AsyncIterator[str | Usage]:
+async def stream_reply(
+    messages: list[dict], *, model: str, pace: float = 0.0
+) -> AsyncIterator[str | Usage]:
     """답변 조각(str)과 마지막 사용량(Usage)을 내준다. 실패하면 LLMError.
+
+    pace: 천천히 오는 스트림을 이 간격으로 모아 읽는다 (_paced). 화면에 보내는 간격과 같으면 보이는 것은 같다.
 
     요청, 인증, 재시도, 오류 응답은 SDK가 맡는다: 첫 응답 전까지만 재시도한다(429, 5xx, 연결 실패).
     조각이 오기 시작한 뒤에 끊기면 이미 보여 준 글을 다시 쓰지 않도록 재시도하지 않는다.
@@ -200,13 +204,13 @@ async def stream_reply(messages: list[dict], *, model: str) -> AsyncIterator[str
     try:
         # async with: 멈춤이나 연결 끊김으로 중간에 나가도 upstream 연결을 닫는다
         async with request as response:
-            async for item in _read_stream(response.http_response):
+            async for item in _read_stream(response.http_response, pace):
                 yield item
     except openai.APIError as error:
         raise _translate(error) from error
 
 
-async def _read_stream(response) -> AsyncIterator[str | Usage]:
+async def _read_stream(response, pace: float = 0.0) -> AsyncIterator[str | Usage]:
     """본문의 SSE data: 줄을 읽어 글과 사용량을 내준다. 글은 받은 덩어리마다 한 번에 (_Chunks).
 
     토큰마다 도는 곳이라 한 겹의 생성기로 읽고, 덩어리 하나에 든 조각들의 글은 이어서 한 번만 내준다: 조각마다
@@ -215,7 +219,7 @@ async def _read_stream(response) -> AsyncIterator[str | Usage]:
     chunks = _Chunks()
     try:
         with map_aiohttp_exceptions():
-            async for block in _body(response):
+            async for block in _body(response, pace):
                 for item in chunks.feed(block):
                     yield item
         for item in chunks.end():
@@ -302,7 +306,7 @@ class _Chunks:
         return [item for item in (text, usage) if item]
 
 
-def _body(response) -> AsyncIterator[bytes]:
+def _body(response, pace: float = 0.0) -> AsyncIterator[bytes]:
     """본문의 바이트 덩어리. SDK의 aiohttp 전송이면 aiohttp의 스트림을 바로 읽는다: httpx2가 그 위에 얹은
     층(스트림 감싸기, 디코더, 청크 나누기)을 조각마다 지나는 값이 토큰 하나의 CPU에서 가장 컸다. 오류는 읽는 쪽
     (_read_stream)이 그 전송과 같은 표로 httpx2의 예외로 바꾼다. 압축된 본문이나 다른 전송은 httpx2로 읽는다."""
@@ -313,13 +317,45 @@ def _body(response) -> AsyncIterator[bytes]:
         isinstance(stream, AiohttpResponseStream)
         and response.headers.get("content-encoding", "identity") == "identity"
     ):
-        return _aiohttp_body(stream._aiohttp_response)
+        return _aiohttp_body(stream._aiohttp_response, pace)
     return response.aiter_bytes()
 
 
-def _aiohttp_body(raw) -> AsyncIterator[bytes]:
+def _aiohttp_body(raw, pace: float = 0.0) -> AsyncIterator[bytes]:
+    transport = raw.connection.transport if raw.connection is not None else None
+    if pace and transport is not None:
+        return _paced(raw.content, transport, pace)
     # 생성기로 감싸지 않고 aiohttp의 반복자를 그대로: 토큰마다 한 겹이 준다
     return raw.content.iter_any()
+
+
+async def _paced(content, transport, pace: float) -> AsyncIterator[bytes]:
+    """받은 바이트를 다 읽었으면(upstream이 우리보다 느리다) pace 동안 소켓 읽기를 쉰다: 그동안 온 토큰은 커널에
+    쌓였다가 한 번에 읽힌다. 토큰마다 깨어나 읽고 해석하는 값이 천천히 오는 답변의 토큰 하나의 CPU에서 가장 컸다.
+    화면에는 어차피 pace마다 한 프레임이 가므로 보이는 것은 같고, 끝은 많아야 pace만큼 늦다.
+    첫 조각 뒤 pace 동안은 오는 대로 읽는다: 곧바로 답하는 모델은 기다림 없이 끝난다. 바이트가 이미 와 있어도
+    쉬지 않는다. 멈춤은 쉬는 중에도 곧바로 닿는다 (취소).
+    """
+    read, began = 0, None
+    loop = asyncio.get_running_loop()
+    while True:
+        if read and read == content.total_bytes and loop.time() - began >= pace:
+            # 커널에 이미 온 것은 먼저 받는다: 루프가 한 번 돌며 읽는다
+            await asyncio.sleep(0)
+            if read == content.total_bytes and not content.is_eof():
+                transport.pause_reading()
+                try:
+                    await asyncio.sleep(pace)
+                finally:
+                    if not transport.is_closing():
+                        transport.resume_reading()
+        block = await content.readany()
+        if not block:
+            return
+        if began is None:
+            began = loop.time()
+        read += len(block)
+        yield block
 
 
 def _loads(payload: bytes):

@@ -3,6 +3,7 @@
 import asyncio
 import gzip
 import json
+import time
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -48,7 +49,9 @@ def upstream_body(settings, monkeypatch):
     """본문과 머리글을 받아 stream_reply가 내준 글과, aiohttp를 바로 읽었는지를 돌려준다."""
     direct = []
     read_aiohttp = llm._aiohttp_body
-    monkeypatch.setattr(llm, "_aiohttp_body", lambda raw: direct.append(1) or read_aiohttp(raw))
+    monkeypatch.setattr(
+        llm, "_aiohttp_body", lambda raw, *args: direct.append(1) or read_aiohttp(raw, *args)
+    )
     settings.OPENAI_API_KEY = "test-key"
     settings.OPENAI_MAX_RETRIES = 0
 
@@ -80,3 +83,80 @@ def test_a_gzip_compressed_stream_is_read_through_httpx2(upstream_body):
 
     assert text == "압축된 답변"
     assert not direct
+
+
+async def serve_paced(pieces: list[str], gap: float):
+    """조각을 gap초마다 하나씩 chunked로 보내는 upstream: 천천히 답하는 모델."""
+
+    async def handle(reader, writer):
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+        await reader.readexactly(length)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+            b"transfer-encoding: chunked\r\n\r\n"
+        )
+        chunks = [{"choices": [{"index": 0, "delta": {"content": piece}}]} for piece in pieces]
+        chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        for chunk in chunks:
+            event = b"data: " + json.dumps(chunk).encode() + b"\n\n"
+            writer.write(b"%x\r\n%s\r\n" % (len(event), event))
+            await writer.drain()
+            await asyncio.sleep(gap)
+        writer.write(b"f\r\ndata: [DONE]\n\n\r\n0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+def test_a_slow_stream_is_read_in_a_few_blocks_with_the_same_text(settings):
+    # 토큰마다 깨어나 읽지 않는다: pace 동안 온 토큰은 한 번에 읽는다. 글은 하나도 빠지지 않는다.
+    settings.OPENAI_API_KEY = "test-key"
+    settings.OPENAI_MAX_RETRIES = 0
+    pieces = [f"조각{index} " for index in range(60)]
+
+    def read(pace: float) -> list:
+        async def run():
+            server = await serve_paced(pieces, 0.015)
+            port = server.sockets[0].getsockname()[1]
+            settings.OPENAI_BASE_URL = f"http://127.0.0.1:{port}/v1"
+            async with server:
+                messages = [{"role": "user", "content": "질문"}]
+                stream = llm.stream_reply(messages, model="fake-model", pace=pace)
+                return [item async for item in stream if isinstance(item, str)]
+
+        return async_to_sync(run)()
+
+    unpaced, paced = read(0.0), read(0.15)
+
+    assert "".join(paced) == "".join(unpaced) == "".join(pieces)
+    # 15 ms마다 오는 조각 60개: 처음 150 ms는 오는 대로(열 번쯤), 나머지 750 ms는 150 ms마다(다섯 번쯤)
+    assert len(paced) <= 20
+    assert len(unpaced) > 2 * len(paced)
+
+
+def test_a_fast_stream_is_not_held_back_by_the_pace(settings):
+    # 첫 조각 뒤 pace 동안은 오는 대로 읽는다: 곧바로 답하는 모델의 답이 pace만큼 늦게 끝나지 않는다
+    settings.OPENAI_API_KEY = "test-key"
+    settings.OPENAI_MAX_RETRIES = 0
+
+    async def run():
+        server = await serve_paced(["빠른 ", "답변 ", "끝"], 0.005)
+        port = server.sockets[0].getsockname()[1]
+        settings.OPENAI_BASE_URL = f"http://127.0.0.1:{port}/v1"
+        async with server:
+            messages = [{"role": "user", "content": "질문"}]
+            started = time.perf_counter()
+            stream = llm.stream_reply(messages, model="fake-model", pace=2.0)
+            text = "".join([item async for item in stream if isinstance(item, str)])
+            return text, time.perf_counter() - started
+
+    text, seconds = async_to_sync(run)()
+
+    assert text == "빠른 답변 끝"
+    assert seconds < 1.0
