@@ -1,8 +1,10 @@
 """워커와 호스트 사이의 답변 나르기: Redis pub/sub로 조각과 멈춤 신호를 보낸다. REDIS_URL이 없으면 꺼진다.
 
-생성하는 작업은 모은 조각을 글 키에 덧붙이고(APPEND) 채널에 알린다(PUBLISH). 다른 곳에서 따라가는 사람은
-먼저 구독하고, 그다음 글 키를 읽는다: 그 사이에 온 조각은 위치(start)로 겹침을 걸러 낸다.
-조각은 100 ms마다 모아서 보내므로(Outbox) 토큰마다 Redis에 닿지 않는다.
+다른 곳에서 따라가는 사람은 먼저 답변의 채널을 구독하고, 왔다고 알리고(JOIN), 그다음 글 키를 읽는다.
+생성하는 작업은 그 알림을 받은 뒤부터 모은 조각을 글 키에 덧붙이고(APPEND) 채널에 알린다(PUBLISH): 처음에는
+지금까지의 글 전부를 한 번에. 구독과 글 키 읽기 사이에 온 조각은 위치(start)로 겹침을 걸러 낸다.
+따라가는 사람이 모두 같은 워커에 있는 답변은 Redis에 글을 올리지 않는다 (끝 알림만).
+워커의 모든 답변의 조각을 100 ms마다 파이프라인 하나로 모아 보내므로(_Publisher) 토큰마다 Redis에 닿지 않는다.
 """
 
 import asyncio
@@ -10,6 +12,7 @@ import contextlib
 import contextvars
 import json
 import logging
+import math
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -24,7 +27,9 @@ logger = logging.getLogger(__name__)
 TEXT_TTL_SECONDS = 60 * 60
 FINISHED_TTL_SECONDS = 60
 KEEPALIVE_SECONDS = 15.0
-# 다른 워커로 건너는 조각은 이만큼마다 묶어 보낸다 (작업의 50 ms 묶음보다 크게, 그래도 글이 부드럽게 자라게)
+# 따라가는 사람은 글이 이만큼 오지 않으면 다시 알린다: 작업의 워커가 알림을 듣기 전에 보낸 알림은 사라진다
+JOIN_AGAIN_SECONDS = 1.0
+# 다른 워커로 건너는 조각은 이만큼마다 (워커의 모든 답변을) 묶어 보낸다 (작업의 50 ms 묶음보다 크게)
 SEND_SECONDS = 0.1
 _END = "end"
 
@@ -48,6 +53,10 @@ def _text_key(reply_id: int) -> str:
 
 def _stop_channel() -> str:
     return f"{_prefix()}:reply-stops"
+
+
+def _join_channel() -> str:
+    return f"{_prefix()}:reply-joins"
 
 
 # 이벤트 루프마다 클라이언트 하나 (연결 풀이 루프에 묶인다)
@@ -77,68 +86,139 @@ class Chunk:
 
 
 class Outbox:
-    """작업의 조각을 순서대로 Redis에 올린다. 올리는 동안, 그리고 올린 뒤 SEND_SECONDS 동안 쌓인 조각은 합쳐서 한 번에.
+    """작업 하나의 조각을 순서대로 Redis에 올린다. 실제로 보내는 것은 이 루프의 _Publisher다.
 
-    첫 조각과 끝은 기다리지 않는다. 같은 워커의 사람은 여전히 작업에서 50 ms마다 받는다: 묶음을 키우는 것은
-    Redis로 건너는 길뿐이다 (조각마다 파이프라인 하나와 받는 쪽의 해석이 토큰 하나의 CPU에서 컸다).
+    다른 곳에서 따라가는 사람이 알리기(join) 전에는 글을 모아 두기만 한다. 같은 워커의 사람은 작업에서
+    메모리로 받는다.
     """
 
     def __init__(self, reply_id: int):
         self.reply_id = reply_id
-        self._items: list[tuple[int, str]] = []
-        self._event: asyncio.Event | None = None
-        self._closing: asyncio.Event | None = None
-        self._task: asyncio.Task | None = None
-        self._closed = False
+        self.items: list[tuple[int, str]] = []
+        # 지금까지의 글 전부: 늦게 알린 사람에게 처음 한 번에 보낸다
+        self.text: list[str] = []
+        # 다른 곳에서 따라가는 사람이 있다. 처음 알았을 때는 지금까지의 글 전부를 보낸다(synced 전).
+        self.wanted = False
+        self.synced = False
+        # 작업이 답변을 맡았다: 그 전에는 알림을 기억만 한다 (다른 곳이 맡은 답변의 글을 덮어쓰면 안 된다)
+        self.active = False
+        self.closed = False
+        self.ended: asyncio.Future | None = None
+        # 작업을 만들 때 등록한다: 스트림이 작업이 답변을 맡기도 전에 다른 워커에서 열려 알릴 수 있다
+        _outboxes[reply_id] = self
+
+    def activate(self) -> None:
+        """작업이 답변을 맡았다 (작업의 루프에서). 그새 알린 사람이 있으면 곧바로 보낸다."""
+        self.active = True
+        if self.wanted:
+            _publisher().add(self, urgent=True)
+
+    def discard(self) -> None:
+        """다른 곳이 답변을 맡았다: 알림에 답하지 않는다."""
+        if _outboxes.get(self.reply_id) is self:
+            del _outboxes[self.reply_id]
 
     def put(self, start: int, text: str) -> None:
-        self._items.append((start, text))
-        if self._task is None:
-            self._event, self._closing = asyncio.Event(), asyncio.Event()
-            self._task = asyncio.get_running_loop().create_task(self._send())
-        self._event.set()
+        self.text.append(text)
+        if self.wanted:
+            self.items.append((start, text))
+            _publisher().add(self, urgent=False)
 
-    async def _send(self) -> None:
-        client, key, channel = _client(), _text_key(self.reply_id), _channel(self.reply_id)
-        first = True
-        while True:
-            await self._event.wait()
-            self._event.clear()
-            items, self._items = self._items, []
-            if items:
-                try:
-                    pipe = client.pipeline(transaction=False)
-                    pipe.append(key, "".join(text for _, text in items))
-                    if first:
-                        pipe.expire(key, TEXT_TTL_SECONDS)
-                    pipe.publish(channel, json.dumps([items[0][0], "".join(t for _, t in items)]))
-                    await pipe.execute()
-                    first = False
-                except redis.RedisError:
-                    # Redis가 잠시 없어도 생성은 계속된다: 같은 워커의 사람은 메모리로 받는다
-                    logger.warning("could not fan out reply=%s", self.reply_id, exc_info=True)
-            if self._closed and not self._items:
-                return
-            if not self._closed:
-                # 다음 묶음까지 쉰다. 끝을 알리면 곧바로 남은 것을 보낸다.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(SEND_SECONDS):
-                        await self._closing.wait()
+    def want(self) -> None:
+        """다른 워커나 호스트의 사람이 따라가기 시작했다: 지금까지의 글을 곧바로 보낸다."""
+        if not self.wanted and not self.closed:
+            self.wanted = True
+            if self.active:
+                _publisher().add(self, urgent=True)
 
     async def close(self) -> None:
-        """끝을 알린다. 따라가는 사람은 끝을 받고 DB에서 마지막 답변을 읽는다."""
-        self._closed = True
-        if self._task is not None:
-            self._closing.set()
-            self._event.set()
-            await self._task
+        """끝을 알린다 (남은 조각 뒤에). 따라가는 사람은 끝을 받고 DB에서 마지막 답변을 읽는다."""
+        self.closed = True
+        self.discard()
+        self.ended = asyncio.get_running_loop().create_future()
+        _publisher().add(self, urgent=True)
+        await self.ended
+
+
+# 이 프로세스에서 생성 중인 답변의 Outbox: 알림(join)을 받으면 찾는다
+_outboxes: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+class _Publisher:
+    """이 루프의 모든 작업의 조각을 SEND_SECONDS마다 파이프라인 하나로 보낸다. 첫 조각과 끝은 곧바로.
+
+    답변마다 따로 보내면 파이프라인 하나의 고정 값(연결 빌리기, 실행, 응답 읽기)이 토큰 하나의 CPU에서 가장 컸다:
+    50개를 한 파이프라인에 묶으니 답변 하나를 보내는 CPU가 4분의 1쯤이 되었다.
+    """
+
+    def __init__(self):
+        self.dirty: dict[Outbox, None] = {}  # 순서 있는 집합
+        self.urgent = asyncio.Event()
+        self.task: asyncio.Task | None = None
+        self.sent_at = -math.inf
+
+    def add(self, outbox: Outbox, *, urgent: bool) -> None:
+        self.dirty[outbox] = None
+        if urgent:
+            self.urgent.set()
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(
+                self._run(), context=contextvars.Context()
+            )
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.dirty:
+            wait = self.sent_at + SEND_SECONDS - loop.time()
+            if wait > 0 and not self.urgent.is_set():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(wait):
+                        await self.urgent.wait()
+            self.urgent.clear()
+            batch, self.dirty = list(self.dirty), {}
+            self.sent_at = loop.time()
+            await self._send(batch)
+
+    async def _send(self, batch: list[Outbox]) -> None:
+        pipe = _client().pipeline(transaction=False)
+        ended = []
+        for outbox in batch:
+            items, outbox.items = outbox.items, []
+            key, channel = _text_key(outbox.reply_id), _channel(outbox.reply_id)
+            if outbox.wanted and not outbox.synced:
+                # 처음 알린 사람에게: 지금까지의 글 전부 (그 사이에 쌓인 조각도 이 안에 있다)
+                text = "".join(outbox.text)
+                pipe.set(key, text, ex=TEXT_TTL_SECONDS)
+                pipe.publish(channel, json.dumps([0, text]))
+                outbox.synced = True
+            elif items:
+                text = "".join(piece for _, piece in items)
+                pipe.append(key, text)
+                pipe.publish(channel, json.dumps([items[0][0], text]))
+            if outbox.closed and outbox.ended is not None and not outbox.ended.done():
+                pipe.expire(key, FINISHED_TTL_SECONDS)
+                pipe.publish(channel, json.dumps(_END))
+                ended.append(outbox)
         try:
-            pipe = _client().pipeline(transaction=False)
-            pipe.expire(_text_key(self.reply_id), FINISHED_TTL_SECONDS)
-            pipe.publish(_channel(self.reply_id), json.dumps(_END))
             await pipe.execute()
         except redis.RedisError:
-            logger.warning("could not announce the end of reply=%s", self.reply_id, exc_info=True)
+            # Redis가 잠시 없어도 생성은 계속된다: 같은 워커의 사람은 메모리로 받는다
+            logger.warning("could not fan out %d replies", len(batch), exc_info=True)
+        finally:
+            for outbox in ended:
+                if not outbox.ended.done():
+                    outbox.ended.set_result(None)
+
+
+_publishers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _publisher() -> _Publisher:
+    loop = asyncio.get_running_loop()
+    publisher = _publishers.get(loop)
+    if publisher is None:
+        publisher = _publishers[loop] = _Publisher()
+    return publisher
 
 
 class _Subscriptions:
@@ -155,7 +235,8 @@ class _Subscriptions:
         self.queues.setdefault(channel, set()).add(queue)
         if first:
             await self.pubsub.subscribe(channel)
-        if self.reader is None or self.reader.done():
+        # 첫 구독이 끝나기 전에는 읽지 않는다 (연결이 아직 없다): 그 구독을 기다린 쪽이 읽기를 시작한다
+        if self.pubsub.connection is not None and (self.reader is None or self.reader.done()):
             self.reader = asyncio.get_running_loop().create_task(
                 self._read(), context=contextvars.Context()
             )
@@ -202,21 +283,30 @@ async def follow(
     channel = _channel(reply_id)
     queue = await subscriptions.add(channel)
     try:
+        # 구독한 뒤에 알린다: 작업이 보내는 첫 글(지금까지의 전부)을 놓치지 않는다
+        await client.publish(_join_channel(), str(reply_id))
         if not await still_active(reply_id):
             return
         text = await client.get(_text_key(reply_id)) or ""
         if len(text) > offset:
             yield Chunk(text[offset:], len(text))
             offset = len(text)
+        quiet = 0.0
         while True:
             try:
-                async with asyncio.timeout(KEEPALIVE_SECONDS):
+                async with asyncio.timeout(JOIN_AGAIN_SECONDS):
                     data = await queue.get()
             except TimeoutError:
-                if not await still_active(reply_id):
-                    return
-                yield None
+                # 알림이 사라졌을 수 있다 (작업의 워커가 막 시작해 아직 듣지 않았다): 다시 알린다
+                await client.publish(_join_channel(), str(reply_id))
+                quiet += JOIN_AGAIN_SECONDS
+                if quiet >= KEEPALIVE_SECONDS:
+                    quiet = 0.0
+                    if not await still_active(reply_id):
+                        return
+                    yield None
                 continue
+            quiet = 0.0
             if data is None:
                 # 구독을 잃었다: 나머지는 DB를 읽어 따라간다 (chat.jobs)
                 return
@@ -240,7 +330,7 @@ async def follow(
         await subscriptions.discard(channel, queue)
 
 
-# ---------------------------------------------------------------- 멈춤 신호
+# ---------------------------------------------------------------- 멈춤과 알림 신호
 
 
 def publish_stop(reply_id: int) -> None:
@@ -259,24 +349,30 @@ def publish_stop(reply_id: int) -> None:
 _listeners: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def ensure_stop_listener(on_stop: Callable[[int], None]) -> None:
-    """이 루프에 멈춤 신호를 듣는 작업 하나를 둔다 (루프의 첫 작업이 시작할 때)."""
+def ensure_listener(on_stop: Callable[[int], None]) -> None:
+    """이 루프에 멈춤 신호와 따라가기 알림을 듣는 작업 하나를 둔다 (루프의 첫 작업이 시작할 때)."""
     if not enabled():
         return
     loop = asyncio.get_running_loop()
     listener = _listeners.get(loop)
     if listener is None or listener.done():
-        _listeners[loop] = loop.create_task(_listen_stops(on_stop), context=contextvars.Context())
+        _listeners[loop] = loop.create_task(_listen(on_stop), context=contextvars.Context())
 
 
-async def _listen_stops(on_stop: Callable[[int], None]) -> None:
+async def _listen(on_stop: Callable[[int], None]) -> None:
+    stops, joins = _stop_channel(), _join_channel()
     while True:
         pubsub = _client().pubsub()
         try:
-            await pubsub.subscribe(_stop_channel())
+            await pubsub.subscribe(stops, joins)
             async for message in pubsub.listen():
-                if message["type"] == "message":
-                    on_stop(int(message["data"]))
+                if message["type"] != "message":
+                    continue
+                reply_id = int(message["data"])
+                if message["channel"] == stops:
+                    on_stop(reply_id)
+                elif (outbox := _outboxes.get(reply_id)) is not None:
+                    outbox.want()
         except (redis.RedisError, ValueError):
             logger.warning("stop listener lost Redis; retrying", exc_info=True)
             await asyncio.sleep(1)

@@ -76,6 +76,7 @@ class Job:
         self._last_flush = -math.inf
         self._flush_handle: asyncio.TimerHandle | None = None
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+        # 다른 워커의 스트림이 알릴 수 있게 곧바로 만들되, 맡은 뒤에야 Redis에 쓴다 (activate)
         self.outbox = fanout.Outbox(reply_id) if fanout.enabled() else None
 
     # ------------------------------------------------ 글 모으기 (작업의 루프에서만)
@@ -246,7 +247,7 @@ def _spawn(
     job.loop = asyncio.get_running_loop()
     job.task = job.loop.create_task(_run(job, claimed, ids, known), context=contextvars.Context())
     _running.add(job)
-    fanout.ensure_stop_listener(_stop_local)
+    fanout.ensure_listener(_stop_local)
 
 
 # ---------------------------------------------------------------- 생성
@@ -277,7 +278,12 @@ async def _run(
             reply, prepared = await _aclaim_and_prepare(job.reply_id, known)
         job.claimed = reply is not None
         if reply is None:
+            if job.outbox is not None:
+                job.outbox.discard()
+                job.outbox = None
             return
+        if job.outbox is not None:
+            job.outbox.activate()
         job.attempt = reply.attempt
         job.notify()
         await _generate(job, reply, prepared)

@@ -26,6 +26,11 @@ async def still_active(reply_id):
     return True
 
 
+def listen():
+    """생성하는 워커처럼 알림(join)을 듣는다: 따라가는 사람이 알려야 Outbox가 글을 올린다."""
+    fanout.ensure_listener(lambda reply_id: None)
+
+
 def test_more_followers_than_the_connection_pool_all_get_the_whole_text(redis_settings):
     # 따라가는 사람마다 구독 연결을 하나씩 쓰던 때에는 100명을 넘으면 풀이 바닥나 글이 끊겼다
     pieces = [f"조각{index} " for index in range(20)]
@@ -37,9 +42,12 @@ def test_more_followers_than_the_connection_pool_all_get_the_whole_text(redis_se
                 text += chunk.text
             return text
 
+        listen()
+        # 작업처럼: 답변을 맡은 Outbox가 먼저 있고, 다른 워커의 사람들이 따라오며 알린다
+        outbox = fanout.Outbox(777)
+        outbox.activate()
         followers = [asyncio.create_task(follower()) for _ in range(150)]
         await asyncio.sleep(0.5)
-        outbox = fanout.Outbox(777)
         start = 0
         for piece in pieces:
             outbox.put(start, piece)
@@ -55,7 +63,10 @@ def test_more_followers_than_the_connection_pool_all_get_the_whole_text(redis_se
 
 def test_a_follower_that_joins_late_gets_the_text_so_far_then_the_rest(redis_settings):
     async def run():
+        listen()
+        await asyncio.sleep(0.2)
         outbox = fanout.Outbox(778)
+        outbox.activate()
         outbox.put(0, "앞부분 ")
         await asyncio.sleep(0.2)
         received = []
@@ -74,3 +85,55 @@ def test_a_follower_that_joins_late_gets_the_text_so_far_then_the_rest(redis_set
     received = async_to_sync(run)()
 
     assert received == [("앞부분 ", 4), ("뒷부분", 7)]
+
+
+def test_a_follower_that_announces_itself_before_the_job_listens_still_gets_everything(
+    redis_settings,
+):
+    # 알림이 사라져도(작업의 워커가 아직 듣지 않았다) 따라가는 사람이 다시 알린다: 글이 끝까지 온다
+    pieces = [f"조각{index} " for index in range(30)]
+
+    async def run():
+        received = []
+
+        async def follower():
+            async for chunk in fanout.follow(779, 0, still_active=still_active):
+                received.append(chunk.text)
+
+        task = asyncio.create_task(follower())
+        await asyncio.sleep(0.2)
+        outbox = fanout.Outbox(779)
+        outbox.activate()
+        listen()
+        start = 0
+        for piece in pieces:
+            outbox.put(start, piece)
+            start += len(piece)
+            await asyncio.sleep(0.05)
+        await outbox.close()
+        await asyncio.wait_for(task, timeout=10)
+        return received
+
+    received = async_to_sync(run)()
+
+    assert "".join(received) == "".join(pieces)
+
+
+def test_a_reply_nobody_elsewhere_follows_writes_no_text_to_redis(redis_settings):
+    # 같은 워커의 사람만 따라가면 Redis에는 끝 알림뿐이다: 글을 올리는 값을 치르지 않는다
+    import redis
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+
+    async def run():
+        listen()
+        outbox = fanout.Outbox(780)
+        outbox.activate()
+        outbox.put(0, "혼자 보는 글")
+        await asyncio.sleep(0.3)
+        await outbox.close()
+
+    client.delete(fanout._text_key(780))
+    async_to_sync(run)()
+
+    assert client.exists(fanout._text_key(780)) == 0
