@@ -43,12 +43,17 @@ def _prefix() -> str:
     return settings.CACHES["default"].get("KEY_PREFIX", "")
 
 
-def _channel(reply_id: int) -> str:
-    return f"{_prefix()}:reply:{reply_id}"
+def _name(reply_id: int, attempt: int) -> str:
+    # 시도마다 따로: 다시 시도한 답변을 따라가는 사람이 옛 시도의 글이나 끝 알림을 받지 않게
+    return f"{reply_id}.{attempt}"
 
 
-def _text_key(reply_id: int) -> str:
-    return f"{_prefix()}:reply:{reply_id}:text"
+def _channel(name: str) -> str:
+    return f"{_prefix()}:reply:{name}"
+
+
+def _text_key(name: str) -> str:
+    return f"{_prefix()}:reply:{name}:text"
 
 
 def _stop_channel() -> str:
@@ -92,8 +97,9 @@ class Outbox:
     메모리로 받는다.
     """
 
-    def __init__(self, reply_id: int):
-        self.reply_id = reply_id
+    def __init__(self, reply_id: int, attempt: int):
+        self.reply_id, self.attempt = reply_id, attempt
+        self.name = _name(reply_id, attempt)
         self.items: list[tuple[int, str]] = []
         # 지금까지의 글 전부: 늦게 알린 사람에게 처음 한 번에 보낸다
         self.text: list[str] = []
@@ -105,7 +111,7 @@ class Outbox:
         self.closed = False
         self.ended: asyncio.Future | None = None
         # 작업을 만들 때 등록한다: 스트림이 작업이 답변을 맡기도 전에 다른 워커에서 열려 알릴 수 있다
-        _outboxes[reply_id] = self
+        _outboxes[self.name] = self
 
     def activate(self) -> None:
         """작업이 답변을 맡았다 (작업의 루프에서). 그새 알린 사람이 있으면 곧바로 보낸다."""
@@ -115,8 +121,8 @@ class Outbox:
 
     def discard(self) -> None:
         """다른 곳이 답변을 맡았다: 알림에 답하지 않는다."""
-        if _outboxes.get(self.reply_id) is self:
-            del _outboxes[self.reply_id]
+        if _outboxes.get(self.name) is self:
+            del _outboxes[self.name]
 
     def put(self, start: int, text: str) -> None:
         self.text.append(text)
@@ -184,7 +190,7 @@ class _Publisher:
         ended = []
         for outbox in batch:
             items, outbox.items = outbox.items, []
-            key, channel = _text_key(outbox.reply_id), _channel(outbox.reply_id)
+            key, channel = _text_key(outbox.name), _channel(outbox.name)
             if outbox.wanted and not outbox.synced:
                 # 처음 알린 사람에게: 지금까지의 글 전부 (그 사이에 쌓인 조각도 이 안에 있다)
                 text = "".join(outbox.text)
@@ -275,19 +281,25 @@ def _subscriptions_here() -> _Subscriptions:
 
 
 async def follow(
-    reply_id: int, offset: int, *, still_active: Callable[[int], Awaitable[bool]]
+    reply_id: int,
+    attempt: int,
+    offset: int,
+    *,
+    still_active: Callable[[int], Awaitable[bool]],
 ) -> AsyncIterator[Chunk | None]:
-    """다른 곳의 작업을 따라간다: Chunk, 조용할 때 None(keepalive). 작업이 끝나거나 사라지면 돌아온다."""
+    """다른 곳의 작업(그 답변의 그 시도)을 따라간다: Chunk, 조용할 때 None(keepalive).
+    작업이 끝나거나 사라지면 돌아온다."""
     client = _client()
     subscriptions = _subscriptions_here()
-    channel = _channel(reply_id)
+    name = _name(reply_id, attempt)
+    channel = _channel(name)
     queue = await subscriptions.add(channel)
     try:
         # 구독한 뒤에 알린다: 작업이 보내는 첫 글(지금까지의 전부)을 놓치지 않는다
-        await client.publish(_join_channel(), str(reply_id))
+        await client.publish(_join_channel(), name)
         if not await still_active(reply_id):
             return
-        text = await client.get(_text_key(reply_id)) or ""
+        text = await client.get(_text_key(name)) or ""
         if len(text) > offset:
             yield Chunk(text[offset:], len(text))
             offset = len(text)
@@ -298,7 +310,7 @@ async def follow(
                     data = await queue.get()
             except TimeoutError:
                 # 알림이 사라졌을 수 있다 (작업의 워커가 막 시작해 아직 듣지 않았다): 다시 알린다
-                await client.publish(_join_channel(), str(reply_id))
+                await client.publish(_join_channel(), name)
                 quiet += JOIN_AGAIN_SECONDS
                 if quiet >= KEEPALIVE_SECONDS:
                     quiet = 0.0
@@ -316,7 +328,7 @@ async def follow(
             start, piece = data
             if start > offset:
                 # 구독이 자리 잡기 전에 지나간 조각이 있다: 글 키에서 채운다
-                text = await client.get(_text_key(reply_id)) or ""
+                text = await client.get(_text_key(name)) or ""
                 if len(text) > offset:
                     yield Chunk(text[offset:], len(text))
                     offset = len(text)
@@ -368,10 +380,9 @@ async def _listen(on_stop: Callable[[int], None]) -> None:
             async for message in pubsub.listen():
                 if message["type"] != "message":
                     continue
-                reply_id = int(message["data"])
                 if message["channel"] == stops:
-                    on_stop(reply_id)
-                elif (outbox := _outboxes.get(reply_id)) is not None:
+                    on_stop(int(message["data"]))
+                elif (outbox := _outboxes.get(message["data"])) is not None:
                     outbox.want()
         except (redis.RedisError, ValueError):
             logger.warning("stop listener lost Redis; retrying", exc_info=True)

@@ -79,7 +79,7 @@ class Job:
         self._flush_handle: asyncio.TimerHandle | None = None
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
         # 다른 워커의 스트림이 알릴 수 있게 곧바로 만들되, 맡은 뒤에야 Redis에 쓴다 (activate)
-        self.outbox = fanout.Outbox(reply_id) if fanout.enabled() else None
+        self.outbox = fanout.Outbox(reply_id, attempt) if fanout.enabled() else None
 
     # ------------------------------------------------ 글 모으기 (작업의 루프에서만)
 
@@ -285,6 +285,10 @@ async def _run(
                 job.outbox = None
             return
         if job.outbox is not None:
+            if job.outbox.attempt != reply.attempt:
+                # 맡는 사이에 다시 시도되어 새 시도를 맡았다: 그 시도의 이름으로 올린다
+                job.outbox.discard()
+                job.outbox = fanout.Outbox(job.reply_id, reply.attempt)
             job.outbox.activate()
         job.attempt = reply.attempt
         job.notify()
@@ -421,7 +425,9 @@ async def follow(reply: Message, offset: int = 0) -> AsyncIterator:
             return
         # 다른 곳이 먼저 맡았다
     if fanout.enabled():
-        async for event in fanout.follow(reply.pk, offset, still_active=_still_active):
+        async for event in fanout.follow(
+            reply.pk, reply.attempt, offset, still_active=_still_active
+        ):
             if isinstance(event, fanout.Chunk):
                 offset = event.end
                 yield Frame(event.text, event.end)

@@ -38,13 +38,13 @@ def test_more_followers_than_the_connection_pool_all_get_the_whole_text(redis_se
     async def run():
         async def follower():
             text = ""
-            async for chunk in fanout.follow(777, 0, still_active=still_active):
+            async for chunk in fanout.follow(777, 1, 0, still_active=still_active):
                 text += chunk.text
             return text
 
         listen()
         # 작업처럼: 답변을 맡은 Outbox가 먼저 있고, 다른 워커의 사람들이 따라오며 알린다
-        outbox = fanout.Outbox(777)
+        outbox = fanout.Outbox(777, 1)
         outbox.activate()
         followers = [asyncio.create_task(follower()) for _ in range(150)]
         await asyncio.sleep(0.5)
@@ -65,14 +65,14 @@ def test_a_follower_that_joins_late_gets_the_text_so_far_then_the_rest(redis_set
     async def run():
         listen()
         await asyncio.sleep(0.2)
-        outbox = fanout.Outbox(778)
+        outbox = fanout.Outbox(778, 1)
         outbox.activate()
         outbox.put(0, "앞부분 ")
         await asyncio.sleep(0.2)
         received = []
 
         async def follower():
-            async for chunk in fanout.follow(778, 0, still_active=still_active):
+            async for chunk in fanout.follow(778, 1, 0, still_active=still_active):
                 received.append((chunk.text, chunk.end))
 
         task = asyncio.create_task(follower())
@@ -97,12 +97,12 @@ def test_a_follower_that_announces_itself_before_the_job_listens_still_gets_ever
         received = []
 
         async def follower():
-            async for chunk in fanout.follow(779, 0, still_active=still_active):
+            async for chunk in fanout.follow(779, 1, 0, still_active=still_active):
                 received.append(chunk.text)
 
         task = asyncio.create_task(follower())
         await asyncio.sleep(0.2)
-        outbox = fanout.Outbox(779)
+        outbox = fanout.Outbox(779, 1)
         outbox.activate()
         listen()
         start = 0
@@ -127,13 +127,44 @@ def test_a_reply_nobody_elsewhere_follows_writes_no_text_to_redis(redis_settings
 
     async def run():
         listen()
-        outbox = fanout.Outbox(780)
+        outbox = fanout.Outbox(780, 1)
         outbox.activate()
         outbox.put(0, "혼자 보는 글")
         await asyncio.sleep(0.3)
         await outbox.close()
 
-    client.delete(fanout._text_key(780))
+    client.delete(fanout._text_key("780.1"))
     async_to_sync(run)()
 
-    assert client.exists(fanout._text_key(780)) == 0
+    assert client.exists(fanout._text_key("780.1")) == 0
+
+
+def test_a_retried_reply_followed_elsewhere_gets_only_the_new_attempts_text(redis_settings):
+    # 옛 시도의 글 키와 끝 표시가 남아 있는 동안(60초) 다시 시도해도 새 시도의 글만 온다
+    async def run():
+        listen()
+        old = fanout.Outbox(781, 1)
+        old.activate()
+        old.want()
+        old.put(0, "옛 답변")
+        await old.close()
+        received = []
+
+        async def follower():
+            async for chunk in fanout.follow(781, 2, 0, still_active=still_active):
+                received.append(chunk.text)
+
+        new = fanout.Outbox(781, 2)
+        new.activate()
+        task = asyncio.create_task(follower())
+        await asyncio.sleep(0.2)
+        new.put(0, "새 ")
+        await asyncio.sleep(0.2)
+        new.put(2, "답변")
+        await new.close()
+        await asyncio.wait_for(task, timeout=10)
+        return received
+
+    received = async_to_sync(run)()
+
+    assert "".join(received) == "새 답변"
