@@ -56,6 +56,11 @@ def _text_key(name: str) -> str:
     return f"{_prefix()}:reply:{name}:text"
 
 
+def _end_key(name: str) -> str:
+    # 끝났다는 표시: 끝을 알린(PUBLISH) 뒤에 구독한 사람도 DB를 읽지 않고 안다
+    return f"{_prefix()}:reply:{name}:end"
+
+
 def _stop_channel() -> str:
     return f"{_prefix()}:reply-stops"
 
@@ -202,6 +207,7 @@ class _Publisher:
                 pipe.append(key, text)
                 pipe.publish(channel, json.dumps([items[0][0], text]))
             if outbox.closed and outbox.ended is not None and not outbox.ended.done():
+                pipe.set(_end_key(outbox.name), 1, ex=FINISHED_TTL_SECONDS)
                 pipe.expire(key, FINISHED_TTL_SECONDS)
                 pipe.publish(channel, json.dumps(_END))
                 ended.append(outbox)
@@ -295,11 +301,16 @@ async def follow(
     channel = _channel(name)
     queue = await subscriptions.add(channel)
     try:
-        # 구독한 뒤에 알린다: 작업이 보내는 첫 글(지금까지의 전부)을 놓치지 않는다
-        await client.publish(_join_channel(), name)
-        if not await still_active(reply_id):
+        # 구독한 뒤에 알리고, 끝 표시와 지금까지의 글을 읽는다 (한 번 오가기). 구독 전에 끝났으면 표시가 있다.
+        # 그 답변이 진행 중이라는 것은 스트림의 입구가 방금 DB에서 읽었다.
+        pipe = client.pipeline(transaction=False)
+        pipe.publish(_join_channel(), name)
+        pipe.exists(_end_key(name))
+        pipe.get(_text_key(name))
+        _, ended, text = await pipe.execute()
+        if ended:
             return
-        text = await client.get(_text_key(name)) or ""
+        text = text or ""
         if len(text) > offset:
             yield Chunk(text[offset:], len(text))
             offset = len(text)

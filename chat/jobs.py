@@ -424,7 +424,8 @@ async def follow(reply: Message, offset: int = 0) -> AsyncIterator:
             yield job.final
             return
         # 다른 곳이 먼저 맡았다
-    if fanout.enabled():
+    # 죽은 작업이 남긴 답변(읽어 둔 행으로 안다)은 DB 쪽에서 곧바로 정리한다: Redis로 기다리지 않는다
+    if fanout.enabled() and not replies.is_stale(reply):
         async for event in fanout.follow(
             reply.pk, reply.attempt, offset, still_active=_still_active
         ):

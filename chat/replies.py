@@ -184,12 +184,18 @@ def _finish_write(reply_id, attempt, status, fields) -> Status | None:
     return None
 
 
+def is_stale(reply: Message) -> bool:
+    """읽어 둔 행으로 본 판정 (DB를 읽지 않는다): 진행 중인데 STALE_REPLY_SECONDS 넘게 소식이 없다."""
+    return reply.status in Message.ACTIVE and reply.updated_at < _stale_before()
+
+
 def _sweep_one(reply: Message) -> bool:
-    cutoff = _stale_before()
-    if reply.status not in Message.ACTIVE or reply.updated_at >= cutoff:
+    if not is_stale(reply):
         return False
     return bool(
-        Message.objects.filter(pk=reply.pk, status=reply.status, updated_at__lt=cutoff).update(
+        Message.objects.filter(
+            pk=reply.pk, status=reply.status, updated_at__lt=_stale_before()
+        ).update(
             status=Status.INTERRUPTED,
             rendered_html=render_or_escape(reply.content),
             updated_at=timezone.now(),
