@@ -385,21 +385,46 @@ async def _consume(job: Job, messages: list[dict], model: str):
 
 
 async def _watch(job: Job) -> None:
-    """몇 초마다 진행을 저장하고, Redis가 없으면 1초마다 멈춤을 읽어 본다. 토큰마다 DB를 만지지 않는다."""
-    interval = PROGRESS_SECONDS if fanout.enabled() else STOP_POLL_SECONDS
-    clock = job.loop.time
-    saved_at = clock()
+    """몇 초마다 진행을 저장한다 (0행이면 멈춘 것). Redis가 없으면 멈춤은 루프의 _poll_stops가 1초마다 읽는다.
+    토큰마다 DB를 만지지 않는다."""
+    if not fanout.enabled():
+        _ensure_stop_poll(job.loop)
     while True:
-        await asyncio.sleep(interval)
-        if clock() - saved_at >= PROGRESS_SECONDS:
-            alive = await replies.aprogress(job.reply_id, job.attempt, job.text())
-            saved_at = clock()
-        else:
-            alive = await replies.ais_generating(job.reply_id, job.attempt)
-        if not alive:
+        await asyncio.sleep(PROGRESS_SECONDS)
+        if not await replies.aprogress(job.reply_id, job.attempt, job.text()):
             # 멈췄거나, 다시 시도됐거나, 대화가 지워졌다
             job.stop()
             return
+
+
+# 루프마다 멈춤을 읽는 작업 하나 (Redis가 없을 때)
+_stop_polls: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+
+
+def _ensure_stop_poll(loop: asyncio.AbstractEventLoop) -> None:
+    task = _stop_polls.get(loop)
+    if task is None or task.done():
+        _stop_polls[loop] = loop.create_task(_poll_stops(loop), context=contextvars.Context())
+
+
+async def _poll_stops(loop: asyncio.AbstractEventLoop) -> None:
+    """Redis가 없을 때 다른 프로세스(관리 명령 등)가 누른 멈춤을 1초마다 읽는다: 이 루프의 작업 모두를 질의 하나로.
+    작업마다 따로 읽으면 답변 50개가 초마다 스레드를 50번 건너 DB를 읽었다."""
+    while True:
+        await asyncio.sleep(STOP_POLL_SECONDS)
+        watched = {
+            job.reply_id: job
+            for job in list(_running)
+            if job.loop is loop and job.claimed and job.final is None and not job.stopped
+        }
+        if not watched:
+            if not any(job.loop is loop for job in _running):
+                return
+            continue
+        alive = await replies.agenerating({pk: job.attempt for pk, job in watched.items()})
+        for reply_id, job in watched.items():
+            if reply_id not in alive and job.final is None:
+                job.stop()
 
 
 # ---------------------------------------------------------------- 따라가기

@@ -91,9 +91,12 @@ def _progress(reply_id: int, attempt: int, content: str) -> bool:
     )
 
 
-def _is_generating(reply_id: int, attempt: int) -> bool:
-    """멈춤 확인: 읽기만 한다."""
-    return rows.exists(Message, {"pk": reply_id, "attempt": attempt, "status": Status.STREAMING})
+def _generating(attempts: dict[int, int]) -> set[int]:
+    """멈춤 확인 (읽기만 한다): {답변 번호: 시도} 가운데 아직 그 시도로 생성 중인 답변의 번호."""
+    found = rows.values(
+        Message, ["pk", "attempt"], {"pk": list(attempts), "status": Status.STREAMING}
+    )
+    return {pk for pk, attempt in found if attempts[pk] == attempt}
 
 
 def _finish(
@@ -206,7 +209,7 @@ def _sweep_one(reply: Message) -> bool:
 aload = in_thread(_load)
 aclaim = in_thread(claim)
 aprogress = in_thread(_progress)
-ais_generating = in_thread(_is_generating)
+agenerating = in_thread(_generating)
 afinish = in_thread(_finish)
 # 따라가던 사람이 죽은 작업을 발견했을 때
 asweep_stale = in_thread(_sweep_one)

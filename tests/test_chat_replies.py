@@ -110,7 +110,7 @@ def test_progress_is_refused_once_the_reply_stopped_or_was_retried(reply, user):
     reply_stop(reply=reply)
 
     assert not async_to_sync(replies.aprogress)(reply.pk, generation.attempt, "더")
-    assert not async_to_sync(replies.ais_generating)(reply.pk, generation.attempt)
+    assert async_to_sync(replies.agenerating)({reply.pk: generation.attempt}) == set()
     reply.refresh_from_db()
     assert reply.content == "반쯤"
 
@@ -173,3 +173,17 @@ def test_a_retry_gets_its_own_job_while_the_stopped_one_is_still_finishing():
         assert jobs._current(424242, 0) is stopped
     finally:
         jobs._jobs.pop(424242, None)
+
+
+def test_the_stop_poll_reads_many_replies_at_once_and_knows_their_attempts(reply, user):
+    generation = claim(reply)
+    other = conversation_start(user=user, content="둘째", model="fake-model")
+    second = claim(other)
+
+    asked = {reply.pk: generation.attempt, other.pk: second.attempt}
+    assert async_to_sync(replies.agenerating)(asked) == {reply.pk, other.pk}
+
+    reply_stop(reply=reply)
+    # 옛 시도를 묻는 작업은 다시 시도된 답변을 제 것으로 보지 않는다
+    asked[other.pk] = second.attempt - 1
+    assert async_to_sync(replies.agenerating)(asked) == set()
