@@ -26,6 +26,16 @@ async def still_active(reply_id):
     return True
 
 
+def follow_in_background(reply_id, attempt, received, *, ends=False) -> asyncio.Task:
+    """다른 워커의 사람처럼 따라간다: 받은 조각의 글(ends면 (글, 끝 위치))을 received에 모은다."""
+
+    async def follower():
+        async for chunk in fanout.follow(reply_id, attempt, 0, still_active=still_active):
+            received.append((chunk.text, chunk.end) if ends else chunk.text)
+
+    return asyncio.create_task(follower())
+
+
 def listen():
     """생성하는 워커처럼 알림(join)을 듣는다: 따라가는 사람이 알려야 Outbox가 글을 올린다."""
     fanout.ensure_listener(lambda reply_id: None)
@@ -70,12 +80,7 @@ def test_a_follower_that_joins_late_gets_the_text_so_far_then_the_rest(redis_set
         outbox.put(0, "앞부분 ")
         await asyncio.sleep(0.2)
         received = []
-
-        async def follower():
-            async for chunk in fanout.follow(778, 1, 0, still_active=still_active):
-                received.append((chunk.text, chunk.end))
-
-        task = asyncio.create_task(follower())
+        task = follow_in_background(778, 1, received, ends=True)
         await asyncio.sleep(0.3)
         outbox.put(4, "뒷부분")
         await outbox.close()
@@ -95,12 +100,7 @@ def test_a_follower_that_announces_itself_before_the_job_listens_still_gets_ever
 
     async def run():
         received = []
-
-        async def follower():
-            async for chunk in fanout.follow(779, 1, 0, still_active=still_active):
-                received.append(chunk.text)
-
-        task = asyncio.create_task(follower())
+        task = follow_in_background(779, 1, received)
         await asyncio.sleep(0.2)
         outbox = fanout.Outbox(779, 1)
         outbox.activate()
@@ -149,14 +149,9 @@ def test_a_retried_reply_followed_elsewhere_gets_only_the_new_attempts_text(redi
         old.put(0, "옛 답변")
         await old.close()
         received = []
-
-        async def follower():
-            async for chunk in fanout.follow(781, 2, 0, still_active=still_active):
-                received.append(chunk.text)
-
         new = fanout.Outbox(781, 2)
         new.activate()
-        task = asyncio.create_task(follower())
+        task = follow_in_background(781, 2, received)
         await asyncio.sleep(0.2)
         new.put(0, "새 ")
         await asyncio.sleep(0.2)

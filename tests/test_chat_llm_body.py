@@ -21,17 +21,22 @@ def sse_body() -> bytes:
     return b"".join(events) + b"data: [DONE]\n\n"
 
 
+async def read_request(reader) -> None:
+    """SDK가 보낸 요청을 끝까지 읽는다 (본문은 쓰지 않는다)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    await reader.readexactly(length)
+
+
 async def serve_once(body: bytes, headers: bytes):
     """요청 하나에 정해진 본문을 돌려주는 작은 upstream."""
 
     async def handle(reader, writer):
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next(
-            int(line.split(b":", 1)[1])
-            for line in head.split(b"\r\n")
-            if line.lower().startswith(b"content-length:")
-        )
-        await reader.readexactly(length)
+        await read_request(reader)
         writer.write(
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
             + headers
@@ -89,13 +94,7 @@ async def serve_paced(pieces: list[str], gap: float):
     """조각을 gap초마다 하나씩 chunked로 보내는 upstream: 천천히 답하는 모델."""
 
     async def handle(reader, writer):
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next(
-            int(line.split(b":", 1)[1])
-            for line in head.split(b"\r\n")
-            if line.lower().startswith(b"content-length:")
-        )
-        await reader.readexactly(length)
+        await read_request(reader)
         writer.write(
             b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
             b"transfer-encoding: chunked\r\n\r\n"
