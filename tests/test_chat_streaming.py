@@ -90,10 +90,11 @@ def test_stop_keeps_what_was_shown_and_closes_the_upstream_call(logged_in, user,
 
 
 def test_a_stop_written_by_another_process_reaches_the_generation_within_a_second(
-    logged_in, user, llm_server
+    logged_in, user, llm_server, settings
 ):
     # Redis가 없으면 다른 프로세스(관리 명령)의 멈춤은 DB에만 있다: 루프의 멈춤 읽기가 1초 안에 알아챈다.
-    # 진행 저장(5초)만 보면 100토큰(5초)이 모두 만들어진 뒤에야 멈췄다.
+    # 진행 저장(5초)만 보면 100토큰(5초)이 모두 만들어진 뒤에야 멈췄다. (Redis가 있으면 멈춤은 Redis로 온다.)
+    settings.REDIS_URL = ""
     llm_server.script(Reply(tokens=[f"t{i} " for i in range(100)], delay=0.05))
     reply = conversation_start(user=user, content="길게", model="fake-model")
 
