@@ -113,7 +113,7 @@ class Outbox:
         self.synced = False
         # 작업이 답변을 맡았다: 그 전에는 알림을 기억만 한다 (다른 곳이 맡은 답변의 글을 덮어쓰면 안 된다)
         self.active = False
-        self.closed = False
+        # 끝을 알리기 시작했다 (close): 끝 알림을 보낸 뒤 풀린다
         self.ended: asyncio.Future | None = None
         # 작업을 만들 때 등록한다: 스트림이 작업이 답변을 맡기도 전에 다른 워커에서 열려 알릴 수 있다
         _outboxes[self.name] = self
@@ -137,14 +137,13 @@ class Outbox:
 
     def want(self) -> None:
         """다른 워커나 호스트의 사람이 따라가기 시작했다: 지금까지의 글을 곧바로 보낸다."""
-        if not self.wanted and not self.closed:
+        if not self.wanted and self.ended is None:
             self.wanted = True
             if self.active:
                 _publisher().add(self, urgent=True)
 
     async def close(self) -> None:
         """끝을 알린다 (남은 조각 뒤에). 따라가는 사람은 끝을 받고 DB에서 마지막 답변을 읽는다."""
-        self.closed = True
         self.discard()
         self.ended = asyncio.get_running_loop().create_future()
         _publisher().add(self, urgent=True)
@@ -206,7 +205,7 @@ class _Publisher:
                 text = "".join(piece for _, piece in items)
                 pipe.append(key, text)
                 pipe.publish(channel, json.dumps([items[0][0], text]))
-            if outbox.closed and outbox.ended is not None and not outbox.ended.done():
+            if outbox.ended is not None and not outbox.ended.done():
                 pipe.set(_end_key(outbox.name), 1, ex=FINISHED_TTL_SECONDS)
                 pipe.expire(key, FINISHED_TTL_SECONDS)
                 pipe.publish(channel, json.dumps(_END))
