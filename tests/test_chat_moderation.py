@@ -75,6 +75,20 @@ def test_opening_one_message_in_the_admin_is_a_look_too(admin_client, user):
     assert AuditEvent.objects.get().target_id == str(conversation.pk)
 
 
+@pytest.mark.parametrize("page", ["message", "conversation"])
+def test_a_history_page_shows_the_words_so_opening_it_is_a_look(moderator, client, user, page):
+    conversation = make_conversation(user)
+    shown = last_reply(conversation) if page == "message" else conversation
+
+    response = client.get(f"/admin/chat/{page}/{shown.pk}/history/")
+
+    assert response.status_code == 200
+    look = AuditEvent.objects.get()
+    assert look.action == "conversation.viewed"
+    assert look.actor == moderator
+    assert look.target_id == str(conversation.pk)
+
+
 # 대화 목록
 
 

@@ -213,6 +213,19 @@ class ConversationAdmin(admin.ModelAdmin):
             }
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def history_view(self, request, object_id, extra_context=None):
+        conversation = self.get_object(request, object_id)
+        if (
+            conversation is not None
+            and request.method == "GET"
+            and self.has_view_permission(request, conversation)
+        ):
+            # 변경 기록 화면도 제목을 보인다: 대화를 연 것과 같이 남긴다
+            moderation.conversation_view_record(
+                conversation=conversation, viewer=request.user, request=request
+            )
+        return super().history_view(request, object_id, extra_context)
+
     def messages_page(self, request, conversation):
         """메시지 한 쪽: 1쪽이 가장 최근. ?message=번호면 그 메시지가 든 쪽."""
         messages = conversation.messages.order_by("-pk")

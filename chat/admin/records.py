@@ -92,13 +92,21 @@ class MessageAdmin(ReadOnlyAdmin):
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        self.look_record(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # 변경 기록 화면도 제목에 본문 앞부분을 보인다
+        self.look_record(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def look_record(self, request, object_id):
+        """메시지 하나를 연 것도 그 대화를 읽은 것이다."""
         message = self.get_object(request, object_id)
         if message is not None and request.method == "GET" and self.has_view_permission(request):
-            # 메시지 하나를 연 것도 그 대화를 읽은 것이다
             moderation.conversation_view_record(
                 conversation=message.conversation, viewer=request.user, request=request
             )
-        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class ReportStateFilter(admin.SimpleListFilter):
