@@ -1,4 +1,4 @@
-"""가입과 로그인 양식. 입력을 검사하고 번역된 오류를 낸다; 저장은 하지 않는다."""
+"""가입, 로그인, 비밀번호 변경 양식. 입력을 검사하고 번역된 오류를 낸다; 저장은 하지 않는다."""
 
 import math
 
@@ -84,3 +84,28 @@ class LoginForm(auth_forms.AuthenticationForm):
 def client_address(request) -> str:
     """제한을 셀 주소. 프록시 뒤라면 서버(gunicorn --forwarded-allow-ips)가 진짜 주소를 넣어 준다."""
     return request.META.get("REMOTE_ADDR", "")
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """새 비밀번호는 지금 것과 달라야 한다.
+
+    create_users가 나눠 준 비밀번호는 여러 사람이 보았을 수 있다: 그것을 다시 고르면 바꾼 것이 아니다.
+    """
+
+    error_messages = {
+        **auth_forms.PasswordChangeForm.error_messages,
+        "password_unchanged": _("Choose a password different from your current one."),
+    }
+
+    def clean(self):
+        cleaned_data = super().clean()
+        # 지금 비밀번호는 clean_old_password가 이미 확인했다: check_password로 해시를 한 번 더 계산하지 않는다
+        old_password = cleaned_data.get("old_password")
+        if old_password and cleaned_data.get("new_password2") == old_password:
+            self.add_error(
+                "new_password2",
+                forms.ValidationError(
+                    self.error_messages["password_unchanged"], code="password_unchanged"
+                ),
+            )
+        return cleaned_data

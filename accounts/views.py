@@ -14,7 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
 from accounts import services, usage
-from accounts.forms import LoginForm, SignupForm, client_address, signup_throttled_error
+from accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    SignupForm,
+    client_address,
+    signup_throttled_error,
+)
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -96,6 +102,7 @@ class LogoutView(auth_views.LogoutView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
     success_url = reverse_lazy("chat:home")
 
     def form_valid(self, form):

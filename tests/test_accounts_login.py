@@ -151,6 +151,23 @@ def test_password_change_needs_the_old_password(english, user, password):
     assert user.check_password(password)
 
 
+def test_a_handed_out_password_cannot_be_kept_as_the_new_one(client, user, password):
+    user.must_change_password = True
+    user.save(update_fields=["must_change_password"])
+    client.force_login(user)
+
+    response = client.post(
+        "/accounts/password_change/",
+        {"old_password": password, "new_password1": password, "new_password2": password},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].has_error("new_password2", "password_unchanged")
+    user.refresh_from_db()
+    assert user.must_change_password
+    assert client.get("/chat/").url == "/accounts/password_change/"
+
+
 @pytest.mark.parametrize("path", ["/", "/accounts/password_change/"])
 def test_pages_behind_login_send_anonymous_people_to_login_and_back(client, user, password, path):
     response = client.get(path)
