@@ -171,13 +171,11 @@ async def ensure_started(reply: Message) -> Job | None:
     return job
 
 
-def local_reply(reply_id: int, user_id: int) -> Message | None:
-    """이 프로세스에서 생성 중인 답변의 사본, 그 사람의 (숨겨지지 않은) 대화의 것일 때만. 아니면 None: DB를 읽는다."""
+def local_reply(reply_id: int) -> Message | None:
+    """이 프로세스에서 생성 중인 답변의 사본 (대화가 붙은 것), 없으면 None. 누가 받을 수 있는지는 스트림이 따로 확인한다."""
     job = _jobs.get(reply_id)
     reply = job.reply if job is not None and not job.finished else None
-    if reply is None or reply.conversation.owner_id != user_id or reply.conversation.is_hidden:
-        return None
-    return copy.copy(reply)
+    return copy.copy(reply) if reply is not None else None
 
 
 def signal_stop(reply_id: int) -> None:

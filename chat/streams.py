@@ -5,6 +5,10 @@
 채팅 한 번은 요청 둘(보내기와 스트림)이고, 스트림 쪽의 이 값이 채팅 한 번의 CPU에서 열에 하나쯤이었다.
 표가 없거나 맞지 않으면(만료, 로그아웃해 바뀐 세션, 다른 답변) Django의 ReplyStreamView가 평소대로 답한다
 (로그인 화면, 404). 두 입구는 같은 reply_events()를 보낸다.
+
+표는 누가 받을 수 있는지를 대신하지 않는다: 두 입구 모두 세션을 Django의 규칙(session_user)으로 읽고
+followable_conversation 하나로 확인하며, 열린 스트림도 ACCESS_CHECK_SECONDS마다 다시 확인해 자격을 잃으면
+(로그아웃, 비밀번호 변경, 계정 정지, 숨김, 삭제) done으로 닫는다.
 """
 
 import asyncio
@@ -14,9 +18,13 @@ import io
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from importlib import import_module
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlencode
 
 from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.handlers.asgi import ASGIRequest
 from django.http.cookie import parse_cookie
@@ -164,6 +172,114 @@ def _user_id(token: str, reply_id: int, session_key: str | None) -> int | None:
     return None
 
 
+# ---------------------------------------------------------------- 누가 받을 수 있나 (두 입구가 함께)
+
+# 열린 스트림이 받을 자격을 다시 확인하는 간격: 로그아웃, 비밀번호 변경, 계정 정지, 숨김이 이만큼 안에 닿는다
+ACCESS_CHECK_SECONDS = 1.0
+
+
+class _ReadOnlySession(dict):
+    """get_user가 세션을 바꾸려 하면(무효 세션 비우기, 옛 비밀 키로 맞은 세션의 키 교체) 표시만 한다.
+
+    세션을 바꾸고 쿠키를 새로 주는 일은 Django의 입구가 한다: 가벼운 입구는 응답에 쿠키를 싣지 않는다.
+    """
+
+    flushed = False
+    rotating = False
+
+    def flush(self):
+        self.flushed = True
+
+    def cycle_key(self):
+        self.rotating = True
+
+
+def session_user(session_key: str | None):
+    """세션 쿠키의 주인: AuthenticationMiddleware와 같은 규칙이다 (django.contrib.auth.get_user를 그대로 부른다).
+
+    로그아웃해 지운 세션, 비밀번호를 바꿔 무효가 된 세션, 비활성 계정은 AnonymousUser다.
+    옛 비밀 키로만 맞는 세션도 AnonymousUser다: 키 교체는 Django의 입구가 하게 둔다.
+    """
+    if not session_key:
+        return AnonymousUser()
+    session = _ReadOnlySession(
+        import_module(settings.SESSION_ENGINE).SessionStore(session_key).items()
+    )
+    user = auth.get_user(SimpleNamespace(session=session))
+    return AnonymousUser() if session.flushed or session.rotating else user
+
+
+def followable_conversation(user, conversation_id: int) -> Conversation | None:
+    """이 사람이 이 대화의 답변 스트림을 받을 수 있으면 그 대화, 아니면 None.
+
+    받을 자격의 규칙은 여기 하나다: 두 입구(serve와 ReplyStreamView)가 연결할 때, 열린 스트림이
+    ACCESS_CHECK_SECONDS마다 이것을 부른다. 다음 규칙(예: 정지된 반)도 여기에 더한다.
+    """
+    if not (user.is_authenticated and user.is_active):
+        return None
+    return rows.get(Conversation, {"pk": conversation_id, "owner": user.pk, "is_hidden": False})
+
+
+def owned_reply(reply_id: int, user, known: Message | None = None) -> Message | None:
+    """그 사람이 받을 수 있는 답변과 그 대화. known: 이 워커의 작업이 가진 사본 (답변을 다시 읽지 않는다)."""
+    reply = known or rows.get(Message, {"pk": reply_id, "role": Message.Role.ASSISTANT})
+    if reply is None:
+        return None
+    conversation = followable_conversation(user, reply.conversation_id)
+    if conversation is None:
+        return None
+    reply.conversation = conversation
+    return reply
+
+
+def _still_allowed(session_key: str | None, user_id: int, conversation_id: int) -> bool:
+    user = session_user(session_key)
+    return user.pk == user_id and followable_conversation(user, conversation_id) is not None
+
+
+_astill_allowed = in_thread(_still_allowed)
+
+
+async def access_lost(session_key: str | None, user_id: int, conversation_id: int) -> None:
+    """받을 자격이 없어지면 돌아온다. 열린 스트림 옆에서 돌고, 스트림은 이것이 끝나면 done으로 닫는다."""
+    while True:
+        await asyncio.sleep(ACCESS_CHECK_SECONDS)
+        try:
+            if not await _astill_allowed(session_key, user_id, conversation_id):
+                return
+        except Exception:
+            # DB나 Redis가 잠깐 멈췄다: 확인하지 못한 것을 잃은 것으로 치지 않는다. 다음 확인에서 다시 본다
+            logger.warning("could not check a stream's access", exc_info=True)
+
+
+async def until_access_lost(
+    events: AsyncIterator[str], session_key: str | None, user_id: int, conversation_id: int
+) -> AsyncIterator[str]:
+    """Django 입구의 스트림: 자격을 잃으면 남은 프레임 대신 done으로 끝낸다.
+
+    프레임마다 작업 하나를 만드는 값이 들어, 표가 있는 대부분의 스트림이 지나는 serve는 이것 대신
+    access_lost를 응답 작업 옆에 둔다.
+    """
+    lost = asyncio.ensure_future(access_lost(session_key, user_id, conversation_id))
+    iterator = aiter(events)
+    try:
+        while True:
+            step = asyncio.ensure_future(anext(iterator))
+            await asyncio.wait({step, lost}, return_when=asyncio.FIRST_COMPLETED)
+            if not step.done():
+                step.cancel()
+                await asyncio.gather(step, return_exceptions=True)
+                yield LastFrame(sse("done", ""))
+                return
+            try:
+                yield step.result()
+            except StopAsyncIteration:
+                return
+    finally:
+        lost.cancel()
+        await iterator.aclose()
+
+
 # ---------------------------------------------------------------- 가벼운 입구
 
 
@@ -172,21 +288,15 @@ def is_stream(scope) -> bool:
     return scope["method"] == "GET" and path.startswith(_PREFIX) and path.endswith(_SUFFIX)
 
 
-def owned_reply(reply_id: int, user_id: int) -> Message | None:
-    """그 사람의 (숨겨지지 않은) 대화에 있는 답변과 그 대화. 두 입구(serve와 ReplyStreamView)가 같은 확인을 쓴다."""
-    reply = rows.get(Message, {"pk": reply_id, "role": Message.Role.ASSISTANT})
-    if reply is None:
+def _admit(reply_id: int, user_id: int, session_key: str, known: Message | None):
+    """표의 주인이 지금도 그 세션으로 로그인해 있고 그 답변을 받을 수 있으면 답변. DB를 한 번 건너 읽는다."""
+    user = session_user(session_key)
+    if user.pk != user_id:
         return None
-    conversation = rows.get(
-        Conversation, {"pk": reply.conversation_id, "owner": user_id, "is_hidden": False}
-    )
-    if conversation is None:
-        return None
-    reply.conversation = conversation
-    return reply
+    return owned_reply(reply_id, user, known)
 
 
-_aowned_reply = in_thread(owned_reply)
+_aadmit = in_thread(_admit)
 
 
 async def serve(scope, receive, send) -> bool:
@@ -203,11 +313,13 @@ async def serve(scope, receive, send) -> bool:
     ):
         # 마지막 그림의 양식에 넣을 CSRF 비밀이 없다: Django가 쿠키와 함께 답한다
         return False
-    user_id = _user_id(query.get("t", [""])[0], reply_id, cookies.get(settings.SESSION_COOKIE_NAME))
+    session_key = cookies.get(settings.SESSION_COOKIE_NAME)
+    user_id = _user_id(query.get("t", [""])[0], reply_id, session_key)
     if user_id is None:
         return False
-    # 이 워커가 만드는 중이면 그 작업의 답변으로 (DB를 읽지 않는다), 아니면 DB에서 (다른 워커나 호스트, 끝난 답변)
-    reply = jobs.local_reply(reply_id, user_id) or await _aowned_reply(reply_id, user_id)
+    # 세션과 사람은 Django의 입구와 같은 규칙으로 읽는다 (로그아웃, 비밀번호 변경, 계정 정지, 숨김).
+    # 이 워커가 만드는 중인 답변은 작업의 사본을 쓴다: 답변 행은 다시 읽지 않는다.
+    reply = await _aadmit(reply_id, user_id, session_key, jobs.local_reply(reply_id))
     if reply is None:
         return False
 
@@ -237,15 +349,21 @@ async def serve(scope, receive, send) -> bool:
     )
     body = asyncio.create_task(_send_events(request, reply, offset or 0, language, send))
     gone = asyncio.create_task(_disconnected(receive))
+    lost = asyncio.create_task(access_lost(session_key, user_id, reply.conversation_id))
     try:
         # 연결이 끊기면 따라가기를 멈춘다 (생성은 계속된다). 다 보내면 듣기를 멈춘다.
-        await asyncio.wait({body, gone}, return_when=asyncio.FIRST_COMPLETED)
+        # 자격을 잃으면(로그아웃, 비밀번호 변경, 계정 정지, 숨김) 남은 글 없이 done으로 닫는다.
+        await asyncio.wait({body, gone, lost}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        # 서버가 이 요청을 취소해도(종료) 두 작업을 남기지 않는다
-        for task in (body, gone):
+        # 서버가 이 요청을 취소해도(종료) 작업을 남기지 않는다
+        for task in (body, gone, lost):
             task.cancel()
-        sent, _ = await asyncio.gather(body, gone, return_exceptions=True)
-    if isinstance(sent, Exception):
+        sent, _, _ = await asyncio.gather(body, gone, lost, return_exceptions=True)
+    if isinstance(sent, asyncio.CancelledError) and lost.done() and not lost.cancelled():
+        await send(
+            {"type": "http.response.body", "body": sse("done", "").encode(), "more_body": False}
+        )
+    elif isinstance(sent, Exception):
         # reply_events는 제 오류를 done으로 닫는다: 여기 오는 것은 보내기 자체의 실패다
         logger.error("reply stream failed to send reply=%s", reply.pk, exc_info=sent)
     return True

@@ -280,7 +280,7 @@ class ReplyStreamView(View):
     def get(self, request, pk):
         # 동기 뷰: 요청의 스레드에서 바로 읽는다 (비동기 뷰는 ORM마다 스레드를 오간다). 돌려준 스트림만 루프에서 흐른다.
         # 가벼운 입구와 같은 확인: 남의 답변이나 숨긴 대화의 답변은 404
-        reply = streams.owned_reply(pk, request.user.pk)
+        reply = streams.owned_reply(pk, request.user)
         if reply is None:
             raise Http404
         offset = positive_int(request.headers.get("Last-Event-ID", "")) or positive_int(
@@ -288,9 +288,13 @@ class ReplyStreamView(View):
         )
         # 세션·사용자·답변을 읽은 연결은 여기서 돌려준다: 스트림이 열려 있는 동안 쥐지 않는다
         release_connection()
-        response = StreamingHttpResponse(
-            streams.reply_events(request, reply, offset or 0), content_type="text/event-stream"
+        events = streams.until_access_lost(
+            streams.reply_events(request, reply, offset or 0),
+            request.session.session_key,
+            request.user.pk,
+            reply.conversation_id,
         )
+        response = StreamingHttpResponse(events, content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         # nginx 같은 프록시가 모아 두지 않게
         response["X-Accel-Buffering"] = "no"

@@ -232,7 +232,8 @@ class Browserless:
             headers["Last-Event-ID"] = str(last_event_id)
         connection.request("GET", path, headers=headers)
         response = connection.getresponse()
-        assert response.status == 200
+        # 실패하면 무엇이 왔는지 보인다 (로그인 화면으로 이동, 404, 서버 오류)
+        assert response.status == 200, (response.status, response.headers, response.read()[:500])
         assert response.headers["Content-Type"].startswith("text/event-stream")
         return connection, response
 

@@ -1,5 +1,6 @@
 """chat.streams의 표: 누구의 어느 답변, 어느 세션의 것인지. 표가 맞을 때만 가벼운 입구가 받는다."""
 
+import asyncio
 from urllib.parse import parse_qs
 
 import pytest
@@ -79,24 +80,20 @@ def test_only_stream_requests_go_to_the_light_entry(method, path, handled):
     assert streams.is_stream({"method": method, "path": path}) is handled
 
 
-def test_a_stream_on_the_generating_worker_follows_its_job_without_reading_the_database(
-    user, other_user, reply, monkeypatch
+def test_a_stream_on_the_generating_worker_follows_its_jobs_copy_of_the_reply(
+    user, reply, monkeypatch
 ):
     from chat import jobs
 
     job = jobs.Job(reply.pk, reply.attempt, reply)
     monkeypatch.setitem(jobs._jobs, reply.pk, job)
 
-    found = jobs.local_reply(reply.pk, user.pk)
+    found = jobs.local_reply(reply.pk)
     assert found is not reply
-    assert (found.pk, found.conversation.owner_id) == (reply.pk, user.pk)
-    # 남의 답변, 숨긴 대화, 끝난 작업은 DB에서 다시 읽는다 (가벼운 입구가 주인을 확인한다)
-    assert jobs.local_reply(reply.pk, other_user.pk) is None
-    reply.conversation.is_hidden = True
-    assert jobs.local_reply(reply.pk, user.pk) is None
-    reply.conversation.is_hidden = False
+    assert found.pk == reply.pk
+    # 끝난 작업의 답변은 DB에서 다시 읽는다
     job.finished = True
-    assert jobs.local_reply(reply.pk, user.pk) is None
+    assert jobs.local_reply(reply.pk) is None
 
 
 def _scope(url, session_key, csrf):
@@ -112,13 +109,15 @@ def _scope(url, session_key, csrf):
     }
 
 
-def test_a_stream_that_cannot_be_sent_is_logged_not_swallowed(user, reply, monkeypatch, caplog):
-    import asyncio
+def test_a_stream_that_cannot_be_sent_is_logged_not_swallowed(
+    client, user, reply, monkeypatch, caplog
+):
+    from asgiref.sync import async_to_sync
 
     from chat import jobs
 
     monkeypatch.setitem(jobs._jobs, reply.pk, jobs.Job(reply.pk, reply.attempt, reply))
-    url = streams.stream_url(reply, _request(user, session_key="session-one"))
+    scope = _logged_in_scope(client, user, reply)
     sent = []
 
     async def send(message):
@@ -126,10 +125,7 @@ def test_a_stream_that_cannot_be_sent_is_logged_not_swallowed(user, reply, monke
         if message["type"] == "http.response.body":
             raise OSError("the socket is gone")
 
-    async def receive():
-        await asyncio.sleep(30)
-
-    handled = asyncio.run(streams.serve(_scope(url, "session-one", "a" * 32), receive, send))
+    handled = async_to_sync(streams.serve)(scope, _never, send)
 
     assert handled is True
     assert sent == ["http.response.start", "http.response.body"]
@@ -144,7 +140,7 @@ def test_the_final_picture_and_done_leave_together_in_the_last_frame(user, reply
     Message.objects.filter(pk=reply.pk).update(
         status="done", content="끝", rendered_html="<p>끝</p>"
     )
-    finished = streams.owned_reply(reply.pk, user.pk)
+    finished = streams.owned_reply(reply.pk, user)
     request = RequestFactory().get("/")
     request.META["CSRF_COOKIE"] = "a" * 32
 
@@ -177,3 +173,157 @@ def test_the_light_entry_closes_the_response_with_the_last_frame(monkeypatch):
     asyncio.run(streams._send_events(None, None, 0, "ko", send))
 
     assert sent == [(b": connected\n", True), (b"event: token", True), (b"event: done\n", False)]
+
+
+# ---------------------------------------------------------------- 받을 자격: Django의 입구와 같은 규칙
+
+
+def _log_out(client, user, reply):
+    client.logout()
+
+
+def _change_password(client, user, reply):
+    # 다른 곳에서 비밀번호를 바꾸면 이 세션의 지문이 맞지 않는다
+    user.set_password("a-brand-new-password-77")
+    user.save()
+
+
+def _deactivate(client, user, reply):
+    user.is_active = False
+    user.save()
+
+
+def _hide(client, user, reply):
+    from chat.models import Conversation
+
+    Conversation.objects.filter(pk=reply.conversation_id).update(is_hidden=True)
+
+
+def _delete(client, user, reply):
+    reply.conversation.delete()
+
+
+REVOCATIONS = pytest.mark.parametrize(
+    "revoke",
+    [_log_out, _change_password, _deactivate, _hide, _delete],
+    ids=["logged out", "password changed", "deactivated", "hidden", "deleted"],
+)
+
+
+def _logged_in_scope(client, user, reply):
+    """브라우저처럼: 진짜 로그인 세션, 그 세션으로 만든 표가 붙은 주소, CSRF 쿠키."""
+    client.force_login(user)
+    session_key = client.session.session_key
+    url = streams.stream_url(reply, _request(user, session_key=session_key))
+    return _scope(url, session_key, "a" * 32)
+
+
+async def _never(*args):
+    await asyncio.sleep(30)
+
+
+@REVOCATIONS
+def test_the_light_entry_refuses_a_session_that_django_would_refuse(
+    client, user, reply, revoke, monkeypatch
+):
+    from asgiref.sync import async_to_sync
+
+    from chat import jobs
+
+    # 답변이 이 워커에서 생성되는 중이어도 (작업의 사본은 숨기기 전의 대화를 들고 있다)
+    monkeypatch.setitem(jobs._jobs, reply.pk, jobs.Job(reply.pk, reply.attempt, reply))
+    scope = _logged_in_scope(client, user, reply)
+    revoke(client, user, reply)
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    # 아무것도 보내지 않고 Django의 입구(로그인 화면이나 404)에 넘긴다
+    assert async_to_sync(streams.serve)(scope, _never, send) is False
+    assert sent == []
+
+
+def test_the_light_entry_serves_the_owner_with_a_live_session(client, user, reply, monkeypatch):
+    from asgiref.sync import async_to_sync
+
+    from chat import jobs
+    from chat.models import Message
+
+    scope = _logged_in_scope(client, user, reply)
+    Message.objects.filter(pk=reply.pk).update(
+        status="done", content="끝", rendered_html="<p>끝</p>"
+    )
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    assert async_to_sync(streams.serve)(scope, _never, send) is True
+    assert b"event: reply" in sent[-1]["body"]
+    assert jobs.local_reply(reply.pk) is None
+
+
+@REVOCATIONS
+def test_an_open_light_stream_ends_with_done_when_its_access_is_lost(
+    client, user, reply, revoke, monkeypatch
+):
+    from asgiref.sync import async_to_sync, sync_to_async
+
+    from chat import jobs
+
+    monkeypatch.setattr(streams, "ACCESS_CHECK_SECONDS", 0.05)
+    # 끝나지 않는 작업: 자격을 잃지 않으면 스트림은 열려 있다
+    monkeypatch.setitem(jobs._jobs, reply.pk, jobs.Job(reply.pk, reply.attempt, reply))
+    scope = _logged_in_scope(client, user, reply)
+    sent = []
+    first_frame = asyncio.Event()
+
+    async def send(message):
+        sent.append(message)
+        if message["type"] == "http.response.body":
+            first_frame.set()
+
+    async def run():
+        serving = asyncio.create_task(streams.serve(scope, _never, send))
+        await first_frame.wait()
+        await sync_to_async(revoke)(client, user, reply)
+        async with asyncio.timeout(5):
+            return await serving
+
+    assert async_to_sync(run)() is True
+    assert sent[-1] == {
+        "type": "http.response.body",
+        "body": b"event: done\ndata: \n\n",
+        "more_body": False,
+    }
+    assert not any(b"event: reply" in message.get("body", b"") for message in sent)
+
+
+@REVOCATIONS
+def test_an_open_django_stream_ends_with_done_when_its_access_is_lost(
+    client, user, reply, revoke, monkeypatch
+):
+    from asgiref.sync import async_to_sync, sync_to_async
+
+    monkeypatch.setattr(streams, "ACCESS_CHECK_SECONDS", 0.05)
+    client.force_login(user)
+    session_key = client.session.session_key
+
+    async def frames():
+        yield ": connected\n\n"
+        await asyncio.sleep(30)
+        yield "never"
+
+    async def run():
+        stream = streams.until_access_lost(frames(), session_key, user.pk, reply.conversation_id)
+        seen = [await anext(stream)]
+        await sync_to_async(revoke)(client, user, reply)
+        async with asyncio.timeout(5):
+            seen += [frame async for frame in stream]
+        return seen
+
+    seen = async_to_sync(run)()
+
+    assert seen == [": connected\n\n", "event: done\ndata: \n\n"]
+    assert isinstance(seen[-1], streams.LastFrame)

@@ -126,3 +126,21 @@ def test_the_light_entry_draws_the_final_reply_in_the_chosen_language(live_asgi,
     assert response.headers["Content-Language"] is None
     assert ">Report<" in final
     assert "신고" not in final
+
+
+def test_an_open_stream_ends_when_its_owner_logs_out(live_asgi, fake_openai):
+    user = Browserless(live_asgi)
+    whole = [f"x{i} " for i in range(100)]
+    _, url = _second_reply(user, fake_openai, whole, delay=0.1)
+    connection, response = user.open_stream(url)
+    seen = read_events(response, until="token")
+
+    # 다른 탭에서 로그아웃: 세션이 지워진다. 열린 스트림은 남은 글과 마지막 그림 없이 done으로 끝난다
+    user.post("/accounts/logout/", {})
+    events = seen + read_events(response)
+    connection.close()
+
+    tokens = "".join(data for name, data, _ in events if name == "token")
+    assert events[-1][0] == "done"
+    assert "reply" not in [name for name, _, _ in events]
+    assert len(tokens) < len("".join(whole))
