@@ -244,7 +244,10 @@ def conversation_configure(
 
 
 def conversation_delete(*, conversation: Conversation) -> None:
-    """대화와 메시지를 지운다. 생성 중인 답변은 다음 확인 때 멈춘다."""
+    """대화와 메시지를 지운다. 생성 중인 답변은 먼저 멈춤과 같은 길로 멈춘다: 모델 호출이 바로 닫히고,
+    열린 스트림은 done으로 끝난다 (다음 진행 저장까지 기다리지 않는다)."""
+    for reply in Message.objects.filter(conversation=conversation, status__in=Message.ACTIVE):
+        reply_stop(reply=reply)
     conversation.delete()
 
 

@@ -252,3 +252,18 @@ def test_a_database_too_busy_to_take_the_send_refuses_it_and_keeps_the_text(
     assert "잠시 뒤에 다시 보내 주세요" in page
     assert "꼭 보낼 글" in page
     assert not Message.objects.filter(conversation=conversation).exists()
+
+
+def test_deleting_a_conversation_mid_reply_stops_the_generation_first(user, monkeypatch):
+    from chat import jobs
+    from chat.services import conversation_delete
+
+    reply = conversation_start(user=user, content="지울 대화", model="daehwa-demo")
+    signalled = []
+    monkeypatch.setattr(jobs, "signal_stop", signalled.append)
+
+    conversation_delete(conversation=reply.conversation)
+
+    # 멈춤의 길: 작업이 곧바로 모델 호출을 닫는다 (같은 프로세스는 바로, 다른 워커는 Redis로)
+    assert signalled == [reply.pk]
+    assert not Conversation.objects.filter(pk=reply.conversation_id).exists()
