@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from chat.models import Conversation, Message
 
@@ -293,3 +294,167 @@ def test_a_question_with_a_picture_keeps_its_text(other_user, tmp_path):
     english = Conversation.objects.get(title="Regex for emails")
     first = english.messages.order_by("pk").first()
     assert first.content == "What does this screenshot say?"
+
+
+# ---------------------------------------------------------------- 적대적인 파일
+
+
+def our_line(**changes):
+    """우리 형식의 대화 한 줄. changes의 "reply"는 답변에, 나머지는 대화에 덮는다."""
+    reply = {
+        "role": "assistant",
+        "content": "안녕하세요",
+        "created_at": "2026-03-02T09:00:01+00:00",
+        "prompt_tokens": 20,
+        "completion_tokens": 7,
+        **changes.pop("reply", {}),
+    }
+    record = {
+        "title": "대화",
+        "created_at": "2026-03-02T09:00:00+00:00",
+        "messages": [
+            {"role": "user", "content": "안녕", "created_at": "2026-03-02T09:00:00+00:00"},
+            reply,
+        ],
+        **changes,
+    }
+    return json.dumps(record)
+
+
+@pytest.mark.parametrize(
+    ("line", "sentence"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "line 2: the JSON is nested too deeply"),
+        (
+            our_line(created_at=1e20),
+            "line 2: created_at is not a date and time from 1970 to 9998: 1e+20",
+        ),
+        (
+            our_line(created_at="9999-12-31T23:00:00-05:00"),
+            "line 2: created_at is not a date and time from 1970 to 9998: "
+            "'9999-12-31T23:00:00-05:00'",
+        ),
+        (
+            our_line(reply={"created_at": float("inf")}),
+            "line 2: message 2 created_at is not a date and time from 1970 to 9998: inf",
+        ),
+        (
+            our_line(reply={"prompt_tokens": 2**70}),
+            f"line 2: message 2 prompt_tokens must be a whole number from 0 to 2147483647: {2**70}",
+        ),
+        # SQLite는 받지만 PostgreSQL의 integer 열은 넘친다
+        (
+            our_line(reply={"completion_tokens": 2**31}),
+            "line 2: message 2 completion_tokens must be a whole number from 0 to 2147483647: "
+            f"{2**31}",
+        ),
+        (
+            our_line(reply={"content": "앞\ud800뒤"}),
+            "line 2: message 2 content has a character that cannot be stored (U+D800)",
+        ),
+        # PostgreSQL은 글 속의 NUL을 거절한다
+        (our_line(title="a\x00b"), "line 2: title has a character that cannot be stored (U+0000)"),
+        (
+            our_line(reply={"error_kind": "x" * 50}),
+            "line 2: message 2 has an unknown error kind 'xxxxxxxxxx",
+        ),
+    ],
+    ids=[
+        "nested",
+        "huge-timestamp",
+        "huge-iso",
+        "infinite-timestamp",
+        "tokens-2**70",
+        "tokens-2**31",
+        "surrogate",
+        "nul",
+        "error-kind",
+    ],
+)
+def test_a_hostile_line_is_refused_in_one_sentence_and_nothing_is_written(
+    other_user, tmp_path, line, sentence
+):
+    hostile = tmp_path / "hostile.jsonl"
+    # 첫 줄은 멀쩡하다: 둘째 줄 때문에 첫 줄도 쓰지 않아야 한다
+    hostile.write_text(f"{our_line(title='멀쩡한 대화')}\n{line}\n", encoding="utf-8")
+
+    with translation.override("en"), pytest.raises(CommandError) as refused:
+        call_command("import_conversations", str(hostile), "--user", "junho")
+
+    assert sentence in str(refused.value)
+    assert str(refused.value).endswith("Nothing was imported.")
+    assert not Conversation.objects.exists()
+    assert not Message.objects.exists()
+
+
+def chatgpt_with(change) -> str:
+    """우리 고정 ChatGPT 파일의 둘째 대화(Regex for emails)를 바꾼 글."""
+    data = json.loads(CHATGPT.read_text(encoding="utf-8"))
+    change(data[1])
+    return json.dumps(data)
+
+
+def _question(conversation):
+    return conversation["mapping"]["bbb2c0de-0000-4000-8000-000000000003"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "the JSON is nested too deeply"),
+        (
+            chatgpt_with(lambda c: c.update(create_time=float("inf"))),
+            "conversation 2 ('Regex for emails'): create_time is not a date and time "
+            "from 1970 to 9998: inf",
+        ),
+        (
+            chatgpt_with(lambda c: c.update(create_time=1e20)),
+            "conversation 2 ('Regex for emails'): create_time is not a date and time "
+            "from 1970 to 9998: 1e+20",
+        ),
+        (
+            chatgpt_with(lambda c: _question(c)["content"].update(parts=["\udfff"])),
+            "conversation 2 ('Regex for emails'): message "
+            "'bbb2c0de-0000-4000-8000-000000000003' has a character that cannot be stored "
+            "(U+DFFF)",
+        ),
+    ],
+    ids=["nested", "infinite-time", "huge-time", "surrogate"],
+)
+def test_a_hostile_chatgpt_export_is_refused_in_one_sentence_and_nothing_is_written(
+    other_user, tmp_path, text, sentence
+):
+    hostile = tmp_path / "conversations.json"
+    hostile.write_text(text, encoding="utf-8")
+
+    with translation.override("en"), pytest.raises(CommandError) as refused:
+        call_command("import_conversations", str(hostile), "--user", "junho")
+
+    assert sentence in str(refused.value)
+    assert not Conversation.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_a_failure_while_writing_leaves_nothing_of_the_file(other_user, monkeypatch):
+    from django.db import DatabaseError
+
+    from chat.transfer import importer
+
+    create = importer.conversation_create
+    calls = []
+
+    def second_fails(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 2:
+            raise DatabaseError("the disk is full")
+        return create(**kwargs)
+
+    monkeypatch.setattr(importer, "conversation_create", second_fails)
+
+    with pytest.raises(DatabaseError):
+        call_command("import_conversations", str(CHATGPT), "--user", "junho")
+
+    # 첫 대화도 남지 않는다: 파일 하나가 한 트랜잭션
+    assert len(calls) == 2
+    assert not Conversation.objects.exists()
+    assert not Message.objects.exists()

@@ -1,11 +1,14 @@
 """대화를 가져온다: 우리 JSON Lines 내보내기와 ChatGPT 데이터 내보내기(conversations.json).
 
-먼저 파일 전체를 읽어 검사만 하고(하나라도 틀리면 아무것도 쓰지 않는다), 그다음 대화 하나씩 한 트랜잭션으로 쓴다.
+먼저 파일 전체를 읽어 검사만 하고(하나라도 틀리면 아무것도 쓰지 않는다), 그다음 파일 전체를 한 트랜잭션으로 쓴다.
+DB가 쓰다가 거절할 값(넘치는 수와 시각, 저장할 수 없는 글자)은 읽을 때 거른다: 거절은 쓰기 전에, 그 줄의 이름으로.
 같은 사람에게 같은 대화(만든 시각과 제목이 같은 것)가 이미 있으면 건너뛰어, 같은 파일을 다시 가져와도 두 번 생기지 않는다.
 """
 
 import datetime
 import json
+import re
+import reprlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +16,9 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
+from chat.llm import ErrorKind
 from chat.markdown import render_or_escape
 from chat.models import Conversation, Message
 
@@ -21,6 +26,17 @@ TITLE_MAX = Conversation._meta.get_field("title").max_length
 MODEL_MAX = Conversation._meta.get_field("model").max_length
 # 가져온 답변의 상태: 생성 중이던 것은 끝날 수 없으니 중단으로
 FINISHED = {status.value for status in Message.FINISHED}
+# 토큰 수 열(PositiveIntegerField)의 끝: PostgreSQL의 integer. SQLite는 더 받아서 시험으로는 드러나지 않는다.
+TOKENS_MAX = 2**31 - 1
+# 받는 시각. 1970년 전의 대화는 없고, 9999년 끝은 시간대를 더하면 파이썬의 날짜를 넘어 화면이 깨진다.
+EARLIEST = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+LATEST = datetime.datetime(9999, 1, 1, tzinfo=datetime.UTC)
+# 짝 없는 서로게이트(UTF-8로 바꿀 수 없다)와 NUL(PostgreSQL이 거절한다)
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# 틀린 값을 문장에 보일 때: 길거나 깊은 값도 짧게
+_shown = reprlib.Repr(maxlevel=2, maxstring=40, maxother=40).repr
+# 파일에서 읽다 나는 오류: 이것들만 "그 줄이 틀렸다"는 문장이 된다
+MALFORMED = (ValueError, TypeError, KeyError, AttributeError)
 
 
 class ImportFileError(Exception):
@@ -76,7 +92,9 @@ def _read_jsonl(path: Path) -> Iterator[ParsedConversation]:
                 continue
             try:
                 yield _ours(json.loads(line))
-            except (ValueError, TypeError, KeyError, AttributeError) as error:
+            except RecursionError:
+                raise ImportFileError(f"line {number}: {_too_deep()}") from None
+            except MALFORMED as error:
                 raise ImportFileError(f"line {number}: {_reason(error)}") from error
 
 
@@ -85,6 +103,8 @@ def _read_chatgpt(path: Path) -> Iterator[ParsedConversation]:
     try:
         with path.open(encoding="utf-8-sig") as file:
             data = json.load(file)
+    except RecursionError:
+        raise ImportFileError(_too_deep()) from None
     except ValueError as error:
         raise ImportFileError(f"not valid JSON: {error}") from error
     if not isinstance(data, list):
@@ -92,33 +112,70 @@ def _read_chatgpt(path: Path) -> Iterator[ParsedConversation]:
     for number, item in enumerate(data, start=1):
         try:
             parsed = _chatgpt(item)
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
+        except MALFORMED as error:
             title = item.get("title") if isinstance(item, dict) else None
-            raise ImportFileError(f"conversation {number} ({title!r}): {_reason(error)}") from error
+            raise ImportFileError(
+                f"conversation {number} ({_shown(title)}): {_reason(error)}"
+            ) from error
         if parsed is not None:
             yield parsed
 
 
+def _too_deep() -> str:
+    # 십만 겹의 [[[...]]]는 json이 파이썬의 재귀 한도에 걸려 RecursionError를 낸다
+    return gettext("the JSON is nested too deeply")
+
+
 def _reason(error: Exception) -> str:
     if isinstance(error, KeyError):
-        return f"missing field {error}"
+        return f"missing field {_shown(error.args[0])}"
     return str(error)
 
 
 def _text(value, name: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{name} must be text")
-    return value
+    return _storable(value, name)
+
+
+def _storable(text: str, name: str) -> str:
+    """DB가 쓰다가 거절할 글자가 없는 글. 있으면 어느 글자인지 말한다."""
+    if found := UNSTORABLE.search(text):
+        raise ValueError(
+            gettext("%(name)s has a character that cannot be stored (U+%(code)04X)")
+            % {"name": name, "code": ord(found.group())}
+        )
+    return text
 
 
 def _when(value, name: str) -> datetime.datetime:
-    """ISO 8601 문자열 또는 유닉스 시각. 시간대가 없으면 TIME_ZONE으로 본다."""
+    """ISO 8601 문자열 또는 유닉스 시각. 시간대가 없으면 TIME_ZONE으로 본다. EARLIEST부터 LATEST 전까지."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.datetime.fromtimestamp(value, tz=datetime.UTC)
+        # 비교가 먼저다: inf, nan, 1e20은 fromtimestamp가 OverflowError로 거절한다
+        if EARLIEST.timestamp() <= value < LATEST.timestamp():
+            return datetime.datetime.fromtimestamp(value, tz=datetime.UTC)
+        raise ValueError(_out_of_range(value, name))
     parsed = parse_datetime(value) if isinstance(value, str) else None
     if parsed is None:
-        raise ValueError(f"{name} is not a date and time: {value!r}")
-    return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+        raise ValueError(f"{name} is not a date and time: {_shown(value)}")
+    try:
+        parsed = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+        # 저장할 때 UTC로 바꾸므로 9999-12-31T23:00-05:00 같은 값은 여기서 넘친다
+        inside = EARLIEST <= parsed < LATEST
+    except OverflowError:
+        inside = False
+    if not inside:
+        raise ValueError(_out_of_range(value, name))
+    return parsed
+
+
+def _out_of_range(value, name: str) -> str:
+    return gettext("%(name)s is not a date and time from %(first)s to %(last)s: %(value)s") % {
+        "name": name,
+        "first": EARLIEST.year,
+        "last": LATEST.year - 1,
+        "value": _shown(value),
+    }
 
 
 def _ours(record) -> ParsedConversation:
@@ -139,30 +196,43 @@ def _ours(record) -> ParsedConversation:
             raise ValueError(f"message {index} must be an object")
         role = item["role"]
         if role not in Message.Role.values:
-            raise ValueError(f"message {index} has an unknown role {role!r}")
+            raise ValueError(f"message {index} has an unknown role {_shown(role)}")
         status = item.get("status") or Message.Status.DONE
         if status not in Message.Status.values:
-            raise ValueError(f"message {index} has an unknown status {status!r}")
+            raise ValueError(f"message {index} has an unknown status {_shown(status)}")
+        error_kind = item.get("error_kind") or ""
+        # 모르는 값은 PostgreSQL에서 길이 제한(max_length)에 걸릴 수 있고, 화면은 그 문장을 모른다
+        if error_kind and error_kind not in ErrorKind.values:
+            raise ValueError(
+                gettext("message %(index)s has an unknown error kind %(kind)s")
+                % {"index": index, "kind": _shown(error_kind)}
+            )
         conversation.messages.append(
             ParsedMessage(
                 role=role,
                 content=_text(item["content"], f"message {index} content"),
                 created_at=_when(item["created_at"], f"message {index} created_at"),
                 status=status if status in FINISHED else Message.Status.INTERRUPTED,
-                error_kind=_text(item.get("error_kind") or "", "error_kind"),
+                error_kind=error_kind,
                 model=_text(item.get("model") or "", "model")[:MODEL_MAX],
-                prompt_tokens=_count(item.get("prompt_tokens")),
-                completion_tokens=_count(item.get("completion_tokens")),
+                prompt_tokens=_count(item.get("prompt_tokens"), f"message {index} prompt_tokens"),
+                completion_tokens=_count(
+                    item.get("completion_tokens"), f"message {index} completion_tokens"
+                ),
             )
         )
     return conversation
 
 
-def _count(value) -> int | None:
+def _count(value, name: str) -> int | None:
+    """토큰 수: 없거나, 열에 들어가는 0 이상의 정수. 2**70은 SQLite에서 OverflowError, PostgreSQL에서 DataError였다."""
     if value is None:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"token counts must be whole numbers: {value!r}")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= TOKENS_MAX:
+        raise ValueError(
+            gettext("%(name)s must be a whole number from 0 to %(most)s: %(value)s")
+            % {"name": name, "most": TOKENS_MAX, "value": _shown(value)}
+        )
     return value
 
 
@@ -219,7 +289,7 @@ def _chatgpt_message(message, fallback: datetime.datetime) -> ParsedMessage | No
     created = message.get("create_time")
     return ParsedMessage(
         role=role,
-        content=text,
+        content=_storable(text, f"message {_shown(message.get('id'))}"),
         created_at=_when(created, "create_time") if created is not None else fallback,
         model=_text(metadata.get("model_slug") or "", "model_slug")[:MODEL_MAX],
     )
@@ -246,15 +316,15 @@ def validate_file(path: Path, *, user) -> ImportCount:
     return count
 
 
+@transaction.atomic
 def import_file(path: Path, *, user, default_model: str) -> ImportCount:
-    """검사를 마친 파일을 대화 하나씩 한 트랜잭션으로 가져온다."""
+    """검사를 마친 파일을 한 트랜잭션으로 가져온다: 어디서 실패하든 파일의 어느 대화도 남지 않는다."""
     count = ImportCount()
     for parsed in read_conversations(path):
-        with transaction.atomic():
-            if _exists(user, parsed):
-                count.skipped += 1
-                continue
-            conversation_create(user=user, parsed=parsed, default_model=default_model)
+        if _exists(user, parsed):
+            count.skipped += 1
+            continue
+        conversation_create(user=user, parsed=parsed, default_model=default_model)
         count.conversations += 1
         count.messages += len(parsed.messages)
     return count
