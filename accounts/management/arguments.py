@@ -1,18 +1,34 @@
 """운영자 명령들이 함께 쓰는 인자 해석: 틀린 값은 한 문장으로 거절한다."""
 
 import datetime
+from argparse import ArgumentTypeError
 
 from django.core.management.base import CommandError
+from django.utils.translation import gettext
 
 from accounts.models import User
 
+# 받는 날. 1970년 전은 쓸 일이 없고, 양 끝의 날짜는 시간대를 옮기거나 며칠을 빼면 파이썬의 날짜를 넘는다
+# (usage_report --until 0001-01-01, export_conversations --since 0001-01-01이 OverflowError였다).
+FIRST_DAY = datetime.date(1970, 1, 1)
+LAST_DAY = datetime.date(9998, 12, 31)
+# 날 수의 끝: 백 년보다 오래된 대화는 없고, 99999999999일은 timedelta가 넘친다
+DAYS_MAX = 36500
+
 
 def day(value: str) -> datetime.date:
-    """YYYY-MM-DD. argparse가 '--since: invalid date (YYYY-MM-DD) value'로 거절한다."""
+    """YYYY-MM-DD, FIRST_DAY부터 LAST_DAY까지. 꼴이 틀리면 argparse가 'invalid date (YYYY-MM-DD) value'로."""
     try:
-        return datetime.date.fromisoformat(value)
+        parsed = datetime.date.fromisoformat(value)
     except ValueError:
         raise ValueError(value) from None
+    if not FIRST_DAY <= parsed <= LAST_DAY:
+        # ArgumentTypeError의 문장은 argparse가 그대로 보인다
+        raise ArgumentTypeError(
+            gettext("%(value)s is not a day from %(first)s to %(last)s")
+            % {"value": value, "first": FIRST_DAY, "last": LAST_DAY}
+        )
+    return parsed
 
 
 day.__name__ = "date (YYYY-MM-DD)"
@@ -26,6 +42,20 @@ def positive_int(value: str) -> int:
 
 
 positive_int.__name__ = "positive whole number"
+
+
+def days(value: str) -> int:
+    """며칠(--older-than DAYS): 1부터 DAYS_MAX까지. 오늘에서 빼도 넘치지 않는다."""
+    number = positive_int(value)
+    if number > DAYS_MAX:
+        raise ArgumentTypeError(
+            gettext("%(value)s is more than %(most)s days (a hundred years)")
+            % {"value": value, "most": DAYS_MAX}
+        )
+    return number
+
+
+days.__name__ = positive_int.__name__
 
 
 def find_user(username: str) -> User:

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.management.arguments import find_user, positive_int
+from accounts.management.arguments import days, find_user
 from chat.audit import Action, audit_record
 from chat.models import Conversation, Message
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--older-than",
-            type=positive_int,
+            type=days,
             required=True,
             metavar="DAYS",
             help="delete conversations with no activity in the last DAYS days",
