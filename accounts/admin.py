@@ -1,7 +1,5 @@
 """관리 화면: 사용자(강사가 반을 살피는 열과 필터, 오늘 쓴 토큰, 하루 한도)와 사용량 장부(거르기와 CSV)."""
 
-import csv
-
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.admin import UserAdmin
@@ -15,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services, usage
 from accounts.models import DailyUsage, User
+from chatproject import spreadsheet
 
 # CSV를 이만큼씩 읽는다: 긴 기간도 메모리를 일정하게
 CSV_CHUNK_ROWS = 2000
@@ -161,7 +160,8 @@ class DailyUsageAdmin(admin.ModelAdmin):
     @staticmethod
     def _csv_lines(rows):
         buffer = _LineBuffer()
-        writer = csv.writer(buffer)
+        # 아이디와 모델 이름이 수식으로 돌지 않게
+        writer = spreadsheet.writer(buffer)
         yield writer.writerow(
             [
                 "day",

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 
 from accounts.models import User
+from chatproject import spreadsheet
 
 COLUMNS = {"username", "email", "password"}
 # 칠판에 적거나 불러 줄 때 헷갈리는 글자(0, O, 1, l, I)는 뺀다
@@ -160,6 +161,7 @@ def _write_passwords(output: Path, rows: list[tuple[str, str, str]]) -> None:
     # 주인만 읽을 수 있게 새로 만든다
     descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as file:
-        writer = csv.writer(file)
+        # 이메일 주소는 =, +, -로 시작할 수 있다: 강사가 표 계산 프로그램으로 열어도 글로
+        writer = spreadsheet.writer(file)
         writer.writerow(["username", "email", "password"])
         writer.writerows(rows)

@@ -131,6 +131,31 @@ def test_create_users_never_overwrites_a_password_file(db, tmp_path):
     assert not User.objects.exists()
 
 
+def test_create_users_writes_an_address_a_spreadsheet_would_run_as_text(db, tmp_path):
+    # 아이디 규칙은 =, +, -, @로 시작하는 아이디를 막지만 이메일 주소의 앞부분은 그럴 수 있다
+    roster = write_csv(
+        tmp_path,
+        "username,email\n"
+        "student_a,=1+2@school.kr\n"
+        "student_b,-2+3@school.kr\n"
+        "student_c,+1@school.kr\n"
+        "student_d,d@school.kr\n",
+    )
+    output = tmp_path / "passwords.csv"
+
+    call_command("create_users", str(roster), "--output", str(output))
+
+    written = {row["username"]: row["email"] for row in csv.DictReader(output.open())}
+    assert written == {
+        "student_a": "'=1+2@school.kr",
+        "student_b": "'-2+3@school.kr",
+        "student_c": "'+1@school.kr",
+        "student_d": "d@school.kr",
+    }
+    # 계정에는 주소가 그대로
+    assert User.objects.get(username="student_a").email == "=1+2@school.kr"
+
+
 def test_a_generated_password_user_must_choose_a_password_before_chatting(client, db, tmp_path):
     roster = write_csv(tmp_path, "username\nstudent_a\n")
     output = tmp_path / "passwords.csv"
@@ -223,6 +248,28 @@ def test_usage_report_by_model_as_csv(ledger, capsys):
         ["fake-model", "100109", "3", "100112", "3", "0"],
     ]
     assert "2 rows from 2026-02-01 to 2026-03-31." in captured.err
+
+
+def test_usage_report_csv_writes_cells_a_spreadsheet_would_run_as_text(db, capsys):
+    # 아이디 규칙이 생기기 전의 계정이나 운영자가 정한 모델 이름은 무엇으로든 시작할 수 있다
+    hostile = User.objects.create_user(username='=HYPERLINK("http://evil.example","x")')
+    usage.usage_record(
+        user_id=hostile.pk,
+        model="@SUM(1+1)",
+        prompt_tokens=5,
+        completion_tokens=1,
+        estimated=False,
+        day=datetime.date(2026, 3, 2),
+    )
+    period = ["--since", "2026-03-01", "--until", "2026-03-02", "--format", "csv"]
+
+    call_command("usage_report", *period)
+    by_user = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    call_command("usage_report", *period, "--by", "model")
+    by_model = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+
+    assert by_user[1] == ['\'=HYPERLINK("http://evil.example","x")', "5", "1", "6", "1", "0"]
+    assert by_model[1] == ["'@SUM(1+1)", "5", "1", "6", "1", "0"]
 
 
 def test_usage_report_by_day_defaults_to_the_last_30_days(ledger, capsys, monkeypatch):

@@ -445,6 +445,19 @@ def test_the_admin_lists_usage_filters_it_and_downloads_the_same_rows_as_csv(
     ]
 
 
+def test_the_admin_csv_writes_cells_a_spreadsheet_would_run_as_text(
+    admin_client, django_user_model
+):
+    # 아이디 규칙이 생기기 전의 계정이나 운영자가 정한 모델 이름은 무엇으로든 시작할 수 있다
+    hostile = django_user_model.objects.create_user(username="-1+1")
+    spend(hostile, 7, day=datetime.date(2026, 3, 2), model="+cmd|' /C calc'!A0")
+
+    download = admin_client.get("/admin/accounts/dailyusage/csv/")
+
+    lines = b"".join(download.streaming_content).decode().splitlines()
+    assert lines[1] == "2026-03-02,'-1+1,'+cmd|' /C calc'!A0,7,0,7,1,0"
+
+
 def test_the_admin_refuses_a_broken_date_filter_without_a_500(admin_client):
     response = admin_client.get("/admin/accounts/dailyusage/csv/?day__gte=yesterday")
 

@@ -4,7 +4,6 @@
 메시지 표는 더하지 않는다. 사람, 날짜, 모델 가운데 하나로 묶어 표나 CSV로 낸다.
 """
 
-import csv
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
@@ -13,6 +12,7 @@ from django.db.models import Sum
 from accounts import usage
 from accounts.management.arguments import day
 from accounts.models import DailyUsage
+from chatproject import spreadsheet
 
 GROUPS = {"user": "user__username", "day": "day", "model": "model"}
 COLUMNS = ["prompt_tokens", "completion_tokens", "total_tokens", "replies", "estimated_replies"]
@@ -78,7 +78,8 @@ class Command(BaseCommand):
         header = [by, *COLUMNS]
         written = 0
         if format == "csv":
-            writer = csv.writer(self.stdout, lineterminator="\n")
+            # 아이디와 모델 이름이 수식으로 돌지 않게
+            writer = spreadsheet.writer(self.stdout, lineterminator="\n")
             writer.writerow(header)
             for line in lines:
                 writer.writerow(line)

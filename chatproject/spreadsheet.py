@@ -1,0 +1,44 @@
+"""우리가 쓰는 모든 CSV의 칸: 표 계산 프로그램이 수식으로 돌릴 글은 작은따옴표로 시작하게 한다 (CSV 주입).
+
+강사는 받은 CSV를 Excel이나 Google 시트로 연다. 칸이 =, +, -, @, 탭, 캐리지 리턴으로 시작하면 그 프로그램은
+수식으로 읽어, 아이디나 모델 이름에 숨긴 =HYPERLINK(...)가 링크나 명령이 된다. OWASP의 규칙대로 그런 칸 앞에
+'를 붙인다. 새 CSV도 csv.writer 대신 여기의 writer를 쓴다.
+"""
+
+import csv
+from numbers import Number
+
+# 이 글자로 시작하는 칸은 수식으로 읽힌다 (OWASP "CSV Injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value):
+    """CSV 칸 하나. 수식 글자로 시작하는 글이면 앞에 '를 붙인 글, 아니면 그대로.
+
+    수(int, float, Decimal, bool)와 None은 그대로 둔다: csv가 쓰는 -3은 수로 읽히지 수식이 아니고, 숫자 열이
+    글로 바뀌면 합계를 낼 수 없다. 글 "-1"에는 붙인다: 아이디 칸의 "-1"은 수가 아니라 글이다. 그 밖의 값(날짜 등)은
+    csv처럼 str로 바꾼 뒤 같은 규칙을 쓴다.
+    """
+    if value is None or isinstance(value, Number):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class _SafeWriter:
+    """csv.writer와 같이 쓰되 칸마다 csv_safe를 거친다. writerow는 csv의 것처럼 쓴 것을 돌려준다."""
+
+    def __init__(self, file, **options):
+        self._writer = csv.writer(file, **options)
+
+    def writerow(self, row):
+        return self._writer.writerow([csv_safe(value) for value in row])
+
+    def writerows(self, rows):
+        for row in rows:
+            self.writerow(row)
+
+
+def writer(file, **options) -> _SafeWriter:
+    """csv.writer(file, **options) 대신. 우리가 쓰는 CSV는 모두 이것으로 쓴다."""
+    return _SafeWriter(file, **options)
