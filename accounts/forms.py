@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from accounts.services import login_retry_after
+from accounts.services import login_attempt_begin
 from accounts.validators import USERNAME_MAX_LENGTH
 
 
@@ -61,7 +61,11 @@ class LoginForm(auth_forms.AuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        wait = login_retry_after(username=username, address=self.client_address)
+        # 시도는 비밀번호를 확인하기 전에 센다 (accounts.services.login_attempt_begin): 다듬은 아이디로 세야
+        # 해서 여기, 필드 검사와 비밀번호 확인 사이다. 빈 칸은 확인하지 않으니 세지 않는다.
+        if not (username and self.cleaned_data.get("password")):
+            return super().clean()
+        wait = login_attempt_begin(username=username, address=self.client_address)
         if wait:
             # 제한 중에는 맞는 비밀번호도 확인하지 않는다: 그래야 추측을 막는다
             minutes = math.ceil(wait / 60)

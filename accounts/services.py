@@ -4,6 +4,7 @@
 창(window)은 첫 번째에서 시작해 정해진 시간(로그인은 LOGIN_FAILURE_WINDOW_SECONDS, 가입은 한 시간) 이어진다.
 """
 
+import contextlib
 import hashlib
 import math
 import time
@@ -53,16 +54,28 @@ def _keys(*, username: str, address: str) -> list[tuple[str, int]]:
     ]
 
 
-def login_retry_after(*, username: str, address: str) -> int:
-    """지금 로그인을 시도하면 안 되는 남은 초. 0이면 시도해도 된다."""
-    waits = [_window_wait(key, limit) for key, limit in _keys(username=username, address=address)]
-    return math.ceil(max(waits))
+def login_attempt_begin(*, username: str, address: str) -> int:
+    """비밀번호를 확인하기 전에 시도 하나를 아이디와 주소 양쪽에 센다. 한도를 넘었으면 남은 초, 아니면 0.
+
+    세고 나서 확인한다: 확인(느린 해시) 뒤에 세면, 동시에 온 시도들이 모두 세기 전의 수를 보고 모두 확인되었다
+    (두 워커에서 12번이 한도 5를 지나갔다). 세는 것은 원자적이라 동시에 와도 한도만큼만 확인된다.
+    맞은 시도는 login_attempt_succeeded가 되돌린다: 세는 것은 결국 실패뿐이다.
+    """
+    waits = [
+        _window_wait(key, limit)
+        for key, limit in _keys(username=username, address=address)
+        if _window_add(key, settings.LOGIN_FAILURE_WINDOW_SECONDS) > limit
+    ]
+    return max(1, math.ceil(max(waits))) if waits else 0
 
 
-def login_failure_record(*, username: str, address: str) -> None:
-    """실패 한 번을 아이디와 주소 양쪽에 센다."""
-    for key, _limit in _keys(username=username, address=address):
-        _window_add(key, settings.LOGIN_FAILURE_WINDOW_SECONDS)
+def login_attempt_succeeded(*, username: str, address: str) -> None:
+    """맞은 로그인: 아이디의 기록을 지우고, 주소에 센 이 시도 하나를 되돌린다 (교실의 공인 IP에서 반 전체가 로그인해도
+    실패만 쌓이게)."""
+    login_failures_reset(username=username)
+    # 그 사이에 창이 끝났으면 되돌릴 것이 없다
+    with contextlib.suppress(ValueError):
+        cache.decr(f"{_key('address', address)}:count")
 
 
 def login_failures_reset(*, username: str) -> None:

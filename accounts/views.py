@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import IntegrityError
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
@@ -64,20 +63,13 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
-        services.login_failures_reset(username=form.cleaned_data["username"])
+        services.login_attempt_succeeded(
+            username=form.cleaned_data["username"], address=form.client_address
+        )
         response = super().form_valid(form)
         # 0: 브라우저를 닫으면 끝, None: SESSION_COOKIE_AGE(2주)
         self.request.session.set_expiry(None if form.cleaned_data["remember_me"] else 0)
         return response
-
-    def form_invalid(self, form):
-        # 아이디와 비밀번호가 틀린 경우만 센다 (빈 칸이나 이미 제한 중인 시도는 세지 않는다)
-        if form.has_error(NON_FIELD_ERRORS, "invalid_login"):
-            services.login_failure_record(
-                username=form.cleaned_data.get("username", ""),
-                address=form.client_address,
-            )
-        return super().form_invalid(form)
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -159,3 +159,37 @@ def test_unlocking_an_address_also_lifts_its_sign_up_limit(client, settings, db)
     call_command("login_unlock", address=classroom)
 
     assert sign_up("second").status_code == 302
+
+
+def test_an_attempt_is_counted_before_its_password_is_checked(client, user, monkeypatch):
+    """동시에 온 시도들이 모두 세기 전의 수를 보면 모두 확인된다: 세는 것이 확인보다 먼저다."""
+    from django.contrib.auth import forms as auth_forms
+    from django.core.cache import cache
+
+    from accounts.services import _key
+
+    counted_at_check = []
+
+    def authenticate(request, **credentials):
+        counted_at_check.append(cache.get(f"{_key('username', 'minji')}:count"))
+
+    monkeypatch.setattr(auth_forms, "authenticate", authenticate)
+
+    fail(client, 2)
+
+    assert counted_at_check == [1, 2]
+
+
+def test_a_right_password_from_a_shared_address_is_not_counted_as_a_failure(
+    client, user, password, settings
+):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 3
+    # 한 교실의 공인 IP에서 여럿이 차례로 로그인한다: 맞은 로그인은 주소의 실패로 남지 않는다
+    for _ in range(5):
+        log_in(client, "minji", password)
+        client.logout()
+
+    fail(client, 2)
+    log_in(client, "minji", password)
+
+    assert get_user(client).is_authenticated
