@@ -189,7 +189,7 @@ def _finish_write(reply_id, attempt, status, fields) -> Status | None:
 
 def is_stale(reply: Message) -> bool:
     """읽어 둔 행으로 본 판정 (DB를 읽지 않는다): 진행 중인데 STALE_REPLY_SECONDS 넘게 소식이 없다."""
-    return reply.status in Message.ACTIVE and reply.updated_at < _stale_before()
+    return reply.status in Message.ACTIVE and reply.updated_at < stale_before()
 
 
 def _sweep_one(reply: Message) -> bool:
@@ -197,7 +197,7 @@ def _sweep_one(reply: Message) -> bool:
         return False
     return bool(
         Message.objects.filter(
-            pk=reply.pk, status=reply.status, updated_at__lt=_stale_before()
+            pk=reply.pk, status=reply.status, updated_at__lt=stale_before()
         ).update(
             status=Status.INTERRUPTED,
             rendered_html=render_or_escape(reply.content),
@@ -245,11 +245,11 @@ def retry(*, reply: Message, model: str) -> bool:
     )
 
 
-def _stale_before():
+def stale_before():
     return timezone.now() - timedelta(seconds=STALE_REPLY_SECONDS)
 
 
 def sweep_stale(replies) -> int:
     """죽은 작업이 남긴 답변을 중단으로 마친다 (하나뿐인 정리 규칙). 저장돼 있던 글은 그려 둔다."""
-    stale = replies.filter(status__in=Message.ACTIVE, updated_at__lt=_stale_before())
+    stale = replies.filter(status__in=Message.ACTIVE, updated_at__lt=stale_before())
     return sum(_sweep_one(reply) for reply in stale)

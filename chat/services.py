@@ -16,6 +16,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts import usage
+from accounts.models import User
 from chat import jobs, llm, replies
 from chat.models import Conversation, Message
 from chatproject import rows
@@ -74,10 +75,19 @@ def _rate_check(user) -> None:
 
 
 def _quota_check(user) -> None:
-    """오늘 쓴 토큰이 하루 한도에 닿았으면 보내기 전에 거절한다. 장부의 몇 줄을 더하는 질의 하나뿐이다.
+    """오늘의 토큰 한도: 장부에 적힌 양과 아직 끝나지 않은 답변의 몫을 더해 한도에 닿으면 보내기 전에 거절한다.
 
-    이미 생성 중인 답변은 한도를 넘어도 끝까지 간다: 확인은 보낼 때만 한다.
+    끝나지 않은 답변(대기·생성 중)은 하나에 LLM_REPLY_TOKENS(한 답변이 쓸 수 있는 최대)를 잡아 둔다.
+    답변이 끝나면 그 몫은 풀리고 장부의 실제 값이 대신한다 (정산). 여러 탭, 워커, 호스트에서 동시에 보내도
+    한 사람의 확인은 한 줄로 선다: PostgreSQL은 사용자 행을 잠그고, SQLite는 IMMEDIATE 트랜잭션이 이미 쓰기를
+    세운다. 그래서 먼저 받아들인 답변이 뒤의 확인에 보인다.
+    이미 생성 중인 답변은 한도를 넘어도 끝까지 가고 모두 센다: 확인은 보낼 때만 한다.
     """
+    quota = usage.quota_for(user)
+    if quota <= 0:
+        return
+    if connection.features.has_select_for_update:
+        rows.exists(User, {"pk": user.pk}, lock=True)
     status = usage.quota_status(user)
     if status.reached:
         resets_at = timezone.localtime(status.resets_at)
@@ -92,6 +102,25 @@ def _quota_check(user) -> None:
             },
             code="quota_reached",
         )
+    if status.used + _tokens_reserved(user) >= status.quota:
+        raise ChatRefused(
+            _(
+                "The replies still being written may use the rest of today's tokens. "
+                "Please wait until they have finished, then send again."
+            ),
+            code="quota_reserved",
+        )
+
+
+def _tokens_reserved(user) -> int:
+    """끝나지 않은 답변의 몫. 죽은 작업이 남긴 답변(오래 소식 없는 것)은 치지 않는다."""
+    running = Message.objects.filter(
+        conversation__owner=user,
+        role=Message.Role.ASSISTANT,
+        status__in=Message.ACTIVE,
+        updated_at__gte=replies.stale_before(),
+    ).count()
+    return running * settings.LLM_REPLY_TOKENS
 
 
 def _pair_create(conversation: Conversation, content: str) -> SentPair:

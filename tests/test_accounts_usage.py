@@ -343,6 +343,67 @@ def test_a_reply_running_when_the_quota_is_crossed_finishes(logged_in, user, set
     assert conversation.messages.count() == 2
 
 
+def test_a_running_reply_holds_back_its_share_of_the_quota_until_it_ends(user, settings):
+    settings.DAILY_TOKEN_QUOTA = 2000
+    settings.LLM_REPLY_TOKENS = 1024
+    spend(user, 1000)
+    # 테스트의 트랜잭션 안이라 생성은 시작되지 않는다: 답변은 대기 중으로 남아 몫을 잡고 있다
+    running = conversation_start(user=user, content="첫 질문", model="daehwa-demo")
+
+    with pytest.raises(ChatRefused) as refused:
+        conversation_start(user=user, content="다른 탭의 질문", model="daehwa-demo")
+    assert refused.value.code == "quota_reserved"
+
+    # 끝나면 몫이 풀리고 장부의 실제 값이 대신한다 (정산)
+    Message.objects.filter(pk=running.pk).update(status=Message.Status.DONE)
+    spend(user, 30)
+    conversation_start(user=user, content="다른 탭의 질문", model="daehwa-demo")
+    assert Conversation.objects.count() == 2
+
+
+@pytest.mark.skipif(
+    not running_on_postgres(),
+    reason="SQLite's shared in-memory test database refuses concurrent writers outright; "
+    "two processes on one SQLite file are tested in test_site_shared_limits",
+)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sends_cannot_pass_a_spent_quota(django_user_model, settings, monkeypatch):
+    """한도 1,000에 999를 쓴 사람이 스무 탭에서 동시에 보낸다: 하나만 받아들인다 (각 스레드는 제 DB 연결)."""
+    from chat import jobs
+
+    # 생성은 시작하지 않는다: 받아들인 답변은 대기 중으로 남아 제 몫을 잡고 있다
+    monkeypatch.setattr(jobs, "start", lambda *args, **kwargs: None)
+    settings.DAILY_TOKEN_QUOTA = 1000
+    student = django_user_model.objects.create_user(username="tabs", password="x" * 12)
+    spend(student, 999)
+    senders = 20
+    barrier = threading.Barrier(senders)
+    outcomes, errors = [], []
+
+    def send(number):
+        try:
+            barrier.wait()
+            conversation_start(user=student, content=f"질문 {number}", model="daehwa-demo")
+            outcomes.append("sent")
+        except ChatRefused as refused:
+            outcomes.append(refused.code)
+        except Exception as error:  # 스레드의 실패를 테스트로 가져온다
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(number,)) for number in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert outcomes.count("sent") == 1
+    assert outcomes.count("quota_reserved") == senders - 1
+    assert Conversation.objects.filter(owner=student).count() == 1
+
+
 def test_the_quota_check_is_one_query_and_none_without_a_quota(
     user, settings, django_assert_num_queries
 ):

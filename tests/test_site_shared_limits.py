@@ -112,3 +112,51 @@ def test_log_in_throttling_and_login_unlock_are_exact_across_two_workers(two_wor
     assert f"Unlocked username {guesser.username}" in unlocked.stdout
     try_login(guesser, servers[1], guesser.password)
     assert f"<strong>{guesser.username}</strong>" in guesser.get("/chat/")
+
+
+def test_a_spent_quota_holds_against_concurrent_sends_on_two_workers(two_workers):
+    servers, env = two_workers
+    student = Browserless(servers[0])
+    # 한도 1,000에 999를 썼다
+    manage(
+        env,
+        "shell",
+        "-c",
+        "from accounts.models import User; from accounts.usage import usage_record; "
+        f"user = User.objects.get(username='{student.username}'); "
+        "User.objects.filter(pk=user.pk).update(daily_token_quota=1000); "
+        "usage_record(user_id=user.pk, model='daehwa-demo', prompt_tokens=999, "
+        "completion_tokens=0, estimated=False)",
+    )
+
+    def send(attempt):
+        # 스무 탭에서 한꺼번에, 두 워커에 번갈아: 대화가 모두 달라 '대화마다 한 답변' 규칙은 걸리지 않는다
+        sender = copy.copy(student)
+        sender.base_url = servers[attempt % 2]
+        response = sender.post(
+            "/chat/", {"content": f"질문 {attempt}", "model": "daehwa-demo"}, {"HX-Request": "true"}
+        )
+        return "HX-Redirect" in response.headers
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        accepted = sum(pool.map(send, range(20)))
+
+    assert accepted == 1
+
+
+def test_concurrent_wrong_passwords_on_two_workers_are_checked_at_most_the_limit(two_workers):
+    servers, _env = two_workers
+    owner = Browserless(servers[0])
+
+    def guess(attempt):
+        # 쿠키가 저마다인 브라우저 열둘이 한꺼번에
+        guesser = Browserless(servers[attempt % 2], signup=False)
+        guesser.username = owner.username
+        return try_login(guesser, servers[attempt % 2], "wrong-guess-1234")
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(guess, range(12)))
+
+    # 한도(5)만큼만 비밀번호를 확인하고, 나머지는 확인하지 않고 막는다
+    assert sum(INCORRECT in page for page in answers) == 5
+    assert sum(THROTTLED in page for page in answers) == 7
