@@ -78,7 +78,9 @@ class SharedDatabaseCache(DatabaseCache):
         connection = connections[db]
         quote = connection.ops.quote_name
         table, expires = quote(self._table), quote("expires")
-        current = now().replace(microsecond=0)
+        # 만료 시각은 초 아래를 버려 저장하지만(Django와 같다), 지금은 버리지 않는다: Django의 get처럼 그 초가 지나면
+        # 만료다. 버리면 add와 incr에는 키가 1초 가까이 더 살아 있어, 끝난 로그인 제한 창이 이어졌다.
+        current = now()
         timeout = self.get_backend_timeout(timeout)
         until = (
             datetime.datetime.max.replace(tzinfo=datetime.UTC)
@@ -114,7 +116,7 @@ class SharedDatabaseCache(DatabaseCache):
         quote = connection.ops.quote_name
         table, key_column, value_column = quote(self._table), quote("cache_key"), quote("value")
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-        current = connection.ops.adapt_datetimefield_value(now().replace(microsecond=0))
+        current = connection.ops.adapt_datetimefield_value(now())
         # 이미 트랜잭션 안(메시지 보내기)이면 세이브포인트를 만들지 않는다: DB 오류면 바깥이 함께 되돌린다.
         # 없는 키는 블록을 나온 뒤에 알린다: 블록 안에서 던지면 바깥 트랜잭션까지 되돌리게 표시된다.
         value = None

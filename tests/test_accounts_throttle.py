@@ -193,3 +193,32 @@ def test_a_right_password_from_a_shared_address_is_not_counted_as_a_failure(
     log_in(client, "minji", password)
 
     assert get_user(client).is_authenticated
+
+
+def test_a_window_is_over_for_counting_as_soon_as_it_is_over_for_reading(db, monkeypatch, settings):
+    """DB 캐시는 만료 시각의 초 아래를 버려 저장한다: 그 초가 지나면 읽기(get)에도 세기(add, incr)에도 없는 키다."""
+    import datetime
+
+    from django.core.cache import cache
+
+    from chatproject import cache as shared_cache
+
+    # Redis로 도는 실행에서도 DB 캐시를 본다
+    settings.CACHES = {
+        "default": {"BACKEND": "chatproject.cache.SharedDatabaseCache", "LOCATION": "window_cache"}
+    }
+    call_command("createcachetable")
+
+    moment = datetime.datetime(2026, 3, 2, 9, 0, 0, 100_000, tzinfo=datetime.UTC)
+    monkeypatch.setattr(shared_cache, "now", lambda: moment)
+    monkeypatch.setattr("django.core.cache.backends.db.tz_now", lambda: moment)
+    monkeypatch.setattr("time.time", lambda: moment.timestamp())
+    cache.add("window", 5, timeout=3)
+    cache.add("count", 5, timeout=3)
+    # 9:00:03.1에 만료(저장은 9:00:03). 9:00:03.6에는 세기에도 읽기에도 없다 (읽기는 만료된 행을 지우므로 나중에)
+    moment = moment + datetime.timedelta(seconds=3.5)
+
+    assert cache.add("window", 1, timeout=3)
+    with pytest.raises(ValueError):
+        cache.incr("count")
+    assert cache.get("count") is None
