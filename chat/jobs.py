@@ -29,8 +29,9 @@ logger = logging.getLogger(__name__)
 # 초당 10번이면 글은 부드럽게 자라고(읽는 속도보다 훨씬 빠르다), 50 ms일 때보다 토큰 하나의 CPU가 3분의 1 넘게 준다:
 # 프레임마다 드는 것은 대부분 소켓 쓰기와 깨어나기라 프레임 수에 비례한다.
 FLUSH_SECONDS = 0.1
-# 진행을 저장하는 최대 간격이자 살아 있다는 신호: 죽은 작업은 STALE_REPLY_SECONDS 뒤 중단으로 정리된다
-PROGRESS_SECONDS = 5.0
+# 진행(지금까지의 글)을 저장하는 간격이자 살아 있다는 신호: 죽은 작업은 STALE_REPLY_SECONDS 뒤 중단으로
+# 정리되고, 그때 남는 글은 마지막 진행 저장까지다. 프로세스가 죽거나 DB가 끊겨도 잃는 것은 이 몇 초뿐이다.
+PROGRESS_SECONDS = 2.0
 # Redis가 없을 때 다른 프로세스(관리 명령 등)가 누른 멈춤을 DB 읽기로 확인하는 간격
 STOP_POLL_SECONDS = 1.0
 # 아무 일 없는 스트림에도 이만큼마다 빈 신호를 보낸다: 프록시가 연결을 끊지 않게
@@ -389,7 +390,13 @@ async def _watch(job: Job) -> None:
         _ensure_stop_poll(job.loop)
     while True:
         await asyncio.sleep(PROGRESS_SECONDS)
-        if not await replies.aprogress(job.reply_id, job.attempt, job.text()):
+        try:
+            saved = await replies.aprogress(job.reply_id, job.attempt, job.text())
+        except replies.TRANSIENT:
+            # DB에 잠깐 닿지 못했다: 글은 메모리에 있고 생성은 계속된다. 다음 간격에 다시 저장한다
+            logger.warning("saving a reply's progress failed reply=%s", job.reply_id, exc_info=True)
+            continue
+        if not saved:
             # 멈췄거나, 다시 시도됐거나, 대화가 지워졌다
             job.stop()
             return

@@ -9,9 +9,11 @@
 아무 행도 바꾸지 못한다.
 """
 
+import asyncio
 import logging
 from datetime import timedelta
 
+from django.db import InterfaceError, OperationalError
 from django.db.models import F
 from django.utils import timezone
 
@@ -26,6 +28,13 @@ from chatproject import rows
 logger = logging.getLogger(__name__)
 
 Status = Message.Status
+
+# DB에 닿지 못한 오류: 연결이 끊기거나 서버가 다시 시작하는 중. 잠시 뒤 다시 하면 된다.
+TRANSIENT = (OperationalError, InterfaceError)
+# 끝 저장을 다시 하는 시간과 간격 (0.25, 0.5, 1, 2, 4, 5, 5 … 초)
+FINISH_RETRY_SECONDS = 60.0
+FINISH_RETRY_FIRST_SECONDS = 0.25
+FINISH_RETRY_MAX_DELAY = 5.0
 
 # 허용된 전이. 아래 함수들의 조건은 모두 여기서 나온다.
 TRANSITIONS = {
@@ -108,15 +117,13 @@ def _finish(
     usage: Usage | None = None,
     model: str = "",
     omitted: int = 0,
-    prompt_estimate: int = 0,
 ) -> Message | None:
     """맡은 답변(aclaim이 준 것)의 생성을 마친다. 저장된 답변을 돌려주고, 다른 시도가 차지했거나 대화가
     지워졌으면 None.
 
     그 사이 멈춤이 눌렸다면 상태는 멈춤 그대로 두고 보여 준 글만 저장한다.
     무엇이 실패해도 답변은 끝 상태에 닿는다: 생성 중으로 남으면 대화가 1분 동안 잠긴다.
-    사용량은 저장과 상관없이 한 번 센다: 멈추거나 실패했어도, 대화가 그 사이 지워졌어도 모델은 토큰을 썼다.
-    prompt_estimate는 서버가 사용량을 보내지 않았을 때 쓰는 요청의 어림값이다.
+    DB에 닿지 못하는 오류(TRANSIENT)는 그대로 올린다: afinish가 DB가 돌아올 때까지 다시 한다.
     """
     fields = {
         "content": content,
@@ -125,7 +132,6 @@ def _finish(
         "updated_at": timezone.now(),
     }
     usage = usage or Usage(None, None)
-    _count_usage(reply, usage=usage, content=content, model=model, prompt_estimate=prompt_estimate)
     extra = {
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
@@ -135,11 +141,15 @@ def _finish(
     try:
         written = _finish_write(reply.pk, reply.attempt, status, {**fields, **extra})
         fields.update(extra)
+    except TRANSIENT:
+        raise
     except Exception:
         # 사용량 같은 곁가지가 저장을 막았다면 상태와 글만이라도
         logger.exception("saving a finished reply failed reply=%s; saving its text alone", reply.pk)
         try:
             written = _finish_write(reply.pk, reply.attempt, status, fields)
+        except TRANSIENT:
+            raise
         except Exception:
             logger.exception("saving a finished reply's text failed reply=%s", reply.pk)
             return None
@@ -156,7 +166,7 @@ def _count_usage(reply: Message, *, usage: Usage, content: str, model: str, prom
     """사용량 장부에 한 번 더한다. 서버가 알려 주지 않은 값은 어림값으로 채우고 그렇다고 표시한다.
 
     글이 하나도 없이 실패한 답변은 요청이 모델에 닿지 않았을 수 있어 질문 토큰을 어림하지 않는다.
-    장부가 실패해도 답변의 저장은 막지 않는다.
+    장부의 결함은 답변의 저장을 막지 않는다. DB에 닿지 못한 것(TRANSIENT)만 올려 afinish가 다시 하게 한다.
     """
     prompt, completion = usage.prompt_tokens, usage.completion_tokens
     estimated = prompt is None or completion is None
@@ -172,6 +182,8 @@ def _count_usage(reply: Message, *, usage: Usage, content: str, model: str, prom
             completion_tokens=completion,
             estimated=estimated,
         )
+    except TRANSIENT:
+        raise
     except Exception:
         logger.exception("counting the usage of a finished reply failed reply=%s", reply.pk)
 
@@ -210,7 +222,63 @@ aload = in_thread(_load)
 aclaim = in_thread(claim)
 aprogress = in_thread(_progress)
 agenerating = in_thread(_generating)
-afinish = in_thread(_finish)
+_acount_usage = in_thread(_count_usage)
+_afinish = in_thread(_finish)
+
+
+async def afinish(
+    reply: Message,
+    *,
+    status: Status,
+    content: str,
+    error_kind: str = "",
+    usage: Usage | None = None,
+    model: str = "",
+    omitted: int = 0,
+    prompt_estimate: int = 0,
+) -> Message | None:
+    """끝 저장: 사용량을 한 번 세고 답변을 끝 상태로 쓴다 (_finish).
+
+    DB에 닿지 못하면(끊긴 연결, 재시작) FINISH_RETRY_SECONDS 동안 간격을 늘려 가며 다시 한다: 모델이 보낸 글은
+    메모리에 있으니 DB가 돌아오면 잃지 않는다. 사용량은 이미 셌으면 다시 세지 않는다.
+    끝내 닿지 못하면 None: 진행 저장(PROGRESS_SECONDS마다)까지의 글이 남고, 답변은 나중에 중단으로 정리된다.
+    """
+    usage = usage or Usage(None, None)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + FINISH_RETRY_SECONDS
+    delay, counted = FINISH_RETRY_FIRST_SECONDS, False
+    while True:
+        try:
+            if not counted:
+                # 멈추거나 실패했어도, 대화가 그 사이 지워졌어도 모델은 토큰을 썼다
+                await _acount_usage(
+                    reply,
+                    usage=usage,
+                    content=content,
+                    model=model,
+                    prompt_estimate=prompt_estimate,
+                )
+                counted = True
+            return await _afinish(
+                reply,
+                status=status,
+                content=content,
+                error_kind=error_kind,
+                usage=usage,
+                model=model,
+                omitted=omitted,
+            )
+        except TRANSIENT:
+            if loop.time() + delay > deadline:
+                logger.exception("saving a finished reply gave up reply=%s", reply.pk)
+                return None
+            logger.warning(
+                "the database is unreachable; saving reply=%s again in %.1f s", reply.pk, delay
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, FINISH_RETRY_MAX_DELAY)
+
+
 # 따라가던 사람이 죽은 작업을 발견했을 때
 asweep_stale = in_thread(_sweep_one)
 

@@ -144,7 +144,8 @@ def _serve(
         ]
     log = (workdir / "server.log").open("w")
     process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://{host}:{port}"
+    base_url = ServerURL(f"http://{host}:{port}")
+    base_url.process = process
     try:
         _wait_until_healthy(base_url, process, workdir)
         yield base_url
@@ -155,6 +156,12 @@ def _serve(
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+class ServerURL(str):
+    """서버의 기본 URL. process는 그 서버의 프로세스: 고장 시험이 kill -9로 죽인다."""
+
+    process: subprocess.Popen
 
 
 def _wait_until_healthy(base_url, process, workdir, seconds=30):

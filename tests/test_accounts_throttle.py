@@ -219,6 +219,6 @@ def test_a_window_is_over_for_counting_as_soon_as_it_is_over_for_reading(db, mon
     moment = moment + datetime.timedelta(seconds=3.5)
 
     assert cache.add("window", 1, timeout=3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not found"):
         cache.incr("count")
     assert cache.get("count") is None

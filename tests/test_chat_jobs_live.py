@@ -45,6 +45,7 @@ def site(tmp_path, fake_openai):
             return asgi_server(workdir, **env, **overrides)
 
         start.server = server
+        start.database_url = url
         yield start
 
 

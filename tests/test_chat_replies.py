@@ -187,3 +187,53 @@ def test_the_stop_poll_reads_many_replies_at_once_and_knows_their_attempts(reply
     # 옛 시도를 묻는 작업은 다시 시도된 답변을 제 것으로 보지 않는다
     asked[other.pk] = second.attempt - 1
     assert async_to_sync(replies.agenerating)(asked) == set()
+
+
+def test_a_final_save_the_database_cannot_take_is_tried_again_until_it_can(reply, monkeypatch):
+    """DB가 잠깐 닿지 않으면(끊긴 연결, 재시작) 끝 저장을 다시 한다: 모델이 보낸 글은 메모리에 있다."""
+    from django.db import OperationalError
+
+    from accounts import usage
+    from chat.llm import Usage
+
+    monkeypatch.setattr(replies, "FINISH_RETRY_FIRST_SECONDS", 0.01)
+    claimed = claim(reply)
+    real_write = replies._finish_write
+    attempts = []
+
+    def unreachable_twice(*args):
+        attempts.append(args)
+        if len(attempts) <= 2:
+            raise OperationalError("terminating connection due to administrator command")
+        return real_write(*args)
+
+    monkeypatch.setattr(replies, "_finish_write", unreachable_twice)
+
+    finished = async_to_sync(replies.afinish)(
+        claimed, status=Status.DONE, content="살아남은 글", usage=Usage(5, 7)
+    )
+
+    reply.refresh_from_db()
+    assert len(attempts) == 3
+    assert finished.status == reply.status == Status.DONE
+    assert reply.content == "살아남은 글"
+    # 사용량은 한 번만 센다
+    assert usage.tokens_on(reply.conversation.owner_id, usage.today()) == 12
+
+
+def test_a_final_save_gives_up_after_its_bound(reply, monkeypatch):
+    from django.db import OperationalError
+
+    monkeypatch.setattr(replies, "FINISH_RETRY_FIRST_SECONDS", 0.01)
+    monkeypatch.setattr(replies, "FINISH_RETRY_SECONDS", 0.05)
+    claimed = claim(reply)
+
+    def unreachable(*args):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(replies, "_finish_write", unreachable)
+
+    assert async_to_sync(replies.afinish)(claimed, status=Status.DONE, content="글") is None
+    reply.refresh_from_db()
+    # 생성 중으로 남는다: 진행 저장까지의 글과 함께 나중에 중단으로 정리된다
+    assert reply.status == Status.STREAMING
