@@ -75,8 +75,8 @@ test: lint ## 린트와 전체 테스트 / lint and the whole test suite
 	fi
 
 messages: $(DEV_STAMP) ## 번역 문자열 추출과 컴파일 / extract and compile translations
-	$(BIN)/python manage.py makemessages --locale ko --locale en --ignore '.venv/*' --ignore 'staticfiles/*'
-	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+	DJANGO_DEBUG=true $(BIN)/python manage.py makemessages --locale ko --locale en --ignore '.venv/*' --ignore 'staticfiles/*'
+	DJANGO_DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 clean: ## 가상환경과 수집된 정적 파일 삭제 (DB와 .env는 남긴다) / remove venv and collected static
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

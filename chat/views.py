@@ -92,6 +92,11 @@ def finish_without_js(request, reply: Message):
     )
 
 
+def refusal_status(refused: services.ChatRefused, default: int = 429) -> int:
+    """JavaScript 없는 화면의 상태 코드: DB가 잠깐 받지 못한 것은 503 (잠시 뒤 다시), 나머지는 default."""
+    return 503 if refused.code == "busy" else default
+
+
 class OwnConversationMixin:
     """URL이 가리키는 대화를 그 사람의 대화 중에서만 찾는다: 남의 대화는 404."""
 
@@ -146,7 +151,7 @@ class ConversationListView(View):
             )
         except services.ChatRefused as refused:
             form.add_error(None, refused.message)
-            return self.render_page(form, status=200 if request.htmx else 429)
+            return self.render_page(form, status=200 if request.htmx else refusal_status(refused))
         url = reverse("chat:conversation", args=[reply.conversation_id])
         if request.htmx:
             # 대화 화면이 대기 중인 답변을 보고 스트림을 연다
@@ -242,6 +247,7 @@ class MessageCreateView(OwnConversationMixin, View):
                 )
             except services.ChatRefused as refused:
                 form.add_error(None, refused.message)
+                return self.refuse(request, conversation, form, status=refusal_status(refused, 400))
         if not form.is_valid():
             return self.refuse(request, conversation, form)
         if request.htmx:
@@ -255,7 +261,7 @@ class MessageCreateView(OwnConversationMixin, View):
             return render(request, f"{DETAIL_TEMPLATE}#sent", context)
         return finish_without_js(request, sent.reply)
 
-    def refuse(self, request, conversation, form):
+    def refuse(self, request, conversation, form, status=400):
         """입력한 글은 입력창에 그대로 남기고 이유를 보인다."""
         if request.htmx:
             response = render(
@@ -266,7 +272,7 @@ class MessageCreateView(OwnConversationMixin, View):
             request,
             DETAIL_TEMPLATE,
             conversation_page_context(request, conversation, form=form),
-            status=400,
+            status=status,
         )
 
 

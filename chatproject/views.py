@@ -1,12 +1,18 @@
-"""사이트 전체에 걸친 화면: 상태 점검, 파비콘, 500 오류 페이지."""
+"""사이트 전체에 걸친 화면: 상태 점검, 파비콘, 500과 503 오류 페이지."""
 
 import logging
+import sys
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.db import connection
-from django.http import HttpResponseBadRequest, HttpResponseServerError, JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import (
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.shortcuts import redirect
 from django.template import loader
 from django.templatetags.static import static
@@ -64,6 +70,55 @@ def bad_request(request, exception):
 
 
 def server_error(request):
-    """500 페이지는 요청 컨텍스트 없이 그린다: DB나 세션이 원인일 수 있어서다."""
+    """500 페이지는 요청 컨텍스트 없이 그린다: DB나 세션이 원인일 수 있어서다.
+
+    DB나 Redis에 잠깐 닿지 못한 것(재시작, 끊긴 연결)은 우리 결함이 아니라 잠깐의 멈춤이다: 503과 "잠시 뒤
+    다시"로 답하고, 보내던 글은 다시 보낼 양식에 그대로 돌려준다. 트랜잭션은 되돌려져 아무것도 저장되지 않았다.
+    """
+    if is_outage(sys.exception()):
+        return service_unavailable(request)
     template = loader.get_template("500.html")
     return HttpResponseServerError(template.render({"SITE_NAME": settings.SITE_NAME}))
+
+
+# 이만큼 뒤에 다시 해 보라고 알린다 (Retry-After): DB와 Redis의 재시작은 대개 몇 초다
+OUTAGE_RETRY_SECONDS = 5
+
+
+def is_outage(error: BaseException | None) -> bool:
+    """DB나 Redis에 닿지 못했다 (연결 거절, 끊긴 연결, 시간 초과). 잘못된 질의 같은 우리 결함은 아니다."""
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return True
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:
+        return False
+    return isinstance(error, (RedisConnectionError, RedisTimeoutError))
+
+
+def service_unavailable(request):
+    """503: 무엇이 안 되었는지와, 보내던 글(content)을 다시 보낼 양식. 요청 컨텍스트 없이 그린다.
+
+    양식은 받은 CSRF 토큰과 그 밖의 칸(모델 등)을 그대로 싣는다. 비밀번호는 되돌려 주지 않는다.
+    """
+    post = request.POST if request.method == "POST" else {}
+    content = post.get("content", "")
+    fields = [
+        (name, value)
+        for name, value in post.items()
+        if name not in {"content", "csrfmiddlewaretoken"} and "password" not in name
+    ]
+    template = loader.get_template("503.html")
+    body = template.render(
+        {
+            "SITE_NAME": settings.SITE_NAME,
+            "content": content,
+            "fields": fields,
+            "action": request.path,
+            "csrf_token_value": post.get("csrfmiddlewaretoken", ""),
+        }
+    )
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(OUTAGE_RETRY_SECONDS)
+    return response

@@ -284,6 +284,14 @@
     }
   }
 
+  // 서버가 받지 못했다(503, 끊긴 연결): htmx는 바꾸지 않으니 입력한 글은 입력창에 그대로다. 무엇이 안 됐는지만 알린다
+  function unavailable() {
+    hint(strings().unavailable);
+    announce(strings().unavailable);
+  }
+  document.addEventListener("htmx:responseError", unavailable);
+  document.addEventListener("htmx:sendError", unavailable);
+
   document.addEventListener("htmx:afterRequest", function (event) {
     var elt = event.detail.elt;
     if (elt && elt.querySelector && elt.querySelector(".stop-button")) {
