@@ -14,8 +14,7 @@ from django.shortcuts import aget_object_or_404, get_object_or_404, redirect, re
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
@@ -170,20 +169,26 @@ class ConversationListView(View):
 # 새 대화 화면의 예시 질문. 누르면 입력창이 채워질 뿐, 바로 보내지 않는다.
 EXAMPLES = [
     {
-        "title": _lazy("Explain a concept"),
-        "prompt": _lazy("Explain what a Python list comprehension is, with two short examples."),
+        "title": gettext_lazy("Explain a concept"),
+        "prompt": gettext_lazy(
+            "Explain what a Python list comprehension is, with two short examples."
+        ),
     },
     {
-        "title": _lazy("Review my code"),
-        "prompt": _lazy("Review this function and suggest one improvement:\n\n"),
+        "title": gettext_lazy("Review my code"),
+        "prompt": gettext_lazy("Review this function and suggest one improvement:\n\n"),
     },
     {
-        "title": _lazy("Plan my study"),
-        "prompt": _lazy("Make a one-week study plan for learning SQL basics, one hour a day."),
+        "title": gettext_lazy("Plan my study"),
+        "prompt": gettext_lazy(
+            "Make a one-week study plan for learning SQL basics, one hour a day."
+        ),
     },
     {
-        "title": _lazy("Write in English"),
-        "prompt": _lazy("Help me write a short, polite email asking my instructor for feedback."),
+        "title": gettext_lazy("Write in English"),
+        "prompt": gettext_lazy(
+            "Help me write a short, polite email asking my instructor for feedback."
+        ),
     },
 ]
 
