@@ -12,12 +12,14 @@ followable_conversation 하나로 확인하며, 열린 스트림도 ACCESS_CHECK
 """
 
 import asyncio
+import contextvars
 import hashlib
 import html
 import io
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from importlib import import_module
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlencode
@@ -34,6 +36,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.middleware import chosen_language
+from accounts.models import User
 from chat import jobs
 from chat.database import in_thread
 from chat.markdown import StreamingMarkdown, stream_tail
@@ -210,14 +213,29 @@ def session_user(session_key: str | None):
 
 
 def followable_conversation(user, conversation_id: int) -> Conversation | None:
-    """이 사람이 이 대화의 답변 스트림을 받을 수 있으면 그 대화, 아니면 None.
+    """이 사람이 이 대화의 답변 스트림을 받을 수 있으면 그 대화, 아니면 None (followable_conversations 하나)."""
+    return followable_conversations([(user, conversation_id)]).get(conversation_id)
 
-    받을 자격의 규칙은 여기 하나다: 두 입구(serve와 ReplyStreamView)가 연결할 때, 열린 스트림이
-    ACCESS_CHECK_SECONDS마다 이것을 부른다. 다음 규칙(예: 정지된 반)도 여기에 더한다.
+
+def followable_conversations(viewers: list[tuple]) -> dict[int, Conversation]:
+    """(사람, 대화 번호) 가운데 그 사람이 그 대화의 답변 스트림을 받을 수 있는 것: {대화 번호: 대화}.
+
+    받을 자격의 규칙은 여기 하나다: 두 입구(serve와 ReplyStreamView)가 연결할 때 하나를, 열린 스트림의 다시
+    확인이 ACCESS_CHECK_SECONDS마다 루프의 모든 스트림을 질의 하나로 묻는다. 다음 규칙(예: 정지된 반)도 여기에 더한다.
     """
-    if not (user.is_authenticated and user.is_active):
-        return None
-    return rows.get(Conversation, {"pk": conversation_id, "owner": user.pk, "is_hidden": False})
+    owners = {
+        conversation_id: user.pk
+        for user, conversation_id in viewers
+        if user.is_authenticated and user.is_active
+    }
+    if not owners:
+        return {}
+    found = rows.instances(Conversation, {"pk": list(owners), "is_hidden": False})
+    return {
+        conversation.pk: conversation
+        for conversation in found
+        if conversation.owner_id == owners[conversation.pk]
+    }
 
 
 def owned_reply(reply_id: int, user, known: Message | None = None) -> Message | None:
@@ -232,35 +250,95 @@ def owned_reply(reply_id: int, user, known: Message | None = None) -> Message | 
     return reply
 
 
-def _still_allowed(session_key: str | None, user_id: int, conversation_id: int) -> bool:
-    user = session_user(session_key)
-    return user.pk == user_id and followable_conversation(user, conversation_id) is not None
+@dataclass(eq=False)
+class _Watch:
+    """열린 스트림 하나: 연결할 때 받아들인 세션과 사람, 따라가는 대화. 자격을 잃으면 lost가 끝난다."""
+
+    session_key: str | None
+    user: object
+    conversation_id: int
+    lost: asyncio.Future
 
 
-_astill_allowed = in_thread(_still_allowed)
+# 루프마다 열린 스트림들과, 그것들을 한꺼번에 다시 확인하는 작업 하나
+_watches: dict[asyncio.AbstractEventLoop, set[_Watch]] = {}
+_checkers: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
 
 
-async def access_lost(session_key: str | None, user_id: int, conversation_id: int) -> None:
+async def access_lost(session_key: str | None, user, conversation_id: int) -> None:
     """받을 자격이 없어지면 돌아온다. 열린 스트림 옆에서 돌고, 스트림은 이것이 끝나면 done으로 닫는다."""
+    loop = asyncio.get_running_loop()
+    watch = _Watch(session_key, user, conversation_id, loop.create_future())
+    _watches.setdefault(loop, set()).add(watch)
+    checker = _checkers.get(loop)
+    if checker is None or checker.done():
+        _checkers[loop] = loop.create_task(_check_access(loop), context=contextvars.Context())
+    try:
+        await watch.lost
+    finally:
+        _watches[loop].discard(watch)
+
+
+async def _check_access(loop: asyncio.AbstractEventLoop) -> None:
+    """루프의 열린 스트림 모두를 스레드 한 번, 질의 둘로 다시 확인한다.
+
+    스트림마다 따로 확인하면 스트림 하나가 1초마다 스레드를 건너 세 번 읽었다: 천 개면 초당 삼천 번이었다.
+    """
     while True:
         await asyncio.sleep(ACCESS_CHECK_SECONDS)
+        watches = [watch for watch in _watches.get(loop, ()) if not watch.lost.done()]
+        if not watches:
+            del _checkers[loop]
+            return
         try:
-            if not await _astill_allowed(session_key, user_id, conversation_id):
-                return
+            lost = await _alost(watches)
         except Exception:
             # DB나 Redis가 잠깐 멈췄다: 확인하지 못한 것을 잃은 것으로 치지 않는다. 다음 확인에서 다시 본다
-            logger.warning("could not check a stream's access", exc_info=True)
+            logger.warning("could not check the open streams' access", exc_info=True)
+            continue
+        for watch in lost:
+            if not watch.lost.done():
+                watch.lost.set_result(None)
+
+
+def _lost(watches: list[_Watch]) -> list[_Watch]:
+    """자격을 잃은 스트림들. 연결할 때 Django의 규칙(session_user)으로 받아들인 세션이 그대로인지는 싸게 본다:
+    세션이 아직 있고(로그아웃하면 지워진다) 비밀번호가 그때 그대로인지. 비밀번호가 바뀐 스트림만 Django의 규칙으로
+    다시 읽는다 (그 세션에서 바꿨다면 Django처럼 세션이 이어진다). 나머지는 followable_conversations가 정한다.
+    """
+    users = {
+        user.pk: user for user in rows.instances(User, {"pk": list({w.user.pk for w in watches})})
+    }
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    lost, viewers = [], []
+    for watch in watches:
+        user = users.get(watch.user.pk)
+        if user is not None and user.password != watch.user.password:
+            user = session_user(watch.session_key)
+            if user.pk == watch.user.pk:
+                watch.user = user
+        elif user is not None and not store.exists(watch.session_key):
+            user = None
+        if user is None or user.pk != watch.user.pk:
+            lost.append(watch)
+        else:
+            viewers.append((watch, user))
+    allowed = followable_conversations([(user, watch.conversation_id) for watch, user in viewers])
+    return lost + [watch for watch, _ in viewers if watch.conversation_id not in allowed]
+
+
+_alost = in_thread(_lost)
 
 
 async def until_access_lost(
-    events: AsyncIterator[str], session_key: str | None, user_id: int, conversation_id: int
+    events: AsyncIterator[str], session_key: str | None, user, conversation_id: int
 ) -> AsyncIterator[str]:
     """Django 입구의 스트림: 자격을 잃으면 남은 프레임 대신 done으로 끝낸다.
 
     프레임마다 작업 하나를 만드는 값이 들어, 표가 있는 대부분의 스트림이 지나는 serve는 이것 대신
     access_lost를 응답 작업 옆에 둔다.
     """
-    lost = asyncio.ensure_future(access_lost(session_key, user_id, conversation_id))
+    lost = asyncio.ensure_future(access_lost(session_key, user, conversation_id))
     iterator = aiter(events)
     try:
         while True:
@@ -289,11 +367,12 @@ def is_stream(scope) -> bool:
 
 
 def _admit(reply_id: int, user_id: int, session_key: str, known: Message | None):
-    """표의 주인이 지금도 그 세션으로 로그인해 있고 그 답변을 받을 수 있으면 답변. DB를 한 번 건너 읽는다."""
+    """표의 주인이 지금도 그 세션으로 로그인해 있고 그 답변을 받을 수 있으면 (답변, 사람). 스레드 한 번에 읽는다."""
     user = session_user(session_key)
     if user.pk != user_id:
         return None
-    return owned_reply(reply_id, user, known)
+    reply = owned_reply(reply_id, user, known)
+    return (reply, user) if reply is not None else None
 
 
 _aadmit = in_thread(_admit)
@@ -319,9 +398,10 @@ async def serve(scope, receive, send) -> bool:
         return False
     # 세션과 사람은 Django의 입구와 같은 규칙으로 읽는다 (로그아웃, 비밀번호 변경, 계정 정지, 숨김).
     # 이 워커가 만드는 중인 답변은 작업의 사본을 쓴다: 답변 행은 다시 읽지 않는다.
-    reply = await _aadmit(reply_id, user_id, session_key, jobs.local_reply(reply_id))
-    if reply is None:
+    admitted = await _aadmit(reply_id, user_id, session_key, jobs.local_reply(reply_id))
+    if admitted is None:
         return False
+    reply, user = admitted
 
     request_log.request_id.set(uuid.uuid4().hex)
     request_log.user_id.set(str(user_id))
@@ -349,7 +429,7 @@ async def serve(scope, receive, send) -> bool:
     )
     body = asyncio.create_task(_send_events(request, reply, offset or 0, language, send))
     gone = asyncio.create_task(_disconnected(receive))
-    lost = asyncio.create_task(access_lost(session_key, user_id, reply.conversation_id))
+    lost = asyncio.create_task(access_lost(session_key, user, reply.conversation_id))
     try:
         # 연결이 끊기면 따라가기를 멈춘다 (생성은 계속된다). 다 보내면 듣기를 멈춘다.
         # 자격을 잃으면(로그아웃, 비밀번호 변경, 계정 정지, 숨김) 남은 글 없이 done으로 닫는다.

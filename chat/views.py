@@ -302,7 +302,7 @@ class ReplyStreamView(View):
         events = streams.until_access_lost(
             streams.reply_events(request, reply, offset or 0),
             request.session.session_key,
-            request.user.pk,
+            request.user,
             reply.conversation_id,
         )
         response = StreamingHttpResponse(events, content_type="text/event-stream")

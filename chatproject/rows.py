@@ -150,11 +150,16 @@ def values(
 
 def get(model: type[models.Model], where: dict) -> models.Model | None:
     """filter(**where).first()와 같다 (모든 열). 맞는 행이 없으면 None."""
+    found = instances(model, where, limit=1)
+    return found[0] if found else None
+
+
+def instances(model: type[models.Model], where: dict, *, limit: int | None = None) -> list:
+    """list(filter(**where))와 같다 (모든 열, 순서 없음)."""
     fields = model._meta.concrete_fields
-    rows = values(model, [field.name for field in fields], where, limit=1)
-    if not rows:
-        return None
-    return model.from_db(connection.alias, [field.attname for field in fields], rows[0])
+    names = [field.attname for field in fields]
+    rows = values(model, [field.name for field in fields], where, limit=limit)
+    return [model.from_db(connection.alias, names, row) for row in rows]
 
 
 def exists(model: type[models.Model], where: dict, *, lock: bool = False) -> bool:

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import RequestFactory
 
+from accounts.models import User
 from chat import streams
 from chat.services import conversation_start
 
@@ -316,7 +317,9 @@ def test_an_open_django_stream_ends_with_done_when_its_access_is_lost(
         yield "never"
 
     async def run():
-        stream = streams.until_access_lost(frames(), session_key, user.pk, reply.conversation_id)
+        # 요청이 읽은 사람은 따로인 객체다 (시험이 바꾸는 user와 같은 객체면 비밀번호 변경이 보이지 않는다)
+        viewer = await User.objects.aget(pk=user.pk)
+        stream = streams.until_access_lost(frames(), session_key, viewer, reply.conversation_id)
         seen = [await anext(stream)]
         await sync_to_async(revoke)(client, user, reply)
         async with asyncio.timeout(5):
@@ -327,3 +330,33 @@ def test_an_open_django_stream_ends_with_done_when_its_access_is_lost(
 
     assert seen == [": connected\n\n", "event: done\ndata: \n\n"]
     assert isinstance(seen[-1], streams.LastFrame)
+
+
+def test_open_streams_are_checked_together_in_two_queries(
+    client, user, other_user, django_assert_max_num_queries
+):
+    """스트림이 몇 개든 다시 확인은 질의 둘(사람들, 대화들)이다: 스트림마다 읽으면 천 개가 초당 삼천 번 읽었다."""
+    from chat.models import Conversation
+
+    client.force_login(user)
+    session_key = client.session.session_key
+    conversations = [
+        Conversation.objects.create(owner=user, title=f"대화 {n}", model="m") for n in range(5)
+    ]
+    viewer = User.objects.get(pk=user.pk)
+    watches = [
+        streams._Watch(session_key, viewer, conversation.pk, None) for conversation in conversations
+    ]
+    # 남의 대화를 따라가는 스트림은 처음부터 받아들여지지 않지만, 섞여 있어도 잃은 것으로 나온다
+    stranger = streams._Watch(
+        session_key,
+        viewer,
+        Conversation.objects.create(owner=other_user, title="남", model="m").pk,
+        None,
+    )
+
+    with django_assert_max_num_queries(2):
+        assert streams._lost(watches) == []
+
+    Conversation.objects.filter(pk=conversations[2].pk).update(is_hidden=True)
+    assert streams._lost([*watches, stranger]) == [watches[2], stranger]
