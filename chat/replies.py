@@ -222,8 +222,24 @@ aload = in_thread(_load)
 aclaim = in_thread(claim)
 aprogress = in_thread(_progress)
 agenerating = in_thread(_generating)
-_acount_usage = in_thread(_count_usage)
-_afinish = in_thread(_finish)
+
+
+def _count_and_finish(reply: Message, counted: list[bool], *, prompt_estimate: int, **fields):
+    """사용량 세기와 끝 쓰기를 스레드 한 번에. counted[0]: 이미 셌는지 (다시 할 때 두 번 세지 않게)."""
+    if not counted[0]:
+        # 멈추거나 실패했어도, 대화가 그 사이 지워졌어도 모델은 토큰을 썼다
+        _count_usage(
+            reply,
+            usage=fields["usage"],
+            content=fields["content"],
+            model=fields["model"],
+            prompt_estimate=prompt_estimate,
+        )
+        counted[0] = True
+    return _finish(reply, **fields)
+
+
+_acount_and_finish = in_thread(_count_and_finish)
 
 
 async def afinish(
@@ -246,21 +262,13 @@ async def afinish(
     usage = usage or Usage(None, None)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + FINISH_RETRY_SECONDS
-    delay, counted = FINISH_RETRY_FIRST_SECONDS, False
+    delay, counted = FINISH_RETRY_FIRST_SECONDS, [False]
     while True:
         try:
-            if not counted:
-                # 멈추거나 실패했어도, 대화가 그 사이 지워졌어도 모델은 토큰을 썼다
-                await _acount_usage(
-                    reply,
-                    usage=usage,
-                    content=content,
-                    model=model,
-                    prompt_estimate=prompt_estimate,
-                )
-                counted = True
-            return await _afinish(
+            return await _acount_and_finish(
                 reply,
+                counted,
+                prompt_estimate=prompt_estimate,
                 status=status,
                 content=content,
                 error_kind=error_kind,
