@@ -13,10 +13,9 @@ import httpx2
 import openai
 import orjson
 from django.conf import settings
-from django.db import models
-from django.utils.translation import gettext_lazy as _
 
-from chat import demo
+from chat import demo, upstream_errors
+from chat.upstream_errors import ErrorKind
 
 try:
     # SDK가 aiohttp 전송과 함께 싣는 것 (openai[aiohttp]). 없으면 본문을 httpx2로 읽는다.
@@ -35,29 +34,6 @@ DEMO_MODEL = "daehwa-demo"
 TITLE_MAX_CHARS = 40
 # 40자 제목에 넉넉한 토큰
 TITLE_MAX_TOKENS = 60
-
-
-class ErrorKind(models.TextChoices):
-    """우리 쪽 오류 종류. 이름표가 곧 사람에게 보여 줄 번역된 안내문이다."""
-
-    RATE_LIMITED = "rate_limited", _("The model is busy right now. Please try again in a moment.")
-    UPSTREAM_ERROR = "upstream_error", _("The model service had a problem. Please try again.")
-    TIMEOUT = "timeout", _("The model took too long to answer. Please try again.")
-    CONNECTION_LOST = (
-        "connection_lost",
-        _("The connection to the model was lost. Please try again."),
-    )
-    NOT_CONFIGURED = (
-        "not_configured",
-        _("The service is not configured. Please tell your instructor or operator."),
-    )
-    CONTEXT_TOO_LONG = (
-        "context_too_long",
-        _(
-            "This conversation is too long for the model. Start a new conversation or send a shorter message."
-        ),
-    )
-    CONTENT_FILTER = "content_filter", _("The model's content filter refused to answer this.")
 
 
 class LLMError(Exception):
@@ -285,6 +261,9 @@ class _Chunks:
             for line in lines:
                 # [DONE] 뒤도 끝까지 읽는다: 본문을 다 읽어야 upstream 연결을 다음 요청에 다시 쓴다
                 if self.done or not line.startswith(b"data:"):
+                    if line.startswith(b"error:") and not self.done:
+                        # llama.cpp는 스트림 안의 오류를 data: 대신 error: 줄로 보낸다
+                        raise _stream_error(_loads(line[6:].strip()))
                     continue
                 payload = line[5:].strip()
                 if payload.startswith(b"[DONE]"):
@@ -372,8 +351,8 @@ def _chunk_parts(chunk) -> tuple[Usage | None, list[tuple[str | None, str | None
     if not isinstance(chunk, dict):
         raise ValueError("chunk is not an object")
     if chunk.get("error"):
-        # 스트림 중간의 오류 객체 (vLLM, LiteLLM 등)
-        raise LLMError(ErrorKind.UPSTREAM_ERROR, f"error in stream: {chunk['error']!r:.200}")
+        # 200 스트림 안의 오류 객체 (vLLM, LiteLLM, OpenRouter): HTTP 오류와 같은 표로 읽는다
+        raise _stream_error(chunk["error"])
     usage = chunk.get("usage")
     if usage is not None:
         if not isinstance(usage, dict):
@@ -390,6 +369,12 @@ def _chunk_parts(chunk) -> tuple[Usage | None, list[tuple[str | None, str | None
             raise ValueError("chunk content is not text")
         parts.append((content, choice.get("finish_reason")))
     return usage, parts
+
+
+def _stream_error(error) -> LLMError:
+    kind = upstream_errors.classify_object(error)
+    logger.warning("LLM stream sent an error: kind=%s %.200r", kind.value, error)
+    return LLMError(kind, f"error in stream: {error!r:.200}")
 
 
 def _count(value) -> int | None:
@@ -426,25 +411,20 @@ async def complete_title(messages: list[dict], *, model: str, language: str) -> 
 
 
 def _translate(error: openai.APIError) -> LLMError:
-    """SDK 오류를 우리 오류 종류로. 화면에는 종류별 안내문만, 자세한 내용은 로그에만 남긴다."""
-    code = _error_code(error)
+    """SDK 오류를 우리 오류 종류로 (chat.upstream_errors의 표). 화면에는 종류별 안내문만, 자세한 내용은 로그에만."""
     if isinstance(error, openai.APITimeoutError):
         kind = ErrorKind.TIMEOUT
     elif isinstance(error, openai.APIConnectionError):
         kind = ErrorKind.CONNECTION_LOST
-    elif isinstance(error, openai.RateLimitError):
-        kind = ErrorKind.RATE_LIMITED
-    elif isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
-        kind = ErrorKind.NOT_CONFIGURED
-    elif isinstance(error, openai.NotFoundError):
-        # 모델 이름이나 주소가 틀렸다: 학생이 고칠 수 없는 설정 문제
-        kind = ErrorKind.NOT_CONFIGURED
-    elif "context_length" in code or "context length" in str(error).lower():
-        kind = ErrorKind.CONTEXT_TOO_LONG
-    elif "content_filter" in code or "content_policy" in code:
-        kind = ErrorKind.CONTENT_FILTER
     else:
-        kind = ErrorKind.UPSTREAM_ERROR
+        body = error.body if isinstance(error.body, dict) else {}
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        kind = upstream_errors.classify(
+            status=getattr(error, "status_code", None),
+            code=_error_code(error),
+            error_type=inner.get("type") or getattr(error, "type", None) or "",
+            message=inner.get("message") or str(error),
+        )
     log = logger.error if kind == ErrorKind.NOT_CONFIGURED else logger.warning
     log("LLM request failed: kind=%s %s: %s", kind.value, type(error).__name__, error)
     return LLMError(kind, str(error))

@@ -120,6 +120,39 @@ def test_a_stop_written_by_another_process_reaches_the_generation_within_a_secon
         (Reply(status=401, error_code="invalid_api_key"), "not_configured", "not configured"),
         (Reply(status=400, error_code="context_length_exceeded"), "context_too_long", "too long"),
         (Reply(status=400, error_code="content_filter"), "content_filter", "content filter"),
+        # 서버마다 다른 말투 (chat.upstream_errors의 표)
+        (
+            Reply(status=400, error_message="the request exceeds the available context size"),
+            "context_too_long",
+            "too long",
+        ),
+        (
+            Reply(status=400, error_message="Invalid model name passed in model=gpt-5"),
+            "not_configured",
+            "not configured",
+        ),
+        (
+            Reply(status=400, error_message="filtered by Azure OpenAI's content management policy"),
+            "content_filter",
+            "content filter",
+        ),
+        (
+            Reply(
+                raw_events=[b'data: {"error": {"message": "Rate limit exceeded", "code": 429}}\n\n']
+            ),
+            "rate_limited",
+            "busy",
+        ),
+        (
+            Reply(
+                raw_events=[
+                    b'error: {"code": 400, "message": "the request exceeds the available context '
+                    b'size", "type": "exceed_context_size_error"}\n\n'
+                ]
+            ),
+            "context_too_long",
+            "too long",
+        ),
         (
             Reply(tokens=["a", "b", "c"], finish_reason="content_filter"),
             "content_filter",
