@@ -192,6 +192,11 @@ async def _read_stream(response, pace: float = 0.0) -> AsyncIterator[str | Usage
     토큰마다 도는 곳이라 한 겹의 생성기로 읽고, 덩어리 하나에 든 조각들의 글은 이어서 한 번만 내준다: 조각마다
     생성기를 지나고 작업에 더하는 값이 곧바로 답하는 모델에서 채팅 한 번의 CPU의 열에 하나였다.
     """
+    if response.headers.get("content-type", "").startswith("application/json"):
+        # 스트림을 청했는데 JSON 하나로 답하는 서버: 완성된 답이나 오류 객체다 ("연결 끊김"이 아니다)
+        async for item in _read_whole(response):
+            yield item
+        return
     chunks = _Chunks()
     try:
         with map_aiohttp_exceptions():
@@ -221,9 +226,37 @@ async def _read_stream(response, pace: float = 0.0) -> AsyncIterator[str | Usage
             error,
         )
         raise LLMError(ErrorKind.UPSTREAM_ERROR, f"malformed chunk: {error}") from error
-    if not chunks.finished:
-        # 끝 표시 없이 닫힌 스트림: 답이 잘렸을 수 있다
+    if not chunks.finished and not chunks.done:
+        # 끝 표시(finish_reason도 [DONE]도) 없이 닫힌 스트림: 답이 잘렸을 수 있다.
+        # [DONE]만 보내는 서버(finish_reason 없이)는 다 보낸 것이다.
         raise LLMError(ErrorKind.CONNECTION_LOST, "stream ended without a finish_reason")
+
+
+async def _read_whole(response) -> AsyncIterator[str | Usage]:
+    try:
+        answer = _loads(await response.aread())
+    except (httpx2.HTTPError, ValueError) as error:
+        raise LLMError(ErrorKind.UPSTREAM_ERROR, f"unreadable JSON answer: {error}") from error
+    if not isinstance(answer, dict) or answer.get("error"):
+        raise _stream_error(answer.get("error") if isinstance(answer, dict) else answer)
+    choices = answer.get("choices")
+    message = choices[0].get("message") if isinstance(choices, list) and choices else None
+    if not isinstance(message, dict):
+        raise LLMError(ErrorKind.UPSTREAM_ERROR, "JSON answer without a message")
+    if message.get("content"):
+        # 스트림 조각과 같은 규칙(문자열이나 부분들의 목록)으로 읽는다
+        _, parts = _chunk_parts({"choices": [{"delta": {"content": message["content"]}}]})
+        cleaner = TextCleaner()
+        if (
+            text := cleaner.feed("".join(content for content, _ in parts if content))
+            + cleaner.flush()
+        ):
+            yield text
+    if choices[0].get("finish_reason") == "content_filter":
+        raise LLMError(ErrorKind.CONTENT_FILTER, "finish_reason=content_filter")
+    usage = answer.get("usage")
+    if isinstance(usage, dict):
+        yield Usage(_count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens")))
 
 
 class _Broken(Exception):
@@ -235,22 +268,45 @@ class _Broken(Exception):
 
 
 class _Chunks:
-    """흘러온 바이트 덩어리를 (글, 사용량)으로. 청크 경계가 줄 가운데에 와도 잇는다."""
+    """흘러온 바이트 덩어리를 (글, 사용량)으로. 청크 경계가 줄 가운데에 와도 잇는다.
+
+    SSE의 모든 합법한 모양을 읽는다: CRLF, CR만 쓰는 줄 끝, 맨 앞의 UTF-8 BOM, 빈 줄까지 이어지는 여러 줄의 data:
+    (흔한 한 줄짜리 data:는 곧바로 읽고, 홀로 JSON이 되지 않을 때만 빈 줄까지 모은다: 토큰이 다음 덩어리를 기다리지
+    않는다). 덩어리마다 C로 도는 바이트 연산만 더해져 길이에 비례한다.
+    """
 
     def __init__(self):
         self.pending = b""
         self.done = False
         self.finished = False
         self.cleaner = TextCleaner()
+        self.started = False
+        # 앞 덩어리가 CR로 끝났다: 다음 덩어리 첫 LF는 같은 줄 끝(CRLF)이다
+        self.after_cr = False
+        # 홀로 JSON이 되지 않은 data: 줄들 (빈 줄에서 잇는다)
+        self.event: list[bytes] | None = None
 
     def feed(self, block: bytes) -> list:
+        if not self.started:
+            self.started = True
+            block = block.removeprefix(b"\xef\xbb\xbf")
+        if self.after_cr and block.startswith(b"\n"):
+            block = block[1:]
+        if b"\r" in block:
+            self.after_cr = block.endswith(b"\r")
+            block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        else:
+            self.after_cr = False
         lines = (self.pending + block).split(b"\n")
         self.pending = lines.pop()
         return self._items(lines)
 
     def end(self) -> list:
-        """본문이 끝났다: 남은 줄과, 끝까지 짝이 오지 않은 대리 문자."""
-        items = self._items([self.pending]) if self.pending else []
+        """본문이 끝났다: 남은 줄, 빈 줄을 기다리던 data:, 끝까지 짝이 오지 않은 대리 문자."""
+        lines = [self.pending] if self.pending else []
+        if self.event is not None:
+            lines.append(b"")
+        items = self._items(lines) if lines else []
         if held := self.cleaner.flush():
             items.append(held)
         return items
@@ -260,16 +316,34 @@ class _Chunks:
         try:
             for line in lines:
                 # [DONE] 뒤도 끝까지 읽는다: 본문을 다 읽어야 upstream 연결을 다음 요청에 다시 쓴다
-                if self.done or not line.startswith(b"data:"):
-                    if line.startswith(b"error:") and not self.done:
-                        # llama.cpp는 스트림 안의 오류를 data: 대신 error: 줄로 보낸다
-                        raise _stream_error(_loads(line[6:].strip()))
+                if self.done:
                     continue
-                payload = line[5:].strip()
-                if payload.startswith(b"[DONE]"):
-                    self.done = True
+                if line.startswith(b"data:"):
+                    if self.event is not None:
+                        self.event.append(line[6:] if line.startswith(b"data: ") else line[5:])
+                        continue
+                    payload = line[5:].strip()
+                    if payload.startswith(b"[DONE]"):
+                        self.done = True
+                        continue
+                    try:
+                        chunk = _loads(payload)
+                    except ValueError:
+                        # 여러 줄에 걸친 data:의 첫 줄일 수 있다: 빈 줄까지 모아 다시 읽는다
+                        self.event = [line[6:] if line.startswith(b"data: ") else line[5:]]
+                        continue
+                elif not line.strip() and self.event is not None:
+                    payload, self.event = b"\n".join(self.event), None
+                    if payload.strip().startswith(b"[DONE]"):
+                        self.done = True
+                        continue
+                    chunk = _loads(payload)
+                elif line.startswith(b"error:"):
+                    # llama.cpp는 스트림 안의 오류를 data: 대신 error: 줄로 보낸다
+                    raise _stream_error(_loads(line[6:].strip()))
+                else:
                     continue
-                found, parts = _chunk_parts(_loads(payload))
+                found, parts = _chunk_parts(chunk)
                 usage = found if found is not None else usage
                 for content, finish_reason in parts:
                     if content:
@@ -365,6 +439,15 @@ def _chunk_parts(chunk) -> tuple[Usage | None, list[tuple[str | None, str | None
     for choice in choices:
         delta = choice.get("delta") or {}
         content = delta.get("content") if isinstance(delta, dict) else None
+        if isinstance(content, list):
+            # 부분들의 목록으로 오는 글 (Mistral 등): text 부분만 잇는다. 생각(thinking) 부분은 답이 아니다.
+            content = "".join(
+                part["text"]
+                for part in content
+                if isinstance(part, dict)
+                and part.get("type", "text") == "text"
+                and isinstance(part.get("text"), str)
+            )
         if content is not None and not isinstance(content, str):
             raise ValueError("chunk content is not text")
         parts.append((content, choice.get("finish_reason")))

@@ -46,6 +46,9 @@ class Reply:
     finish_reason: str = "stop"
     # 토큰 앞에 그대로 보낼 바이트 (깨진 JSON, 이상한 바이트를 흉내 내려고). 예: b"data: {oops\n\n"
     raw_events: list[bytes] = field(default_factory=list)
+    # 스트림 본문 전체를 이 바이트 덩어리들로 (실제 서버가 보낸 모양을 그대로 다시 보낸다). content_type과 함께.
+    raw_body: list[bytes] | None = None
+    content_type: str = "text/event-stream; charset=utf-8"
 
     def __post_init__(self):
         if self.usage is _AUTO_USAGE:
@@ -223,12 +226,19 @@ class _Handler(BaseHTTPRequestHandler):
             return event
 
         self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Content-Type", reply.content_type)
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
+        if reply.raw_body is not None:
+            for raw in reply.raw_body:
+                self._wait(reply.delay)
+                self._write_chunk(raw)
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            return
         self._event(chunk({"role": "assistant", "content": "", "refusal": None}))
         for raw in reply.raw_events:
             self._write_chunk(raw)
