@@ -259,10 +259,14 @@ SIGNUP_PER_ADDRESS_PER_HOUR = env.int("SIGNUP_PER_ADDRESS_PER_HOUR", default=60)
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
-# 화면에서 고를 수 있는 모델. 기본 모델은 늘 맨 앞에 있다.
+# 화면에서 고를 수 있는 모델. 기본 모델은 늘 맨 앞에 있다. auto면 서버의 /v1/models에서 읽는다 (chat.llm).
+_models = env.list("OPENAI_MODELS", default=[])
+OPENAI_MODELS_AUTO = _models == ["auto"]
 OPENAI_MODELS = [OPENAI_MODEL] + [
-    name for name in env.list("OPENAI_MODELS", default=[]) if name != OPENAI_MODEL
+    name for name in ([] if OPENAI_MODELS_AUTO else _models) if name != OPENAI_MODEL
 ]
+# auto일 때 서버의 모델 목록을 다시 읽는 간격(초)
+OPENAI_MODELS_REFRESH_SECONDS = env.int("OPENAI_MODELS_REFRESH_SECONDS", default=300)
 # 한 요청을 기다리는 초. 스트리밍에서는 조각과 조각 사이의 최대 간격이기도 하다.
 OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=60.0)
 # 첫 조각 전의 실패(429, 5xx, 연결)만 SDK가 지수 백오프로 다시 시도한다

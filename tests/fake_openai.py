@@ -112,7 +112,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         if self.path.split("?")[0].rstrip("/") == "/v1/models":
-            models = [{"id": "fake-model", "object": "model", "created": 0, "owned_by": "fake"}]
+            names = self.server.fake.models
+            if names is None:
+                self._send_error_json(503, None, "model list unavailable")
+                return
+            models = [
+                {"id": name, "object": "model", "created": 0, "owned_by": "fake"} for name in names
+            ]
             self._send_json(200, {"object": "list", "data": models})
         else:
             self._send_error_json(404, "unknown_url", f"Unknown path {self.path}")
@@ -285,6 +291,8 @@ class FakeOpenAI:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.base_url = ""
+        # GET /v1/models가 돌려줄 이름들. None이면 503 (목록을 주지 못하는 서버)
+        self.models: list[str] | None = ["fake-model"]
 
     @property
     def requests(self) -> list[dict]:
@@ -299,6 +307,7 @@ class FakeOpenAI:
         with self._lock:
             self._queue.clear()
             self._requests.clear()
+            self.models = ["fake-model"]
 
     def start(self) -> "FakeOpenAI":
         if self._server is not None:

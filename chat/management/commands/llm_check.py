@@ -25,6 +25,8 @@ class Command(BaseCommand):
         model = model or llm.default_model()
         server = "offline demo model" if llm.is_demo() else settings.OPENAI_BASE_URL or "OpenAI"
         self.stdout.write(f"Server: {server}\nModel: {model}")
+        # OPENAI_MODELS=auto면 서버의 /v1/models에서 읽은 목록이다
+        self.stdout.write(f"Models offered: {', '.join(llm.available_models())}")
         try:
             result = async_to_sync(self._probe)(model)
         except llm.LLMError as error:
