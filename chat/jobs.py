@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from asgiref.sync import SyncToAsync
 
-from chat import fanout, llm, replies
+from chat import fanout, llm, reasoning, replies
 from chat.context import abuild_context, build_context, estimate_tokens
 from chat.database import in_thread
 from chat.models import Message
@@ -73,6 +73,11 @@ class Job:
         self.final: Message | None = None
         self.stopped = False
         self.usage = llm.Usage(None, None)
+        self.finish_reason = ""
+        # 생각(chat.reasoning): 흘려 보낸 것은 스트림 글 안에, 답이 시작된 뒤에 온 것은 여기에만
+        self.thinking = False
+        self.answering = False
+        self.late_thoughts: list[str] = []
         self.chunks: list[str] = []
         self.length = 0
         self._buffer: list[str] = []
@@ -108,8 +113,30 @@ class Job:
             self.outbox.put(start, chunk)
         self.notify()
 
+    def add_answer(self, text: str) -> None:
+        if not self.answering:
+            self.answering = True
+            if self.thinking:
+                text = reasoning.MARK + text
+        self.add(text)
+
+    def add_thought(self, text: str) -> None:
+        if self.answering:
+            self.late_thoughts.append(text)
+            return
+        if not self.thinking:
+            self.thinking = True
+            text = reasoning.MARK + text
+        self.add(text)
+
     def text(self) -> str:
+        """스트림 글 (생각이 있으면 chat.reasoning의 모양)."""
         return "".join(self.chunks)
+
+    def parts(self) -> tuple[str, str]:
+        """저장할 (생각, 답): 흘려 보내지 않은 늦은 생각까지."""
+        thought, answer = reasoning.split(self.text() + "".join(self._buffer))
+        return thought + "".join(self.late_thoughts), answer
 
     # ------------------------------------------------ 알리기 (어느 루프에서 기다리든)
 
@@ -336,12 +363,15 @@ async def _generate(job: Job, reply: Message, prepared=None) -> None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
         job.flush()
+        thought, answer = job.parts()
         # 취소된 작업 안에서도 저장은 끝까지 한다
         job.final = await asyncio.shield(
             replies.afinish(
                 reply,
                 status=status,
-                content=job.text(),
+                content=answer,
+                reasoning=thought,
+                finish_reason=job.finish_reason,
                 error_kind=error.kind if error else "",
                 usage=job.usage,
                 model=model,
@@ -371,10 +401,14 @@ async def _consume(job: Job, messages: list[dict], model: str):
     """모델의 조각을 작업에 모은다. 이 작업을 취소하면 upstream 연결이 닫힌다."""
     try:
         async for item in llm.stream_reply(messages, model=model, pace=FLUSH_SECONDS):
-            if isinstance(item, str):
-                job.add(item)
-            else:
+            if type(item) is str:
+                job.add_answer(item)
+            elif isinstance(item, llm.Reasoning):
+                job.add_thought(item.text)
+            elif isinstance(item, llm.Usage):
                 job.usage = item
+            elif isinstance(item, llm.Finish):
+                job.finish_reason = item.reason
     except llm.LLMError as error:
         return Message.Status.FAILED, error
     except Exception as error:
@@ -391,7 +425,9 @@ async def _watch(job: Job) -> None:
     while True:
         await asyncio.sleep(PROGRESS_SECONDS)
         try:
-            saved = await replies.aprogress(job.reply_id, job.attempt, job.text())
+            # 흘려 보낸 것만 (늦은 생각은 빼고): DB를 읽어 따라가는 사람의 위치가 스트림 글과 같게
+            thought, answer = reasoning.split(job.text())
+            saved = await replies.aprogress(job.reply_id, job.attempt, answer, thought)
         except replies.TRANSIENT:
             # DB에 잠깐 닿지 못했다: 글은 메모리에 있고 생성은 계속된다. 다음 간격에 다시 저장한다
             logger.warning("saving a reply's progress failed reply=%s", job.reply_id, exc_info=True)
@@ -506,9 +542,10 @@ async def _follow_database(reply_id: int, offset: int) -> AsyncIterator:
             return
         if await replies.asweep_stale(reply):
             continue
-        if len(reply.content) > offset:
-            yield Frame(reply.content[offset:], len(reply.content))
-            offset, quiet = len(reply.content), 0.0
+        text = reasoning.joined(reply.reasoning, reply.content)
+        if len(text) > offset:
+            yield Frame(text[offset:], len(text))
+            offset, quiet = len(text), 0.0
         await asyncio.sleep(POLL_SECONDS)
         quiet += POLL_SECONDS
         if quiet >= KEEPALIVE_SECONDS:

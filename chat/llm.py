@@ -50,6 +50,20 @@ class Usage:
     completion_tokens: int | None
 
 
+@dataclass(frozen=True)
+class Reasoning:
+    """추론 모델이 답 앞에 보낸 생각. 답(str)과 따로 내준다: 답으로 복사되거나 다음 질문에 실리지 않게."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Finish:
+    """스트림의 끝 이유 (finish_reason). "length"면 답변 길이 한도에서 잘렸다."""
+
+    reason: str
+
+
 def is_demo() -> bool:
     """키도 주소도 없으면 내장 데모 모델이 답한다: 설치 직후에도 채팅이 돌아가게."""
     return not settings.OPENAI_API_KEY and not settings.OPENAI_BASE_URL
@@ -216,8 +230,8 @@ def _token_limit(tokens: int) -> dict:
 
 async def stream_reply(
     messages: list[dict], *, model: str, pace: float = 0.0
-) -> AsyncIterator[str | Usage]:
-    """답변 조각(str)과 마지막 사용량(Usage)을 내준다. 실패하면 LLMError.
+) -> AsyncIterator[str | Reasoning | Usage | Finish]:
+    """답변 조각(str), 생각(Reasoning), 마지막 사용량(Usage)과 끝 이유(Finish)를 내준다. 실패하면 LLMError.
 
     pace: 천천히 오는 스트림을 이 간격으로 모아 읽는다 (_paced). 화면에 보내는 간격과 같으면 보이는 것은 같다.
 
@@ -249,7 +263,9 @@ async def stream_reply(
         raise _translate(error) from error
 
 
-async def _read_stream(response, pace: float = 0.0) -> AsyncIterator[str | Usage]:
+async def _read_stream(
+    response, pace: float = 0.0
+) -> AsyncIterator[str | Reasoning | Usage | Finish]:
     """본문의 SSE data: 줄을 읽어 글과 사용량을 내준다. 글은 받은 덩어리마다 한 번에 (_Chunks).
 
     토큰마다 도는 곳이라 한 겹의 생성기로 읽고, 덩어리 하나에 든 조각들의 글은 이어서 한 번만 내준다: 조각마다
@@ -289,13 +305,15 @@ async def _read_stream(response, pace: float = 0.0) -> AsyncIterator[str | Usage
             error,
         )
         raise LLMError(ErrorKind.UPSTREAM_ERROR, f"malformed chunk: {error}") from error
-    if not chunks.finished and not chunks.done:
+    if not chunks.finish_reason and not chunks.done:
         # 끝 표시(finish_reason도 [DONE]도) 없이 닫힌 스트림: 답이 잘렸을 수 있다.
         # [DONE]만 보내는 서버(finish_reason 없이)는 다 보낸 것이다.
         raise LLMError(ErrorKind.CONNECTION_LOST, "stream ended without a finish_reason")
+    if chunks.finish_reason:
+        yield Finish(chunks.finish_reason)
 
 
-async def _read_whole(response) -> AsyncIterator[str | Usage]:
+async def _read_whole(response) -> AsyncIterator[str | Reasoning | Usage | Finish]:
     try:
         answer = _loads(await response.aread())
     except (httpx2.HTTPError, ValueError) as error:
@@ -306,20 +324,28 @@ async def _read_whole(response) -> AsyncIterator[str | Usage]:
     message = choices[0].get("message") if isinstance(choices, list) and choices else None
     if not isinstance(message, dict):
         raise LLMError(ErrorKind.UPSTREAM_ERROR, "JSON answer without a message")
-    if message.get("content"):
-        # 스트림 조각과 같은 규칙(문자열이나 부분들의 목록)으로 읽는다
-        _, parts = _chunk_parts({"choices": [{"delta": {"content": message["content"]}}]})
-        cleaner = TextCleaner()
-        if (
-            text := cleaner.feed("".join(content for content, _ in parts if content))
-            + cleaner.flush()
-        ):
-            yield text
-    if choices[0].get("finish_reason") == "content_filter":
-        raise LLMError(ErrorKind.CONTENT_FILTER, "finish_reason=content_filter")
+    # 스트림 조각과 같은 규칙(문자열이나 부분들의 목록, 생각, <think>)으로 읽는다
+    chunks = _Chunks()
+    finish_reason = choices[0].get("finish_reason")
+    whole = {"choices": [{"delta": message, "finish_reason": finish_reason}]}
+    try:
+        items = chunks.read(whole) + chunks.end()
+    except _Broken as broken:
+        # 거른 답(content_filter)도 그 앞의 글은 보여 준다
+        if broken.text:
+            yield broken.text
+        error = broken.__cause__
+        if isinstance(error, LLMError):
+            raise error from None
+        raise LLMError(ErrorKind.UPSTREAM_ERROR, f"malformed JSON answer: {error}") from error
+    for item in items:
+        if not isinstance(item, Usage):
+            yield item
     usage = answer.get("usage")
     if isinstance(usage, dict):
         yield Usage(_count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens")))
+    if chunks.finish_reason:
+        yield Finish(chunks.finish_reason)
 
 
 class _Broken(Exception):
@@ -331,7 +357,7 @@ class _Broken(Exception):
 
 
 class _Chunks:
-    """흘러온 바이트 덩어리를 (글, 사용량)으로. 청크 경계가 줄 가운데에 와도 잇는다.
+    """흘러온 바이트 덩어리를 (생각, 글, 사용량)으로. 청크 경계가 줄 가운데에 와도 잇는다.
 
     SSE의 모든 합법한 모양을 읽는다: CRLF, CR만 쓰는 줄 끝, 맨 앞의 UTF-8 BOM, 빈 줄까지 이어지는 여러 줄의 data:
     (흔한 한 줄짜리 data:는 곧바로 읽고, 홀로 JSON이 되지 않을 때만 빈 줄까지 모은다: 토큰이 다음 덩어리를 기다리지
@@ -341,8 +367,12 @@ class _Chunks:
     def __init__(self):
         self.pending = b""
         self.done = False
-        self.finished = False
+        # 마지막으로 받은 finish_reason ("stop", "length" …)
+        self.finish_reason = ""
         self.cleaner = TextCleaner()
+        self.thought_cleaner = TextCleaner()
+        # 추론 파서 없이 띄운 모델이 글 맨 앞에 쓰는 <think>…</think>
+        self.think = _ThinkTags()
         self.started = False
         # 앞 덩어리가 CR로 끝났다: 다음 덩어리 첫 LF는 같은 줄 끝(CRLF)이다
         self.after_cr = False
@@ -365,17 +395,25 @@ class _Chunks:
         return self._items(lines)
 
     def end(self) -> list:
-        """본문이 끝났다: 남은 줄, 빈 줄을 기다리던 data:, 끝까지 짝이 오지 않은 대리 문자."""
+        """본문이 끝났다: 남은 줄, 빈 줄을 기다리던 data:, 끝까지 짝이 오지 않은 대리 문자와 <think>의 나머지."""
         lines = [self.pending] if self.pending else []
         if self.event is not None:
             lines.append(b"")
         items = self._items(lines) if lines else []
-        if held := self.cleaner.flush():
-            items.append(held)
+        thought, text = self.think.end()
+        thought = self.thought_cleaner.feed(thought) + self.thought_cleaner.flush()
+        if thought:
+            items.insert(0, Reasoning(thought))
+        if text := self.cleaner.feed(text) + self.cleaner.flush():
+            items.append(text)
         return items
 
+    def read(self, chunk) -> list:
+        """이미 읽은 조각 하나 (JSON으로 온 완성된 답)."""
+        return self._collect([chunk])
+
     def _items(self, lines: list[bytes]) -> list:
-        texts, usage = [], None
+        chunks = []
         try:
             for line in lines:
                 # [DONE] 뒤도 끝까지 읽는다: 본문을 다 읽어야 upstream 연결을 다음 요청에 다시 쓴다
@@ -390,36 +428,117 @@ class _Chunks:
                         self.done = True
                         continue
                     try:
-                        chunk = _loads(payload)
+                        chunks.append(_loads(payload))
                     except ValueError:
                         # 여러 줄에 걸친 data:의 첫 줄일 수 있다: 빈 줄까지 모아 다시 읽는다
                         self.event = [line[6:] if line.startswith(b"data: ") else line[5:]]
-                        continue
                 elif not line.strip() and self.event is not None:
                     payload, self.event = b"\n".join(self.event), None
                     if payload.strip().startswith(b"[DONE]"):
                         self.done = True
                         continue
-                    chunk = _loads(payload)
+                    chunks.append(_loads(payload))
                 elif line.startswith(b"error:"):
                     # llama.cpp는 스트림 안의 오류를 data: 대신 error: 줄로 보낸다
-                    raise _stream_error(_loads(line[6:].strip()))
-                else:
-                    continue
+                    chunks.append({"error": _loads(line[6:].strip())})
+        except ValueError as error:
+            # 잘못된 줄 앞의 조각들은 보여 준 글이다
+            raise _Broken(self._text_of(self._collect_safely(chunks))) from error
+        return self._collect(chunks)
+
+    def _collect_safely(self, chunks: list) -> list:
+        try:
+            return self._collect(chunks)
+        except _Broken as broken:
+            return [broken.text] if broken.text else []
+
+    @staticmethod
+    def _text_of(items: list) -> str:
+        return "".join(item for item in items if type(item) is str)
+
+    def _collect(self, chunks: list) -> list:
+        texts, thoughts, usage = [], [], None
+        try:
+            for chunk in chunks:
                 found, parts = _chunk_parts(chunk)
                 usage = found if found is not None else usage
-                for content, finish_reason in parts:
+                for content, thought, finish_reason in parts:
+                    if thought:
+                        thoughts.append(thought)
                     if content:
                         texts.append(content)
                     if finish_reason == "content_filter":
                         raise LLMError(ErrorKind.CONTENT_FILTER, "finish_reason=content_filter")
                     if finish_reason:
-                        self.finished = True
+                        self.finish_reason = str(finish_reason)[:20]
         except (ValueError, LLMError) as error:
-            raise _Broken(self.cleaner.feed("".join(texts))) from error
+            raise _Broken(self._text_of(self._finish_items(texts, thoughts, None))) from error
+        return self._finish_items(texts, thoughts, usage)
+
+    def _finish_items(self, texts: list[str], thoughts: list[str], usage) -> list:
+        text = "".join(texts)
+        thought = "".join(thoughts)
+        if text and self.think.active:
+            more, text = self.think.feed(text)
+            thought += more
+        items = []
         # 모델의 글은 여기서 한 번 깨끗이 한다: 뒤에서는 저장과 렌더링이 실패하지 않는다
-        text = self.cleaner.feed("".join(texts)) if texts else ""
-        return [item for item in (text, usage) if item]
+        if thought and (thought := self.thought_cleaner.feed(thought)):
+            items.append(Reasoning(thought))
+        if text and (text := self.cleaner.feed(text)):
+            items.append(text)
+        if usage is not None:
+            items.append(usage)
+        return items
+
+
+class _ThinkTags:
+    """추론 파서 없이 띄운 모델(vLLM, llama.cpp, Ollama의 옛 판)이 답 맨 앞에 쓰는 <think>…</think>를 생각으로 떼어 낸다.
+
+    맨 앞(앞의 공백은 빼고)이 <think>일 때만: 답 가운데의 태그는 답이다 (태그를 설명하는 답일 수 있다).
+    태그는 덩어리 경계에 걸쳐 올 수 있어 그럴 수 있는 꼬리만 붙잡아 둔다. 판정이 끝나면(active가 False) 비용이 없다.
+    """
+
+    OPEN, CLOSE = "<think>", "</think>"
+
+    def __init__(self):
+        self.active = True
+        self.inside = False
+        self.held = ""
+
+    def feed(self, text: str) -> tuple[str, str]:
+        """(생각, 답)."""
+        text = self.held + text
+        self.held = ""
+        if not self.inside:
+            head = text.lstrip()
+            if self.OPEN.startswith(head):
+                # 아직 모른다: "<thi"까지만 왔다
+                self.held = text
+                return "", ""
+            if not head.startswith(self.OPEN):
+                self.active = False
+                return "", text
+            self.inside = True
+            text = head[len(self.OPEN) :]
+        close = text.find(self.CLOSE)
+        if close >= 0:
+            self.active = self.inside = False
+            return text[:close], text[close + len(self.CLOSE) :].lstrip("\n")
+        # 닫는 태그의 앞부분일 수 있는 꼬리는 붙잡아 둔다
+        keep = next(
+            (n for n in range(len(self.CLOSE) - 1, 0, -1) if text.endswith(self.CLOSE[:n])), 0
+        )
+        if keep:
+            text, self.held = text[:-keep], text[-keep:]
+        return text, ""
+
+    def end(self) -> tuple[str, str]:
+        """끝까지 닫히지 않은 생각 (길이 한도에서 잘렸다), 또는 판정 전에 끝난 짧은 답."""
+        held, self.held = self.held, ""
+        if self.inside:
+            return held, ""
+        return "", held
 
 
 def _body(response, pace: float = 0.0) -> AsyncIterator[bytes]:
@@ -483,8 +602,8 @@ def _loads(payload: bytes):
         return json.loads(payload)
 
 
-def _chunk_parts(chunk) -> tuple[Usage | None, list[tuple[str | None, str | None]]]:
-    """조각 하나의 사용량과 (글, finish_reason) 목록. 서버가 약속과 다른 모양을 보내면 ValueError."""
+def _chunk_parts(chunk) -> tuple[Usage | None, list[tuple[str | None, str | None, str | None]]]:
+    """조각 하나의 사용량과 (글, 생각, finish_reason) 목록. 서버가 약속과 다른 모양을 보내면 ValueError."""
     if not isinstance(chunk, dict):
         raise ValueError("chunk is not an object")
     if chunk.get("error"):
@@ -501,20 +620,40 @@ def _chunk_parts(chunk) -> tuple[Usage | None, list[tuple[str | None, str | None
     parts = []
     for choice in choices:
         delta = choice.get("delta") or {}
-        content = delta.get("content") if isinstance(delta, dict) else None
+        if not isinstance(delta, dict):
+            delta = {}
+        content = delta.get("content")
+        # 생각: DeepSeek·llama.cpp·옛 vLLM은 reasoning_content, 새 vLLM·Ollama·OpenRouter는 reasoning.
+        # 둘 다 보내는 서버가 있어 하나만 읽는다.
+        thought = delta.get("reasoning_content") or delta.get("reasoning")
+        if thought is not None and not isinstance(thought, str):
+            thought = None
         if isinstance(content, list):
-            # 부분들의 목록으로 오는 글 (Mistral 등): text 부분만 잇는다. 생각(thinking) 부분은 답이 아니다.
-            content = "".join(
-                part["text"]
-                for part in content
-                if isinstance(part, dict)
-                and part.get("type", "text") == "text"
-                and isinstance(part.get("text"), str)
-            )
+            # 부분들의 목록으로 오는 글 (Mistral 등): text 부분은 답, thinking 부분은 생각이다
+            content, more = _content_parts(content)
+            thought = (thought or "") + more
         if content is not None and not isinstance(content, str):
             raise ValueError("chunk content is not text")
-        parts.append((content, choice.get("finish_reason")))
+        parts.append((content, thought, choice.get("finish_reason")))
     return usage, parts
+
+
+def _content_parts(parts: list) -> tuple[str, str]:
+    """부분들의 목록을 (답, 생각)으로. Mistral의 thinking은 다시 부분들의 목록이다."""
+    texts, thoughts = [], []
+    for part in parts:
+        if not isinstance(part, dict):
+            continue
+        kind = part.get("type", "text")
+        if kind == "text" and isinstance(part.get("text"), str):
+            texts.append(part["text"])
+        elif kind in ("thinking", "reasoning"):
+            inner = part.get("thinking", part.get("text", ""))
+            if isinstance(inner, list):
+                inner, _ = _content_parts(inner)
+            if isinstance(inner, str):
+                thoughts.append(inner)
+    return "".join(texts), "".join(thoughts)
 
 
 def _stream_error(error) -> LLMError:

@@ -111,6 +111,8 @@ class Message(models.Model):
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     content = models.TextField(_("content"), blank=True)
+    # 추론 모델의 생각 (chat.reasoning): 답과 따로 두어 복사하거나 다음 질문에 싣지 않는다
+    reasoning = models.TextField(_("reasoning"), blank=True)
     # 끝난 답변의 Markdown을 한 번만 그려 둔다: 화면은 다시 그리지 않는다
     rendered_html = models.TextField(_("rendered HTML"), blank=True, editable=False)
     status = models.CharField(
@@ -120,6 +122,8 @@ class Message(models.Model):
         _("error kind"), max_length=20, choices=ErrorKind.choices, blank=True
     )
     model = models.CharField(_("model"), max_length=100, blank=True)
+    # 서버가 알려 준 끝 이유. "length"면 답변 길이 한도(LLM_REPLY_TOKENS)에서 잘렸다.
+    finish_reason = models.CharField(_("finish reason"), max_length=20, blank=True)
     prompt_tokens = models.PositiveIntegerField(_("prompt tokens"), null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(_("completion tokens"), null=True, blank=True)
     # 문맥 한도 때문에 모델에 보내지 못한 이전 메시지 수
@@ -168,6 +172,10 @@ class Message(models.Model):
     @property
     def is_user(self):
         return self.role == self.Role.USER
+
+    @property
+    def hit_length_limit(self):
+        return self.finish_reason == "length"
 
 
 class ReportQuerySet(models.QuerySet):

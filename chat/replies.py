@@ -88,12 +88,13 @@ def claim(reply_id: int, *, known: Message | None = None) -> Message | None:
     return known
 
 
-def _progress(reply_id: int, attempt: int, content: str) -> bool:
-    """지금까지의 글을 저장하고 살아 있음을 알린다. 멈췄거나, 다시 시도됐거나, 지워졌으면 False."""
+def _progress(reply_id: int, attempt: int, content: str, reasoning: str = "") -> bool:
+    """지금까지의 생각과 글을 저장하고 살아 있음을 알린다. 멈췄거나, 다시 시도됐거나, 지워졌으면 False."""
     return bool(
         rows.update(
             Message,
             {"pk": reply_id, "attempt": attempt, "status": Status.STREAMING},
+            reasoning=reasoning,
             content=content,
             updated_at=timezone.now(),
         )
@@ -113,6 +114,8 @@ def _finish(
     *,
     status: Status,
     content: str,
+    reasoning: str = "",
+    finish_reason: str = "",
     error_kind: str = "",
     usage: Usage | None = None,
     model: str = "",
@@ -127,7 +130,9 @@ def _finish(
     """
     fields = {
         "content": content,
+        "reasoning": reasoning,
         "rendered_html": render_or_escape(content) if content else "",
+        "finish_reason": finish_reason,
         "error_kind": error_kind,
         "updated_at": timezone.now(),
     }
@@ -165,6 +170,7 @@ def _finish(
 def _count_usage(reply: Message, *, usage: Usage, content: str, model: str, prompt_estimate: int):
     """사용량 장부에 한 번 더한다. 서버가 알려 주지 않은 값은 어림값으로 채우고 그렇다고 표시한다.
 
+    content는 모델이 쓴 글 전부다 (생각도 모델이 쓴 토큰이다).
     글이 하나도 없이 실패한 답변은 요청이 모델에 닿지 않았을 수 있어 질문 토큰을 어림하지 않는다.
     장부의 결함은 답변의 저장을 막지 않는다. DB에 닿지 못한 것(TRANSIENT)만 올려 afinish가 다시 하게 한다.
     """
@@ -231,7 +237,7 @@ def _count_and_finish(reply: Message, counted: list[bool], *, prompt_estimate: i
         _count_usage(
             reply,
             usage=fields["usage"],
-            content=fields["content"],
+            content=fields.get("reasoning", "") + fields["content"],
             model=fields["model"],
             prompt_estimate=prompt_estimate,
         )
@@ -247,6 +253,8 @@ async def afinish(
     *,
     status: Status,
     content: str,
+    reasoning: str = "",
+    finish_reason: str = "",
     error_kind: str = "",
     usage: Usage | None = None,
     model: str = "",
@@ -271,6 +279,8 @@ async def afinish(
                 prompt_estimate=prompt_estimate,
                 status=status,
                 content=content,
+                reasoning=reasoning,
+                finish_reason=finish_reason,
                 error_kind=error_kind,
                 usage=usage,
                 model=model,
@@ -310,7 +320,9 @@ def retry(*, reply: Message, model: str) -> bool:
             status=Status.PENDING,
             attempt=F("attempt") + 1,
             content="",
+            reasoning="",
             rendered_html="",
+            finish_reason="",
             error_kind="",
             prompt_tokens=None,
             completion_tokens=None,

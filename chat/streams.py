@@ -37,7 +37,7 @@ from django.utils import translation
 
 from accounts.middleware import chosen_language
 from accounts.models import User
-from chat import jobs
+from chat import jobs, reasoning
 from chat.database import in_thread
 from chat.markdown import StreamingMarkdown, stream_tail
 from chat.models import Conversation, Message
@@ -56,9 +56,12 @@ _SUFFIX = "/stream/"
 def mark_latest(message: Message, conversation: Conversation) -> Message:
     """대화의 마지막 메시지에만 붙는 단추와 요청을 정한다 (템플릿은 판단하지 않는다).
 
-    멈추거나 실패한 답변에는 다시 시도 단추를, 제목이 아직 없는 대화의 끝난 답변에는 제목 요청을.
+    멈추거나 실패한 답변에는 다시 시도 단추를, 길이 한도에서 잘린 답변에는 계속 단추를, 제목이 아직 없는 대화의
+    끝난 답변에는 제목 요청을.
     """
     message.can_retry = message.is_retryable
+    # 길이 한도에서 잘린 답: 이어 써 달라는 보내기 단추 (생각만 하다 잘린 답은 이을 글이 없다)
+    message.can_continue = message.is_done and message.hit_length_limit and bool(message.content)
     message.asks_title = conversation.needs_title and not message.is_user and message.is_done
     return message
 
@@ -80,11 +83,13 @@ async def reply_events(request, reply: Message, offset: int) -> AsyncIterator[st
     """스트림이 보낼 것: 지금까지의 글(offset 뒤), 새 조각(escape), 마지막 답변의 그림, done.
 
     생성 작업을 따라갈 뿐이다: 연결이 끊겨도 생성은 계속된다. request는 마지막 그림의 CSRF 토큰에 쓴다.
+    offset과 id는 생각까지 이은 스트림 글에서 센다 (chat.reasoning).
     """
     # 바로 보내는 주석: 브라우저와 프록시가 연결이 열렸음을 곧장 안다
     yield ": connected\n\n"
     # 페이지(또는 끊긴 연결)가 이미 그린 글도 읽어서, 블록을 나눈 상태를 브라우저와 똑같이 맞춘다
     markdown = StreamingMarkdown()
+    thoughts = reasoning.Reader()
     # 마지막 그림은 done과 함께 한 번에 보낸다: 프레임마다 쓰기(시스템 호출) 한 번이다
     ending = ""
     try:
@@ -94,10 +99,12 @@ async def reply_events(request, reply: Message, offset: int) -> AsyncIterator[st
             elif isinstance(event, jobs.Frame):
                 start = event.end - len(event.text)
                 if start < offset:
-                    markdown.feed(event.text[: offset - start])
+                    _, seen, _ = thoughts.feed(event.text[: offset - start])
+                    markdown.feed(seen)
                     if event.end <= offset:
                         continue
-                yield _frame(reply.pk, markdown, event.text[max(offset - start, 0) :], event.end)
+                text = event.text[max(offset - start, 0) :]
+                yield _frame(reply.pk, markdown, thoughts, text, event.end)
             elif event is not None:
                 # 남은 블록까지 그려 두면 마지막 답변으로 바뀔 때 화면이 거의 움직이지 않는다
                 if rest := markdown.finish(whole=(event.content, event.rendered_html)):
@@ -121,8 +128,35 @@ class LastFrame(str):
     """스트림의 마지막 프레임 (마지막 그림과 done). 가벼운 입구는 이것으로 응답을 닫는다."""
 
 
-def _frame(reply_id: int, markdown: StreamingMarkdown, text: str, end: int) -> str:
-    """새 조각 하나: 블록이 끝나지 않았으면 글 그대로 덧붙이고(token), 끝났으면 그린 블록과 새 꼬리(blocks)."""
+def _frame(
+    reply_id: int, markdown: StreamingMarkdown, thoughts: reasoning.Reader, text: str, end: int
+) -> str:
+    """새 조각 하나: 블록이 끝나지 않았으면 글 그대로 덧붙이고(token), 끝났으면 그린 블록과 새 꼬리(blocks).
+
+    생각은 접힌 블록에 덧붙인다(think). 첫 생각은 블록을 만들고, 답으로 넘어가면 요약을 바꾼다 (oob).
+    """
+    if thoughts.answering:
+        return _answer_frame(reply_id, markdown, text, end)
+    before = thoughts.seen
+    thought, answer, crossed = thoughts.feed(text)
+    frames = ""
+    if thought:
+        if before == 0:
+            block = reasoning.block(
+                reply_id, thought, thinking=not crossed, streaming=True, oob=True
+            )
+            frames += sse("blocks", block)
+        else:
+            frames += sse("think", html.escape(thought, quote=False))
+    if crossed and before:
+        frames += sse("blocks", reasoning.answered(reply_id))
+    if answer:
+        return frames + _answer_frame(reply_id, markdown, answer, end)
+    # id는 마지막 프레임에만: 다시 연결하면 이 조각 뒤부터 받는다
+    return frames[:-1] + f"id: {end}\n\n" if frames else ""
+
+
+def _answer_frame(reply_id: int, markdown: StreamingMarkdown, text: str, end: int) -> str:
     finished = markdown.feed(text)
     if not finished:
         return sse("token", html.escape(text, quote=False), end)
@@ -145,8 +179,8 @@ def stream_url(message: Message, request=None) -> str:
     if user is not None and user.is_authenticated and session_key:
         claims = [message.pk, user.pk, _fingerprint(session_key)]
         params["t"] = signing.TimestampSigner(salt=_SALT).sign_object(claims)
-    if message.content:
-        params["from"] = len(message.content)
+    if shown := len(reasoning.joined(message.reasoning, message.content)):
+        params["from"] = shown
     url = reverse("chat:reply-stream", args=[message.pk])
     return f"{url}?{urlencode(params)}" if params else url
 

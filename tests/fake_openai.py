@@ -48,14 +48,21 @@ class Reply:
     raw_events: list[bytes] = field(default_factory=list)
     # 스트림 본문 전체를 이 바이트 덩어리들로 (실제 서버가 보낸 모양을 그대로 다시 보낸다). content_type과 함께.
     raw_body: list[bytes] | None = None
+    # status가 200이 아닐 때 보낼 JSON 본문 그대로 (서버마다 다른 오류 모양). 없으면 OpenAI의 모양.
+    error_body: dict | None = None
     content_type: str = "text/event-stream; charset=utf-8"
+    # 추론 모델의 생각: 답의 토큰 앞에 이 필드로 흘린다 (DeepSeek·llama.cpp는 reasoning_content, 새 vLLM·Ollama는
+    # reasoning). 생각하는 동안의 content는 null이다 (DeepSeek처럼).
+    reasoning: list[str] = field(default_factory=list)
+    reasoning_key: str = "reasoning_content"
 
     def __post_init__(self):
         if self.usage is _AUTO_USAGE:
+            spent = len(self.tokens) + len(self.reasoning)
             self.usage = {
                 "prompt_tokens": 12,
-                "completion_tokens": len(self.tokens),
-                "total_tokens": 12 + len(self.tokens),
+                "completion_tokens": spent,
+                "total_tokens": 12 + spent,
             }
 
 
@@ -141,7 +148,9 @@ class _Handler(BaseHTTPRequestHandler):
 
         if reply.stall and reply.stall_after is None:
             self._wait(reply.stall)
-        if reply.status != 200:
+        if reply.status != 200 and reply.error_body is not None:
+            self._send_json(reply.status, reply.error_body, extra_headers)
+        elif reply.status != 200:
             self._send_error_json(
                 reply.status, reply.error_code, reply.error_message, extra_headers
             )
@@ -189,6 +198,11 @@ class _Handler(BaseHTTPRequestHandler):
                         "role": "assistant",
                         "content": "".join(reply.tokens),
                         "refusal": None,
+                        **(
+                            {reply.reasoning_key: "".join(reply.reasoning)}
+                            if reply.reasoning
+                            else {}
+                        ),
                     },
                     "logprobs": None,
                     "finish_reason": reply.finish_reason,
@@ -248,6 +262,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._event(chunk({"role": "assistant", "content": "", "refusal": None}))
         for raw in reply.raw_events:
             self._write_chunk(raw)
+        for thought in reply.reasoning:
+            self._wait(reply.delay)
+            self._event(chunk({"content": None, reply.reasoning_key: thought}))
 
         stalled = False
         for sent in range(len(reply.tokens) + 1):

@@ -489,3 +489,56 @@ def test_scrolling_up_stops_following_and_the_jump_button_brings_it_back(open_pa
     expect(reply.locator(".stream-blocks p").nth(30)).to_be_attached()
     assert newest_is_visible(page)
     assert page.console_errors == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_a_reasoning_model_thinks_collapsed_and_a_cut_reply_continues(
+    open_page, fake_openai, size, scheme
+):
+    page = open_page(size, scheme)
+    thoughts = [f"단계 {index}: 리스트와 튜플의 차이를 따져 본다.\n" for index in range(12)]
+    fake_openai.script(
+        Reply(
+            reasoning=thoughts,
+            tokens=["리스트는 바뀌고, ", "튜플은 바뀌지 않습니다."],
+            delay=0.15,
+            finish_reason="length",
+        ),
+        # 첫 답변 뒤의 제목 요청
+        Reply(tokens=["리스트와 튜플"]),
+        Reply(tokens=["이어서: 튜플은 ", "딕셔너리 키가 될 수 있습니다."]),
+    )
+    sign_up(page, "thinker")
+    send(page, "리스트와 튜플의 차이는?")
+
+    reply = page.locator("article.bubble-assistant").last
+    summary = reply.locator("details.reasoning > summary")
+    expect(summary).to_have_text("생각하는 중…")
+    # 접혀 있다: 생각의 글은 보이지 않는다
+    expect(reply.locator(".reasoning-text")).to_be_hidden()
+    shot(page, f"thinking-{size}-{scheme}")
+
+    expect(reply.locator(".continue-button")).to_be_visible(timeout=15000)
+    expect(summary).to_have_text("생각한 과정")
+    expect(reply.locator(".bubble-body")).to_have_text("리스트는 바뀌고, 튜플은 바뀌지 않습니다.")
+    expect(reply.get_by_text("답변이 길이 한도에서 끊겼습니다.")).to_be_visible()
+    summary.click()
+    expect(reply.locator(".reasoning-text")).to_contain_text("단계 11")
+    assert axe_violations(page) == []
+    shot(page, f"thought-{size}-{scheme}")
+
+    # 계속은 보통의 보내기: 입력창에 쓰던 글은 그대로 남는다
+    expect(page.locator("#conversation-title")).to_have_text("리스트와 튜플")
+    page.get_by_label("메시지").fill("쓰던 글")
+    reply.get_by_role("button", name="계속").click()
+    expect(page.locator("article.bubble-user").last).to_contain_text(
+        "끊긴 곳에서 그대로 이어서 써 주세요."
+    )
+    expect(page.locator("article.bubble-assistant").last).to_contain_text(
+        "딕셔너리 키가 될 수 있습니다."
+    )
+    expect(page.get_by_label("메시지")).to_have_value("쓰던 글")
+    # 앞의 답변에 남은 단추는 숨는다 (계속은 마지막 답변에만)
+    expect(page.locator(".continue-button")).to_be_hidden()
+    assert page.console_errors == []

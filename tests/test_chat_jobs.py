@@ -10,7 +10,7 @@ from chat import jobs
 def test_a_progress_save_the_database_cannot_take_is_tried_at_the_next_interval(monkeypatch):
     calls = []
 
-    async def aprogress(reply_id, attempt, text):
+    async def aprogress(reply_id, attempt, text, thought=""):
         calls.append(text)
         if len(calls) == 1:
             raise OperationalError("terminating connection due to administrator command")

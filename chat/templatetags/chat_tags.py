@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from chat import streams
+from chat import reasoning, streams
 from chat.markdown import StreamingMarkdown, stream_tail
 
 register = template.Library()
@@ -26,9 +26,27 @@ def streaming_reply(message) -> str:
     """
     state = StreamingMarkdown(message.content)
     return format_html(
-        '<div class="stream-blocks" sse-swap="blocks" hx-swap="beforeend">{}</div>{}',
+        '{}<div class="stream-blocks" sse-swap="blocks" hx-swap="beforeend">{}</div>{}',
+        mark_safe(thought_block(message, streaming=True)),  # noqa: S308 - 안에서 escape한다
         mark_safe(state.html),  # noqa: S308 - render_markdown이 nh3로 거른 HTML
         mark_safe(stream_tail(message.pk, state.tail)),  # noqa: S308 - 안에서 escape한다
+    )
+
+
+@register.simple_tag
+def reasoning_block(message) -> str:
+    """끝난 답변의 접힌 생각 블록 (없으면 빈 글)."""
+    return mark_safe(thought_block(message, streaming=False))  # noqa: S308 - 안에서 escape한다
+
+
+def thought_block(message, *, streaming: bool) -> str:
+    if not message.reasoning:
+        return reasoning.placeholder(message.pk) if streaming else ""
+    return reasoning.block(
+        message.pk,
+        message.reasoning,
+        thinking=streaming and not message.content,
+        streaming=streaming,
     )
 
 

@@ -334,8 +334,11 @@
       toBottom();
       hint("");
       var field = composerField();
-      // 보낸 글과 지난 거절 이유를 지운다: 서버는 한도가 있을 때만 (계량기와 함께) 새 입력창을 보낸다
-      if (field) {
+      var config = event.detail.requestConfig;
+      var fromComposer = config && config.elt && config.elt.id === "composer";
+      // 보낸 글과 지난 거절 이유를 지운다: 서버는 한도가 있을 때만 (계량기와 함께) 새 입력창을 보낸다.
+      // 계속 단추로 보냈다면 입력창에 쓰던 글은 그대로 둔다.
+      if (field && fromComposer) {
         field.value = "";
         grow(field);
         document.querySelectorAll("#composer .form-errors, #composer .errorlist").forEach(function (node) {

@@ -31,6 +31,11 @@ class Command(BaseCommand):
             result = async_to_sync(self._probe)(model)
         except llm.LLMError as error:
             raise CommandError(f"Failed: {error.kind.value}: {error}") from error
+        if result["thought"]:
+            # 추론 모델: 생각은 답과 따로 온다 (chat.reasoning)
+            self.stdout.write(
+                f"Thinking: {len(result['thought'])} characters, kept apart from the reply"
+            )
         self.stdout.write(
             f"Reply: {result['text'].strip()!r}\n"
             f"First token after {result['first_token']:.2f} s, finished after {result['total']:.2f} s\n"
@@ -43,14 +48,19 @@ class Command(BaseCommand):
         first_token = None
         pieces = []
         usage = llm.Usage(None, None)
+        thoughts = []
         async for item in llm.stream_reply(PROMPT, model=model):
             if isinstance(item, llm.Usage):
                 usage = item
-            else:
+            elif isinstance(item, llm.Reasoning):
+                first_token = first_token or time.monotonic() - started
+                thoughts.append(item.text)
+            elif isinstance(item, str):
                 first_token = first_token or time.monotonic() - started
                 pieces.append(item)
         return {
             "text": "".join(pieces),
+            "thought": "".join(thoughts),
             "first_token": first_token or 0.0,
             "total": time.monotonic() - started,
             "usage": usage,
