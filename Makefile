@@ -21,7 +21,11 @@ PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12; do \
 RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help run dev test lint format messages clean
+# LiteLLM 프록시 시험(tests/test_compat_litellm.py)만 쓰는 따로 된 가상환경: 앱의 의존성과 섞이지 않게
+COMPAT_VENV := .venv-compat
+COMPAT_STAMP := $(COMPAT_VENV)/.installed-$(shell cat requirements-compat.txt 2>/dev/null | cksum | cut -d' ' -f1)
+
+.PHONY: help run dev test lint format messages compat clean
 
 help: ## 명령 목록 / list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +44,16 @@ $(DEV_STAMP): | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	rm -f $(VENV)/.installed-run-* $(VENV)/.installed-dev-*
 	touch $@ $(RUN_STAMP)
+
+$(COMPAT_VENV)/bin/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.12 이상이 필요합니다 / Python 3.12 or newer is required." >&2; exit 1; }
+	$(PYTHON) -m venv $(COMPAT_VENV)
+	$(COMPAT_VENV)/bin/python -m pip install --quiet --upgrade pip
+
+$(COMPAT_STAMP): | $(COMPAT_VENV)/bin/python
+	$(COMPAT_VENV)/bin/python -m pip install --quiet -r requirements-compat.txt
+	rm -f $(COMPAT_VENV)/.installed-*
+	touch $@
 
 # 없을 때만 만든다: 이미 있는 .env는 절대 덮어쓰지 않는다
 .env: | $(BIN)/python
@@ -78,5 +92,7 @@ messages: $(DEV_STAMP) ## 번역 문자열 추출과 컴파일 / extract and com
 	DJANGO_DEBUG=true $(BIN)/python manage.py makemessages --locale ko --locale en --ignore '.venv/*' --ignore 'staticfiles/*'
 	DJANGO_DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
+compat: $(COMPAT_STAMP) ## LiteLLM 프록시 시험용 가상환경 / venv for the LiteLLM proxy test
+
 clean: ## 가상환경과 수집된 정적 파일 삭제 (DB와 .env는 남긴다) / remove venv and collected static
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(COMPAT_VENV) staticfiles .pytest_cache .ruff_cache

@@ -80,6 +80,12 @@ RULES = (
         words=("rate limit", "too many requests", "overloaded", "server is busy"),
     ),
     Rule(
+        # 프록시(LiteLLM)는 뒤쪽 서버와의 연결이 끊긴 것을 스트림 안의 오류 객체로 알린다
+        ErrorKind.CONNECTION_LOST,
+        codes=("apiconnectionerror",),
+        words=("litellm.apiconnectionerror",),
+    ),
+    Rule(
         ErrorKind.NOT_CONFIGURED,
         codes=(
             "model_not_found",

@@ -93,6 +93,17 @@ CASES = [
         ErrorKind.NOT_CONFIGURED,
     ),
     (
+        "LiteLLM, its upstream cut mid-stream (an error object in the 200 stream)",
+        None,
+        {
+            "message": "litellm.APIConnectionError: APIConnectionError: OpenAIException - Connection error.",
+            "type": None,
+            "param": None,
+            "code": "500",
+        },
+        ErrorKind.CONNECTION_LOST,
+    ),
+    (
         "vLLM, unknown model",
         404,
         {"message": "The model `llama` does not exist.", "type": "NotFoundError", "code": 404},

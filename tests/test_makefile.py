@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is no
 
 @pytest.fixture
 def project(tmp_path):
-    for name in ("Makefile", "requirements.txt", "requirements-dev.txt"):
+    for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "requirements-compat.txt"):
         shutil.copy(BASE_DIR / name, tmp_path / name)
     python = tmp_path / ".venv" / "bin" / "python"
     python.parent.mkdir(parents=True)
@@ -48,6 +48,26 @@ def test_install_runs_again_only_when_requirements_change(project):
 
     assert "pip install" not in unchanged
     assert "pip install --quiet -r requirements-dev.txt" in changed
+
+
+def test_the_litellm_venv_is_separate_and_reinstalls_only_when_its_file_changes(project):
+    first = dry_run(project, "compat")
+    assert "venv .venv-compat" in first
+    assert ".venv-compat/bin/python -m pip install --quiet -r requirements-compat.txt" in first
+    (project / ".venv-compat" / "bin").mkdir(parents=True)
+    (project / ".venv-compat" / "bin" / "python").touch()
+    (project / re.search(r"^touch (.+)$", first, re.MULTILINE).group(1)).touch()
+
+    unchanged = dry_run(project, "compat")
+    (project / "requirements-compat.txt").write_text(
+        (project / "requirements-compat.txt").read_text() + "# 판을 올린다\n"
+    )
+    changed = dry_run(project, "compat")
+
+    assert "pip install" not in unchanged
+    assert "pip install --quiet -r requirements-compat.txt" in changed
+    # 앱의 가상환경은 건드리지 않는다
+    assert ".venv/" not in first + changed
 
 
 def test_run_writes_env_with_a_secret_only_when_there_is_none(project):

@@ -21,7 +21,7 @@ def test_no_virtualenv_database_or_secret_is_tracked():
     bad = [
         path
         for path in tracked_files()
-        if path.split("/")[0] in {".venv", "venv", "staticfiles"}
+        if path.split("/")[0] in {".venv", ".venv-compat", "venv", "staticfiles"}
         or path.endswith((".sqlite3", ".pyc"))
         or Path(path).name == ".env"
     ]
@@ -31,4 +31,7 @@ def test_no_virtualenv_database_or_secret_is_tracked():
 
 def test_the_virtualenv_is_ignored_as_a_link_as_well_as_a_directory():
     # `.venv/`(끝에 /)는 디렉터리만 가린다: 링크로 만든 가상환경은 `git add -A`에 딸려 들어간다
-    assert ".venv" in (BASE_DIR / ".gitignore").read_text().split()
+    ignored = (BASE_DIR / ".gitignore").read_text().split()
+    assert ".venv" in ignored
+    # LiteLLM 프록시 시험의 따로 된 가상환경 (make compat)
+    assert ".venv-compat" in ignored
