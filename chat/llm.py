@@ -504,10 +504,16 @@ class _ThinkTags:
     def __init__(self):
         self.active = True
         self.inside = False
+        # 닫는 태그 뒤의 줄바꿈은 답이 아니다: 다음 덩어리에 와도 뗀다
+        self.trimming = False
         self.held = ""
 
     def feed(self, text: str) -> tuple[str, str]:
         """(생각, 답)."""
+        if self.trimming:
+            text = text.lstrip("\n")
+            self.active = self.trimming = not text
+            return "", text
         text = self.held + text
         self.held = ""
         if not self.inside:
@@ -523,8 +529,10 @@ class _ThinkTags:
             text = head[len(self.OPEN) :]
         close = text.find(self.CLOSE)
         if close >= 0:
-            self.active = self.inside = False
-            return text[:close], text[close + len(self.CLOSE) :].lstrip("\n")
+            self.inside = False
+            answer = text[close + len(self.CLOSE) :].lstrip("\n")
+            self.active = self.trimming = not answer
+            return text[:close], answer
         # 닫는 태그의 앞부분일 수 있는 꼬리는 붙잡아 둔다
         keep = next(
             (n for n in range(len(self.CLOSE) - 1, 0, -1) if text.endswith(self.CLOSE[:n])), 0

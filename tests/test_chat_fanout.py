@@ -163,3 +163,30 @@ def test_a_retried_reply_followed_elsewhere_gets_only_the_new_attempts_text(redi
     received = async_to_sync(run)()
 
     assert "".join(received) == "새 답변"
+
+
+def test_a_thinking_reply_crosses_workers_with_its_marks_and_offsets(redis_settings):
+    # 생각이 있는 답변의 스트림 글(NUL 생각 NUL 답, chat.reasoning)이 Redis의 글 키와 채널을 그대로 지난다
+    from chat import reasoning
+
+    text = reasoning.joined("생각", "답")
+
+    async def run():
+        listen()
+        await asyncio.sleep(0.2)
+        outbox = fanout.Outbox(779, 1)
+        outbox.activate()
+        outbox.put(0, text[:3])
+        received = []
+        task = follow_in_background(779, 1, received, ends=True)
+        await asyncio.sleep(0.3)
+        outbox.put(3, text[3:])
+        await outbox.close()
+        await asyncio.wait_for(task, timeout=10)
+        return received
+
+    received = async_to_sync(run)()
+
+    assert "".join(piece for piece, _ in received) == text
+    assert received[-1][1] == len(text)
+    assert reasoning.split("".join(piece for piece, _ in received)) == ("생각", "답")

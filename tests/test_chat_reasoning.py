@@ -94,6 +94,12 @@ SHAPES = [
         "답입니다",
     ),
     (
+        "</think> and the answer's first line in separate reads",
+        Reply(tokens=["<think>생각</think>", "\n\n", "답"], delay=0.15),
+        "생각",
+        "답",
+    ),
+    (
         "<think> in the middle of an answer stays the answer",
         Reply(tokens=["HTML에서 ", "<think>", "는 태그가 아닙니다"]),
         "",
@@ -324,3 +330,37 @@ def test_the_korean_words_for_thinking(logged_in, user, llm_server):
     assert "생각한 과정" in final
     assert "생각하는 중…" in stream.data("blocks")[0]
     assert "계속" in final
+
+
+def test_a_follower_without_redis_reads_the_thinking_from_the_database(user, monkeypatch):
+    # 다른 프로세스가 만드는 답변을 DB로 따라간다: 진행 저장의 생각과 답을 스트림 글로 이어 같은 위치로 센다
+    from chat import jobs
+
+    monkeypatch.setattr(jobs, "POLL_SECONDS", 0.05)
+    conversation = Conversation.objects.create(owner=user, title="t", model="fake-model")
+    reply = Message.objects.create(
+        conversation=conversation,
+        role=Message.Role.ASSISTANT,
+        status=Message.Status.STREAMING,
+        reasoning="생각",
+    )
+
+    async def run():
+        frames = []
+        async for event in jobs._follow_database(reply.pk, 0):
+            if isinstance(event, jobs.Frame):
+                frames.append(event)
+                if len(frames) == 1:
+                    await Message.objects.filter(pk=reply.pk).aupdate(content="답")
+                else:
+                    await Message.objects.filter(pk=reply.pk).aupdate(status=Message.Status.DONE)
+            elif event is not jobs.KEEPALIVE:
+                return frames, event
+
+    frames, final = async_to_sync(run)()
+
+    assert [(frame.text, frame.end) for frame in frames] == [
+        (reasoning.MARK + "생각", 3),
+        (reasoning.MARK + "답", 5),
+    ]
+    assert final.status == Message.Status.DONE
