@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from chat.models import Conversation, Message
 from chat.services import conversation_start
-from chat.views import MESSAGES_PAGE_SIZE, SIDEBAR_PAGE_SIZE
+from chat.views.conversations import MESSAGES_PAGE_SIZE
+from chat.views.shared import SIDEBAR_PAGE_SIZE
 from tests.fake_openai import Reply
 from tests.sse import finish_reply, read_stream
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 from chat.models import Conversation, Message
 from chat.services import conversation_start
 from chat.templatetags.chat_tags import user_text
-from chat.views import EXAMPLES, recency_group
+from chat.views.conversations import EXAMPLES
+from chat.views.shared import recency_group
 from tests.test_chat_markdown import problems
 from tests.test_chat_pages import make_conversation
 

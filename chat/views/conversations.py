@@ -1,0 +1,245 @@
+"""대화 화면: 목록과 새 대화, 대화 하나, 설정, 이름 바꾸기, 지우기, 제목."""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import aget_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+
+from chat import audit, replies, services, streams
+from chat.forms import (
+    ConversationRenameForm,
+    ConversationSettingsForm,
+    ConversationStartForm,
+    MessageForm,
+)
+from chat.models import Conversation, Message
+from chat.streams import DETAIL_TEMPLATE, positive_int
+from chat.views.shared import (
+    OwnConversationMixin,
+    chat_context,
+    finish_without_js,
+    refusal_status,
+)
+
+MESSAGES_PAGE_SIZE = 30
+
+
+class HomeView(View):
+    """첫 화면은 대화 목록이다. 로그인 전이면 LoginRequiredMiddleware가 로그인 화면으로 보낸다."""
+
+    def get(self, request):
+        return redirect("chat:index")
+
+
+class ConversationListView(View):
+    """사이드바와 새 대화를 시작하는 입력창. POST는 첫 메시지로 대화를 만든다."""
+
+    template_name = "chat/conversation_list.html"
+
+    def get(self, request):
+        if request.htmx and request.GET.get("page"):
+            # "더 보기": 다음 쪽의 항목만
+            return render(request, "chat/chat_layout.html#sidebar-items", chat_context(request))
+        example = positive_int(request.GET.get("example", ""))
+        initial = {}
+        if example is not None and example < len(EXAMPLES):
+            # JavaScript 없이 예시를 누른 사람: 입력창에 채워 둔다
+            initial["content"] = EXAMPLES[example]["prompt"]
+        context = chat_context(
+            request, form=ConversationStartForm(initial=initial), examples=EXAMPLES
+        )
+        return render(request, self.template_name, context)
+
+    def post(self, request):
+        form = ConversationStartForm(request.POST)
+        if not form.is_valid():
+            return self.render_page(form, status=200 if request.htmx else 400)
+        try:
+            reply = services.conversation_start(
+                user=request.user,
+                content=form.cleaned_data["content"],
+                model=form.cleaned_data["model"],
+            )
+        except services.ChatRefused as refused:
+            form.add_error(None, refused.message)
+            return self.render_page(form, status=200 if request.htmx else refusal_status(refused))
+        url = reverse("chat:conversation", args=[reply.conversation_id])
+        if request.htmx:
+            # 대화 화면이 대기 중인 답변을 보고 스트림을 연다
+            return HttpResponseClientRedirect(url)
+        return finish_without_js(request, reply)
+
+    def render_page(self, form, status):
+        """틀린 입력: 입력한 글을 그대로 둔 양식과 이유."""
+        if self.request.htmx:
+            response = render(self.request, f"{self.template_name}#start-form", {"form": form})
+            return reswap(retarget(response, "#start-form"), "outerHTML")
+        context = chat_context(self.request, form=form, examples=EXAMPLES)
+        return render(self.request, self.template_name, context, status=status)
+
+
+# 새 대화 화면의 예시 질문. 누르면 입력창이 채워질 뿐, 바로 보내지 않는다.
+EXAMPLES = [
+    {
+        "title": gettext_lazy("Explain a concept"),
+        "prompt": gettext_lazy(
+            "Explain what a Python list comprehension is, with two short examples."
+        ),
+    },
+    {
+        "title": gettext_lazy("Review my code"),
+        "prompt": gettext_lazy("Review this function and suggest one improvement:\n\n"),
+    },
+    {
+        "title": gettext_lazy("Plan my study"),
+        "prompt": gettext_lazy(
+            "Make a one-week study plan for learning SQL basics, one hour a day."
+        ),
+    },
+    {
+        "title": gettext_lazy("Write in English"),
+        "prompt": gettext_lazy(
+            "Help me write a short, polite email asking my instructor for feedback."
+        ),
+    },
+]
+
+
+def history_slice(request, conversation):
+    """최신부터 한 쪽 + 1개를 읽어 더 이전 것이 있는지 안다. 긴 대화도 전부 읽지 않는다."""
+    before = positive_int(request.GET.get("before", ""))
+    page = list(conversation.messages.latest_first(before=before)[: MESSAGES_PAGE_SIZE + 1])
+    active = [message.pk for message in page if message.is_active]
+    if active and replies.sweep_stale(Message.objects.filter(pk__in=active)):
+        # 작업이 죽어 멈춘 답변을 중단으로 정리했다: 다시 시도 단추가 보이게 다시 읽는다
+        page = list(conversation.messages.latest_first(before=before)[: MESSAGES_PAGE_SIZE + 1])
+    has_earlier = len(page) > MESSAGES_PAGE_SIZE
+    page = page[:MESSAGES_PAGE_SIZE][::-1]
+    if page and before is None:
+        streams.mark_latest(page[-1], conversation)
+    return {
+        "conversation": conversation,
+        "history": page,
+        "earlier_before": page[0].pk if has_earlier else None,
+        "showing_earlier": before is not None,
+        "replying": any(message.is_active for message in page),
+    }
+
+
+def conversation_page_context(request, conversation, *, form):
+    return chat_context(
+        request,
+        **history_slice(request, conversation),
+        form=form,
+        settings_form=ConversationSettingsForm(instance=conversation),
+        rename_form=ConversationRenameForm(instance=conversation),
+        looks=audit.looks_at(conversation),
+    )
+
+
+class ConversationDetailView(OwnConversationMixin, View):
+    """대화 하나: 최근 메시지 한 조각, "이전 메시지" 링크, 입력창, 설정."""
+
+    def get(self, request, pk):
+        if request.htmx and "before" in request.GET:
+            return render(
+                request, f"{DETAIL_TEMPLATE}#earlier", history_slice(request, self.conversation)
+            )
+        context = conversation_page_context(request, self.conversation, form=MessageForm())
+        return render(request, DETAIL_TEMPLATE, context)
+
+
+class ConversationSettingsView(OwnConversationMixin, View):
+    """모델과 시스템 프롬프트."""
+
+    def post(self, request, pk):
+        conversation = self.conversation
+        form = ConversationSettingsForm(request.POST, instance=conversation)
+        saved = form.is_valid()
+        if saved:
+            services.conversation_configure(
+                conversation=conversation,
+                model=form.cleaned_data["model"],
+                system_prompt=form.cleaned_data["system_prompt"],
+            )
+        if request.htmx:
+            context = {"conversation": conversation, "settings_form": form, "settings_saved": saved}
+            return render(request, f"{DETAIL_TEMPLATE}#settings", context)
+        if saved:
+            messages.success(request, _("Settings saved."))
+        else:
+            messages.error(request, form.errors.as_text())
+        return redirect("chat:conversation", pk=conversation.pk)
+
+
+class ConversationRenameView(OwnConversationMixin, View):
+    """이름 바꾸기. JavaScript 없이 틀리게 보내면 이 화면에서 다시 고친다."""
+
+    template_name = "chat/conversation_rename.html"
+
+    def get(self, request, pk):
+        form = ConversationRenameForm(instance=self.conversation)
+        return render(
+            request, self.template_name, {"conversation": self.conversation, "form": form}
+        )
+
+    def post(self, request, pk):
+        form = ConversationRenameForm(request.POST, instance=self.conversation)
+        if form.is_valid():
+            services.conversation_rename(
+                conversation=self.conversation, title=form.cleaned_data["title"]
+            )
+        if request.htmx:
+            context = {
+                "conversation": self.conversation,
+                "rename_form": form,
+                "renamed": form.is_valid(),
+            }
+            return render(request, f"{DETAIL_TEMPLATE}#conversation-header", context)
+        if not form.is_valid():
+            return render(
+                request,
+                self.template_name,
+                {"conversation": self.conversation, "form": form},
+                status=400,
+            )
+        messages.success(request, _("Conversation renamed."))
+        return redirect("chat:conversation", pk=self.conversation.pk)
+
+
+class ConversationDeleteView(OwnConversationMixin, View):
+    """지우기 전에 묻는다: JavaScript가 없으면 이 확인 화면, 있으면 htmx의 확인 창."""
+
+    template_name = "chat/conversation_confirm_delete.html"
+
+    def get(self, request, pk):
+        return render(request, self.template_name, {"conversation": self.conversation})
+
+    def post(self, request, pk):
+        title = self.conversation.title
+        services.conversation_delete(conversation=self.conversation)
+        messages.success(request, _("Deleted “%(title)s”.") % {"title": title})
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("chat:index"))
+        return redirect("chat:index")
+
+
+class ConversationTitleView(View):
+    """첫 답변이 끝난 화면이 htmx로 부른다. 제목은 사이드바와 머리글에 out-of-band로 바뀐다."""
+
+    async def post(self, request, pk):
+        user = await request.auser()
+        conversation = await aget_object_or_404(Conversation.objects.for_user(user), pk=pk)
+        title = await services.aconversation_title_generate(
+            conversation=conversation, language=request.LANGUAGE_CODE
+        )
+        if not request.htmx:
+            return redirect("chat:conversation", pk=conversation.pk)
+        if title is None:
+            return HttpResponse(status=204)
+        conversation.title = title
+        return render(request, f"{DETAIL_TEMPLATE}#title-update", {"conversation": conversation})

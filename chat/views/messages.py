@@ -1,0 +1,68 @@
+"""메시지 보내기와 복사 단추가 가져가는 원문."""
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views import View
+from django_htmx.http import reswap, retarget
+
+from accounts import usage
+from chat import services
+from chat.forms import MessageForm
+from chat.models import Message
+from chat.streams import DETAIL_TEMPLATE
+from chat.views.conversations import conversation_page_context
+from chat.views.shared import OwnConversationMixin, finish_without_js, refusal_status
+
+
+class MessageCreateView(OwnConversationMixin, View):
+    """메시지 보내기. htmx면 메시지 한 쌍(답변은 스트림에 연결)을, 아니면 답변을 다 만든 뒤 이동."""
+
+    def post(self, request, pk):
+        conversation = self.conversation
+        form = MessageForm(request.POST)
+        if form.is_valid():
+            try:
+                sent = services.message_post(
+                    conversation=conversation,
+                    user=request.user,
+                    content=form.cleaned_data["content"],
+                )
+            except services.ChatRefused as refused:
+                form.add_error(None, refused.message)
+                return self.refuse(request, conversation, form, status=refusal_status(refused, 400))
+        if not form.is_valid():
+            return self.refuse(request, conversation, form)
+        if request.htmx:
+            context = {
+                "conversation": conversation,
+                "sent": sent,
+                "form": MessageForm(),
+                # 입력창을 다시 그리는 값(조각의 절반)은 계량기가 있을 때만 치른다
+                "refresh_composer": usage.quota_for(request.user) > 0,
+            }
+            return render(request, f"{DETAIL_TEMPLATE}#sent", context)
+        return finish_without_js(request, sent.reply)
+
+    def refuse(self, request, conversation, form, status=400):
+        """입력한 글은 입력창에 그대로 남기고 이유를 보인다."""
+        if request.htmx:
+            response = render(
+                request, f"{DETAIL_TEMPLATE}#composer", {"conversation": conversation, "form": form}
+            )
+            return reswap(retarget(response, "#composer"), "outerHTML")
+        return render(
+            request,
+            DETAIL_TEMPLATE,
+            conversation_page_context(request, conversation, form=form),
+            status=status,
+        )
+
+
+class MessageSourceView(View):
+    """복사 단추가 가져가는 메시지 원문 (답변은 마크다운 그대로). 페이지에 원문을 두 번 싣지 않으려고 따로 준다."""
+
+    def get(self, request, pk):
+        message = get_object_or_404(Message.objects.for_user(request.user).only("content"), pk=pk)
+        response = HttpResponse(message.content, content_type="text/plain; charset=utf-8")
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -1,0 +1,86 @@
+"""답변 하나에 대한 동작: 스트림 따라가기, 멈춤, 다시 시도."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+from django_htmx.http import reswap, retarget
+
+from chat import services, streams
+from chat.database import release_connection
+from chat.models import Message
+from chat.streams import DETAIL_TEMPLATE, positive_int
+from chat.views.shared import finish_without_js
+
+
+class ReplyStreamView(View):
+    """답변 스트림(SSE)의 Django 입구: 표(t=)가 없거나 맞지 않는 요청만 온다 (맞으면 chat.streams.serve가 받는다).
+
+    세션으로 로그인을 확인하고, 남의 답변은 404다. 다시 연결하면 Last-Event-ID(없으면 ?from=, 페이지가 이미 보인
+    글자 수) 뒤부터 받는다.
+    """
+
+    def get(self, request, pk):
+        # 동기 뷰: 요청의 스레드에서 바로 읽는다 (비동기 뷰는 ORM마다 스레드를 오간다). 돌려준 스트림만 루프에서 흐른다.
+        # 가벼운 입구와 같은 확인: 남의 답변이나 숨긴 대화의 답변은 404
+        reply = streams.owned_reply(pk, request.user)
+        if reply is None:
+            raise Http404
+        offset = positive_int(request.headers.get("Last-Event-ID", "")) or positive_int(
+            request.GET.get("from", "")
+        )
+        # 세션·사용자·답변을 읽은 연결은 여기서 돌려준다: 스트림이 열려 있는 동안 쥐지 않는다
+        release_connection()
+        events = streams.until_access_lost(
+            streams.reply_events(request, reply, offset or 0),
+            request.session.session_key,
+            request.user,
+            reply.conversation_id,
+        )
+        response = StreamingHttpResponse(events, content_type="text/event-stream")
+        response["Cache-Control"] = "no-cache"
+        # nginx 같은 프록시가 모아 두지 않게
+        response["X-Accel-Buffering"] = "no"
+        return response
+
+
+class ReplyStopView(View):
+    def post(self, request, pk):
+        reply = get_object_or_404(
+            Message.objects.for_user(request.user), pk=pk, role=Message.Role.ASSISTANT
+        )
+        services.reply_stop(reply=reply)
+        if request.htmx:
+            # 화면은 스트림의 마지막 프레임이 바꾼다
+            return HttpResponse(status=204)
+        return redirect(
+            f"{reverse('chat:conversation', args=[reply.conversation_id])}#message-{reply.pk}"
+        )
+
+
+class ReplyRetryView(View):
+    def post(self, request, pk):
+        reply = get_object_or_404(
+            Message.objects.for_user(request.user).select_related("conversation"),
+            pk=pk,
+            role=Message.Role.ASSISTANT,
+        )
+        url = reverse("chat:conversation", args=[reply.conversation_id])
+        try:
+            reply = services.reply_retry(reply=reply, user=request.user)
+        except services.ChatRefused as refused:
+            if request.htmx:
+                response = render(
+                    request, f"{DETAIL_TEMPLATE}#chat-alert", {"alert": refused.message}
+                )
+                return reswap(retarget(response, "#chat-alert"), "outerHTML")
+            messages.error(request, refused.message)
+            return redirect(url)
+        if request.htmx:
+            return render(
+                request,
+                f"{DETAIL_TEMPLATE}#message",
+                {"message": reply, "conversation": reply.conversation},
+            )
+        return finish_without_js(request, reply)

@@ -1,0 +1,91 @@
+"""대화 화면들이 함께 쓰는 것: 내 대화 찾기, 사이드바, JavaScript 없는 보내기의 끝."""
+
+from asgiref.sync import async_to_sync
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from chat import jobs, llm, services
+from chat.models import Conversation, Message
+from chatproject import rows
+
+SIDEBAR_PAGE_SIZE = 30
+# JavaScript 없이 보내면 답변을 이만큼 기다렸다가 대화로 간다. 더 길면 그 화면이 끝날 때까지 새로 읽는다.
+WAIT_WITHOUT_JS_SECONDS = 25
+
+
+def sidebar_page(request):
+    """사이드바의 한 쪽. 쪽 번호가 틀리면 마지막 쪽을 보인다. 항목마다 언제(오늘, 어제…) 묶음을 붙인다."""
+    paginator = Paginator(Conversation.objects.for_sidebar(request.user), SIDEBAR_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    previous = None
+    if page.has_previous():
+        # 앞 쪽의 마지막 항목과 같은 묶음이면 "더 보기"로 이어 붙일 때 묶음 제목을 다시 쓰지 않는다
+        before = paginator.object_list[page.start_index() - 2]
+        previous = recency_group(before.updated_at, today)
+    for item in page:
+        item.group = recency_group(item.updated_at, today)
+        item.starts_group = item.group != previous
+        previous = item.group
+    return page
+
+
+def recency_group(moment, today) -> str:
+    """ChatGPT처럼 최근 활동으로 묶는다. 날짜는 TIME_ZONE의 하루로 센다."""
+    days = (today - timezone.localdate(moment)).days
+    if days <= 0:
+        return _("Today")
+    if days == 1:
+        return _("Yesterday")
+    if days < 7:
+        return _("Previous 7 days")
+    # 관리 화면의 "이전 쪽"과 같은 낱말이라 맥락으로 나눈다
+    return pgettext("conversation group", "Older")
+
+
+def chat_context(request, **extra):
+    return {
+        "sidebar": sidebar_page(request),
+        "is_demo": llm.is_demo(),
+        **extra,
+    }
+
+
+def finish_without_js(request, reply: Message):
+    """JavaScript 없는 보내기의 끝: 생성 작업이 끝나기를 (정해진 만큼) 기다리고, 첫 답변이면 제목까지 지은 뒤
+    대화로 이동한다. 더 걸리면 대화 화면이 답변이 끝날 때까지 스스로 새로 읽는다."""
+    if async_to_sync(jobs.await_finished)(reply, WAIT_WITHOUT_JS_SECONDS):
+        reply = Message.objects.select_related("conversation").get(pk=reply.pk)
+    if reply.conversation.needs_title and reply.is_done:
+        services.conversation_title_generate(
+            conversation=reply.conversation, language=request.LANGUAGE_CODE
+        )
+    return redirect(
+        f"{reverse('chat:conversation', args=[reply.conversation_id])}#message-{reply.pk}"
+    )
+
+
+def refusal_status(refused: services.ChatRefused, default: int = 429) -> int:
+    """JavaScript 없는 화면의 상태 코드: DB가 잠깐 받지 못한 것은 503 (잠시 뒤 다시), 나머지는 default."""
+    return 503 if refused.code == "busy" else default
+
+
+class OwnConversationMixin:
+    """URL이 가리키는 대화를 그 사람의 대화 중에서만 찾는다: 남의 대화는 404."""
+
+    def dispatch(self, request, pk):
+        self.conversation = own_conversation(request.user, pk)
+        return super().dispatch(request, pk)
+
+
+def own_conversation(user, pk) -> Conversation:
+    """Conversation.objects.for_user(user)에서 pk인 것, 없으면 404. 보내기와 스트림마다 돌아 SQL을 직접 쓴다."""
+    conversation = rows.get(Conversation, {"pk": pk, "owner": user.pk, "is_hidden": False})
+    if conversation is None:
+        raise Http404
+    return conversation
