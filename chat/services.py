@@ -4,6 +4,7 @@ import copy
 import logging
 import time
 from contextlib import contextmanager
+from enum import StrEnum
 from functools import partial
 from typing import NamedTuple
 
@@ -33,16 +34,25 @@ class SentPair(NamedTuple):
     reply: Message
 
 
+class RefusalCode(StrEnum):
+    """거절의 이유. 문장은 번역되므로 뷰(상태 코드)와 테스트는 이것으로 가려낸다."""
+
+    RATE_LIMITED = "rate_limited"
+    QUOTA_REACHED = "quota_reached"
+    QUOTA_RESERVED = "quota_reserved"
+    REPLY_IN_PROGRESS = "reply_in_progress"
+    NOT_RETRYABLE = "not_retryable"
+    SERVER_BUSY = "server_busy"
+
+
 class ChatRefused(Exception):
-    """사람에게 그대로 보여 줄 번역된 이유와 함께 요청을 거절한다. 아무것도 저장하지 않은 상태다.
+    """사람에게 그대로 보여 줄 번역된 이유와 함께 요청을 거절한다. 아무것도 저장하지 않은 상태다."""
 
-    code는 테스트와 뷰가 이유를 가려낼 때 쓴다 (문장은 번역되므로).
-    """
-
-    def __init__(self, message: str, code: str = "refused"):
+    def __init__(self, *, code: RefusalCode, message: str):
         super().__init__(message)
+        # 모르는 코드는 여기서 ValueError: 뷰가 상태 코드를 못 고르는 거절이 생기지 않게
+        self.code = RefusalCode(code)
         self.message = message
-        self.code = code
 
 
 def fallback_title(content: str) -> str:
@@ -67,10 +77,11 @@ def _rate_check(user) -> None:
     cache.add(key, 0, timeout=90)
     if cache.incr(key) > limit:
         raise ChatRefused(
-            _(
+            code=RefusalCode.RATE_LIMITED,
+            message=_(
                 "You are sending messages too fast (at most %(limit)d a minute). Please wait a moment and send again."
             )
-            % {"limit": limit}
+            % {"limit": limit},
         )
 
 
@@ -92,7 +103,8 @@ def _quota_check(user) -> None:
     if status.reached:
         resets_at = timezone.localtime(status.resets_at)
         raise ChatRefused(
-            _(
+            code=RefusalCode.QUOTA_REACHED,
+            message=_(
                 "You have used today's %(quota)s tokens. You can send again after midnight "
                 "(%(reset)s)."
             )
@@ -100,15 +112,14 @@ def _quota_check(user) -> None:
                 "quota": formats.number_format(status.quota, force_grouping=True),
                 "reset": formats.date_format(resets_at, "DATETIME_FORMAT"),
             },
-            code="quota_reached",
         )
     if status.used + _tokens_reserved(user) >= status.quota:
         raise ChatRefused(
-            _(
+            code=RefusalCode.QUOTA_RESERVED,
+            message=_(
                 "The replies still being written may use the rest of today's tokens. "
                 "Please wait until they have finished, then send again."
             ),
-            code="quota_reserved",
         )
 
 
@@ -166,9 +177,10 @@ def _refuse_while_replying(conversation: Conversation) -> None:
     replies.sweep_stale(unfinished)
     if unfinished.exists():
         raise ChatRefused(
-            _(
+            code=RefusalCode.REPLY_IN_PROGRESS,
+            message=_(
                 "Please wait until the current reply has finished, or stop it, before sending another message."
-            )
+            ),
         )
 
 
@@ -196,10 +208,10 @@ def _busy_as_refusal():
     except OperationalError:
         logger.warning("a send found the database too busy", exc_info=True)
         raise ChatRefused(
-            _(
+            code=RefusalCode.SERVER_BUSY,
+            message=_(
                 "The server is very busy right now and your message was not sent. Please send it again in a moment."
             ),
-            code="busy",
         ) from None
 
 
@@ -232,7 +244,8 @@ def reply_retry(*, reply: Message, user) -> Message:
         latest = Message.objects.filter(conversation=conversation).latest_first().first()
         reply = Message.objects.get(pk=reply.pk)
         refused = ChatRefused(
-            _("Only the latest reply can be tried again once it has stopped or failed.")
+            code=RefusalCode.NOT_RETRYABLE,
+            message=_("Only the latest reply can be tried again once it has stopped or failed."),
         )
         if reply != latest or not reply.is_retryable:
             raise refused

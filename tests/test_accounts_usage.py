@@ -235,7 +235,7 @@ def test_a_send_at_the_quota_is_refused_with_the_reset_time_and_the_text_stays(
     )
 
     html = response.content.decode()
-    assert response.status_code == (200 if htmx else 400)
+    assert response.status_code == (200 if htmx else 429)
     assert "You have used today&#x27;s 2,000 tokens" in html
     assert "after midnight (March 3, 2026, midnight)" in html
     assert "한도 넘은 질문</textarea>" in html
@@ -339,7 +339,7 @@ def test_a_reply_running_when_the_quota_is_crossed_finishes(logged_in, user, set
     assert reply.content == "긴 답변"
     assert usage.tokens_on(user.pk, usage.today()) == 75
     refused = logged_in.post(f"/chat/{conversation.pk}/messages/", {"content": "다음 질문"})
-    assert refused.status_code == 400
+    assert refused.status_code == 429
     assert conversation.messages.count() == 2
 
 

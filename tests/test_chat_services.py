@@ -11,6 +11,7 @@ from chat.context import estimate_tokens
 from chat.models import Conversation, Message
 from chat.services import (
     ChatRefused,
+    RefusalCode,
     _clean_title,
     conversation_start,
     fallback_title,
@@ -64,9 +65,10 @@ def test_an_unknown_model_falls_back_to_the_default(user, llm_server):
 def test_a_refused_send_saves_nothing(user, settings):
     settings.RATE_LIMIT_MESSAGES_PER_MINUTE = 0
 
-    with pytest.raises(ChatRefused):
+    with pytest.raises(ChatRefused) as refused:
         conversation_start(user=user, content="x", model="daehwa-demo")
 
+    assert refused.value.code == RefusalCode.RATE_LIMITED
     assert not Conversation.objects.exists()
     assert not Message.objects.exists()
 
@@ -84,15 +86,17 @@ def test_only_the_latest_stopped_or_failed_reply_can_be_retried(user):
     first = conversation_start(user=user, content="x", model="daehwa-demo")
     # 잘 끝난 답변은 다시 시도할 것이 없다
     Message.objects.filter(pk=first.pk).update(status=Message.Status.DONE)
-    with pytest.raises(ChatRefused):
+    with pytest.raises(ChatRefused) as refused:
         reply_retry(reply=first, user=user)
+    assert refused.value.code == RefusalCode.NOT_RETRYABLE
 
     Message.objects.filter(pk=first.pk).update(status=Message.Status.FAILED)
     second = message_post(conversation=first.conversation, user=user, content="y").reply
     Message.objects.filter(pk=second.pk).update(status=Message.Status.STOPPED)
     # 마지막이 아닌 답변은 다시 만들지 않는다
-    with pytest.raises(ChatRefused):
+    with pytest.raises(ChatRefused) as refused:
         reply_retry(reply=first, user=user)
+    assert refused.value.code == RefusalCode.NOT_RETRYABLE
 
     retried = reply_retry(reply=second, user=user)
     assert retried.status == Message.Status.PENDING

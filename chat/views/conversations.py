@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
+from django_htmx.http import HttpResponseClientRedirect
 
 from chat import audit, replies, services, streams
 from chat.forms import (
@@ -23,6 +23,7 @@ from chat.views.shared import (
     chat_context,
     finish_without_js,
     refusal_status,
+    render_in_place,
 )
 
 MESSAGES_PAGE_SIZE = 30
@@ -57,7 +58,7 @@ class ConversationListView(View):
     def post(self, request):
         form = ConversationStartForm(request.POST)
         if not form.is_valid():
-            return self.render_page(form, status=200 if request.htmx else 400)
+            return self.render_again(form, status=400)
         try:
             reply = services.conversation_start(
                 user=request.user,
@@ -66,20 +67,23 @@ class ConversationListView(View):
             )
         except services.ChatRefused as refused:
             form.add_error(None, refused.message)
-            return self.render_page(form, status=200 if request.htmx else refusal_status(refused))
+            return self.render_again(form, status=refusal_status(refused.code))
         url = reverse("chat:conversation", args=[reply.conversation_id])
         if request.htmx:
             # 대화 화면이 대기 중인 답변을 보고 스트림을 연다
             return HttpResponseClientRedirect(url)
         return finish_without_js(request, reply)
 
-    def render_page(self, form, status):
-        """틀린 입력: 입력한 글을 그대로 둔 양식과 이유."""
-        if self.request.htmx:
-            response = render(self.request, f"{self.template_name}#start-form", {"form": form})
-            return reswap(retarget(response, "#start-form"), "outerHTML")
-        context = chat_context(self.request, form=form, examples=EXAMPLES)
-        return render(self.request, self.template_name, context, status=status)
+    def render_again(self, form, status):
+        """틀린 입력이나 거절: 입력한 글을 그대로 둔 양식과 이유."""
+        return render_in_place(
+            self.request,
+            self.template_name,
+            "start-form",
+            {"form": form},
+            page=lambda: chat_context(self.request, form=form, examples=EXAMPLES),
+            status=status,
+        )
 
 
 # 새 대화 화면의 예시 질문. 누르면 입력창이 채워질 뿐, 바로 보내지 않는다.
@@ -130,7 +134,7 @@ def history_slice(request, conversation):
     }
 
 
-def conversation_page_context(request, conversation, *, form):
+def conversation_page_context(request, conversation, *, form, **extra):
     return chat_context(
         request,
         **history_slice(request, conversation),
@@ -138,6 +142,7 @@ def conversation_page_context(request, conversation, *, form):
         settings_form=ConversationSettingsForm(instance=conversation),
         rename_form=ConversationRenameForm(instance=conversation),
         looks=audit.looks_at(conversation),
+        **extra,
     )
 
 

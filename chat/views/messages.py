@@ -3,7 +3,6 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views import View
-from django_htmx.http import reswap, retarget
 
 from accounts import usage
 from chat import services
@@ -11,7 +10,12 @@ from chat.forms import MessageForm
 from chat.models import Message
 from chat.streams import DETAIL_TEMPLATE
 from chat.views.conversations import conversation_page_context
-from chat.views.shared import OwnConversationMixin, finish_without_js, refusal_status
+from chat.views.shared import (
+    OwnConversationMixin,
+    finish_without_js,
+    refusal_status,
+    render_in_place,
+)
 
 
 class MessageCreateView(OwnConversationMixin, View):
@@ -29,9 +33,9 @@ class MessageCreateView(OwnConversationMixin, View):
                 )
             except services.ChatRefused as refused:
                 form.add_error(None, refused.message)
-                return self.refuse(request, conversation, form, status=refusal_status(refused, 400))
+                return self.render_again(form, status=refusal_status(refused.code))
         if not form.is_valid():
-            return self.refuse(request, conversation, form)
+            return self.render_again(form, status=400)
         if request.htmx:
             context = {
                 "conversation": conversation,
@@ -43,17 +47,14 @@ class MessageCreateView(OwnConversationMixin, View):
             return render(request, f"{DETAIL_TEMPLATE}#sent", context)
         return finish_without_js(request, sent.reply)
 
-    def refuse(self, request, conversation, form, status=400):
-        """입력한 글은 입력창에 그대로 남기고 이유를 보인다."""
-        if request.htmx:
-            response = render(
-                request, f"{DETAIL_TEMPLATE}#composer", {"conversation": conversation, "form": form}
-            )
-            return reswap(retarget(response, "#composer"), "outerHTML")
-        return render(
-            request,
+    def render_again(self, form, status):
+        """틀린 입력이나 거절: 입력한 글은 입력창에 그대로 남기고 이유를 보인다."""
+        return render_in_place(
+            self.request,
             DETAIL_TEMPLATE,
-            conversation_page_context(request, conversation, form=form),
+            "composer",
+            {"conversation": self.conversation, "form": form},
+            page=lambda: conversation_page_context(self.request, self.conversation, form=form),
             status=status,
         )
 

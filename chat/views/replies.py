@@ -1,17 +1,17 @@
 """답변 하나에 대한 동작: 스트림 따라가기, 멈춤, 다시 시도."""
 
-from django.contrib import messages
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
-from django_htmx.http import reswap, retarget
 
 from chat import services, streams
 from chat.database import release_connection
+from chat.forms import MessageForm
 from chat.models import Message
 from chat.streams import DETAIL_TEMPLATE, positive_int
-from chat.views.shared import finish_without_js
+from chat.views.conversations import conversation_page_context
+from chat.views.shared import finish_without_js, refusal_status, render_in_place
 
 
 class ReplyStreamView(View):
@@ -66,17 +66,21 @@ class ReplyRetryView(View):
             pk=pk,
             role=Message.Role.ASSISTANT,
         )
-        url = reverse("chat:conversation", args=[reply.conversation_id])
         try:
             reply = services.reply_retry(reply=reply, user=request.user)
         except services.ChatRefused as refused:
-            if request.htmx:
-                response = render(
-                    request, f"{DETAIL_TEMPLATE}#chat-alert", {"alert": refused.message}
-                )
-                return reswap(retarget(response, "#chat-alert"), "outerHTML")
-            messages.error(request, refused.message)
-            return redirect(url)
+            # 답변은 그대로다: 대화 위의 알림 자리에 이유를 보인다
+            alert = refused.message
+            return render_in_place(
+                request,
+                DETAIL_TEMPLATE,
+                "chat-alert",
+                {"alert": alert},
+                page=lambda: conversation_page_context(
+                    request, reply.conversation, form=MessageForm(), alert=alert
+                ),
+                status=refusal_status(refused.code),
+            )
         if request.htmx:
             return render(
                 request,

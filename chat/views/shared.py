@@ -1,16 +1,18 @@
-"""대화 화면들이 함께 쓰는 것: 내 대화 찾기, 사이드바, JavaScript 없는 보내기의 끝."""
+"""대화 화면들이 함께 쓰는 것: 내 대화 찾기, 사이드바, 거절의 상태 코드, htmx와 JavaScript 없음의 갈림길."""
 
 from asgiref.sync import async_to_sync
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from django_htmx.http import reswap, retarget
 
 from chat import jobs, llm, services
 from chat.models import Conversation, Message
+from chat.services import RefusalCode
 from chatproject import rows
 
 SIDEBAR_PAGE_SIZE = 30
@@ -70,9 +72,33 @@ def finish_without_js(request, reply: Message):
     )
 
 
-def refusal_status(refused: services.ChatRefused, default: int = 429) -> int:
-    """JavaScript 없는 화면의 상태 코드: DB가 잠깐 받지 못한 것은 503 (잠시 뒤 다시), 나머지는 default."""
-    return 503 if refused.code == "busy" else default
+# 거절 코드마다 JavaScript 없는 화면의 상태. 너무 잦거나 오늘의 한도에 닿은 것은 429(기다리면 된다),
+# 대화의 지금 상태와 부딪치는 것은 409(답변이 끝나거나 멈춘 뒤에), DB가 잠깐 받지 못한 것은 503(서버 사정).
+REFUSAL_STATUS = {
+    RefusalCode.RATE_LIMITED: 429,
+    RefusalCode.QUOTA_REACHED: 429,
+    RefusalCode.QUOTA_RESERVED: 429,
+    RefusalCode.REPLY_IN_PROGRESS: 409,
+    RefusalCode.NOT_RETRYABLE: 409,
+    RefusalCode.SERVER_BUSY: 503,
+}
+
+
+def refusal_status(code: str) -> int:
+    """거절(services.ChatRefused)의 코드로 고른 HTTP 상태. 모든 뷰가 이것 하나로 고른다."""
+    return REFUSAL_STATUS[RefusalCode(code)]
+
+
+def render_in_place(request, template: str, fragment: str, context: dict, *, page, status: int):
+    """틀린 입력이나 거절을 그 자리에 다시 그린다: htmx와 JavaScript 없음의 갈림길은 여기 하나다.
+
+    htmx면 조각 하나만 그려 같은 id의 자리를 바꾼다. htmx는 2xx만 바꿔 끼우므로 200이다. JavaScript가 없으면
+    page()의 맥락으로 페이지 전체를 status로 그린다: 사이드바 같은 페이지의 값은 그쪽에서만 치른다.
+    """
+    if request.htmx:
+        response = render(request, f"{template}#{fragment}", context)
+        return reswap(retarget(response, f"#{fragment}"), "outerHTML")
+    return render(request, template, page(), status=status)
 
 
 class OwnConversationMixin:
