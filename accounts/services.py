@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from accounts.models import User
-from chat.audit import Action, audit_record
+from core.audit import Action, audit_record
 
 
 def _key(kind: str, value: str) -> str:

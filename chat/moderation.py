@@ -5,8 +5,12 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chat.audit import Action, audit_record, events_about
 from chat.models import Conversation, Message, Report
+from core.audit import Action, audit_record, events_about
+from core.models import AuditEvent
+
+# 주인에게 보이는 열람 알림에 올릴 최근 열람 수
+LOOKS_SHOWN = 3
 
 # 같은 사람이 같은 대화를 이 시간 안에 다시 열면 새로 기록하지 않는다 (쪽을 넘길 때마다 쌓이지 않게)
 VIEW_RECORD_WINDOW = timedelta(hours=1)
@@ -118,3 +122,12 @@ def report_resolve(*, report: Report, moderator, note: str, request=None) -> boo
             request=request,
         )
     return True
+
+
+def looks_at(conversation: Conversation) -> list[AuditEvent]:
+    """주인에게 보여 줄 최근 열람: 누가(아이디) 언제, 최신부터."""
+    return list(
+        events_about(conversation)
+        .filter(action=Action.CONVERSATION_VIEWED)
+        .only("actor_username", "created_at")[:LOOKS_SHOWN]
+    )

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # core는 두 앱 밑의 층이다: 감사 기록과 두 앱이 함께 쓰는 도구
+    "core",
     "accounts",
     "chat",
 ]

@@ -11,8 +11,9 @@ from django.utils import translation
 
 from accounts import usage
 from accounts.models import DailyUsage
-from chat.models import AuditEvent, Conversation, Message
+from chat.models import Conversation, Message
 from chat.services import ChatRefused, conversation_start
+from core.models import AuditEvent
 from tests.fake_openai import Reply
 from tests.servers import running_on_postgres
 

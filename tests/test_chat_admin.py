@@ -1,7 +1,8 @@
 """관리 화면에서 대화를 찾고 읽고 숨긴다. 메시지는 읽기만 한다."""
 
-from chat.models import AuditEvent, Conversation, Message
+from chat.models import Conversation, Message
 from chat.services import conversation_start
+from core.models import AuditEvent
 
 
 def test_staff_find_a_conversation_by_owner_and_read_its_messages(admin_client, user):

@@ -9,9 +9,11 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from chat import moderation
-from chat.audit import Action, audit_record, looks_at
-from chat.models import AuditEvent, Conversation, Message, Report
+from chat.models import Conversation, Message, Report
+from chat.moderation import looks_at
 from chat.services import conversation_rename, conversation_start
+from core.audit import Action, audit_record
+from core.models import AuditEvent
 from tests.fake_openai import Reply
 
 
@@ -145,9 +147,9 @@ def event(admin_user, conversation):
 
 
 def test_a_superuser_reads_the_trail(admin_client, event):
-    listing = admin_client.get("/admin/chat/auditevent/")
-    about = admin_client.get("/admin/chat/auditevent/", {"target_id": event.target_id})
-    detail = admin_client.get(f"/admin/chat/auditevent/{event.pk}/change/")
+    listing = admin_client.get("/admin/core/auditevent/")
+    about = admin_client.get("/admin/core/auditevent/", {"target_id": event.target_id})
+    detail = admin_client.get(f"/admin/core/auditevent/{event.pk}/change/")
 
     assert listing.status_code == about.status_code == detail.status_code == 200
     assert "conversation.hidden" in listing.content.decode()
@@ -156,13 +158,13 @@ def test_a_superuser_reads_the_trail(admin_client, event):
 
 
 def test_a_superuser_cannot_add_change_or_delete_an_event(admin_client, event):
-    add = admin_client.post("/admin/chat/auditevent/add/", {"action": "forged"})
+    add = admin_client.post("/admin/core/auditevent/add/", {"action": "forged"})
     change = admin_client.post(
-        f"/admin/chat/auditevent/{event.pk}/change/", {"action": "forged", "_save": "1"}
+        f"/admin/core/auditevent/{event.pk}/change/", {"action": "forged", "_save": "1"}
     )
-    delete = admin_client.post(f"/admin/chat/auditevent/{event.pk}/delete/", {"post": "yes"})
+    delete = admin_client.post(f"/admin/core/auditevent/{event.pk}/delete/", {"post": "yes"})
     bulk = admin_client.post(
-        "/admin/chat/auditevent/",
+        "/admin/core/auditevent/",
         {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"},
     )
 

@@ -64,7 +64,8 @@ def _aged(user, title, days_ago, messages=2):
 def test_purge_deletes_old_conversations_in_batches_and_writes_one_audit_event(
     user, other_user, capsys, monkeypatch
 ):
-    from chat.models import AuditEvent, Conversation, Message
+    from chat.models import Conversation, Message
+    from core.models import AuditEvent
 
     monkeypatch.setattr("chat.management.commands.purge_conversations.BATCH", 2)
     for index in range(3):

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from chat.markdown import render_markdown
-from chat.models import AuditEvent, Conversation, Message, Report
+from chat.models import Conversation, Message, Report
 from chat.moderation import report_submit
+from core.models import AuditEvent
 from tests.test_chat_markdown import HOSTILE, parsed_tags, problems
 
 PASSWORD = "teacher-pass-2026"
@@ -311,7 +312,7 @@ def test_a_moderator_does_the_whole_job_in_korean(moderator, client, user):
         "/admin/chat/report/",
         {"action": "resolve_reports", "_selected_action": [report.pk], "apply": "1", "reason": ""},
     )
-    trail = client.get("/admin/chat/auditevent/")
+    trail = client.get("/admin/core/auditevent/")
 
     assert "열린 신고 1개" in index.content.decode()
     assert "관리" in index.content.decode()
@@ -349,7 +350,7 @@ def test_a_moderator_cannot_edit_delete_change_passwords_or_grant(moderator, cli
         ),
         "add a user": client.get("/admin/accounts/user/add/"),
         "grant through a group": client.get("/admin/auth/group/add/"),
-        "edit the audit trail": client.get("/admin/chat/auditevent/add/"),
+        "edit the audit trail": client.get("/admin/core/auditevent/add/"),
     }
 
     assert {name: r.status_code for name, r in refused.items()} == dict.fromkeys(refused, 403)

@@ -110,7 +110,7 @@ def test_export_since_takes_conversations_with_later_activity(user, capsys):
 
 
 def test_export_writes_an_audit_event(user, tmp_path):
-    from chat.models import AuditEvent
+    from core.models import AuditEvent
 
     make_conversation(user, "첫 대화", ["a", "b"])
 

@@ -208,7 +208,7 @@ class ConversationAdmin(admin.ModelAdmin):
             extra_context = {
                 **(extra_context or {}),
                 **self.messages_page(request, conversation),
-                "audit_url": reverse("admin:chat_auditevent_changelist")
+                "audit_url": reverse("admin:core_auditevent_changelist")
                 + f"?target_id={conversation.pk}",
             }
         return super().change_view(request, object_id, form_url, extra_context)

@@ -1,8 +1,7 @@
-"""읽기 전용 관리 화면: 메시지, 신고 차례, 감사 기록. 신고 처리만 서비스를 부르는 동작으로 한다."""
+"""읽기 전용 관리 화면: 메시지와 신고 차례. 신고 처리만 서비스를 부르는 동작으로 한다."""
 
 from django.contrib import admin
-from django.contrib.contenttypes.models import ContentType
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +9,8 @@ from django.utils.translation import ngettext
 
 from chat import moderation
 from chat.admin.reasons import BOTH, NoteForm, ask_reason
-from chat.models import AuditEvent, Message, Report
+from chat.models import Message, Report
+from core.admin import ReadOnlyAdmin
 
 EXCERPT_CHARS = 80
 
@@ -19,19 +19,6 @@ def reply_in_conversation_url(message_id: int, conversation_id) -> str:
     """대화 관리 화면에서 그 메시지가 든 쪽으로."""
     url = reverse("admin:chat_conversation_change", args=[conversation_id])
     return f"{url}?message={message_id}#message-{message_id}"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """기록은 보기만 한다: 관리자도 만들거나 고치거나 지우지 못한다."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Message)
@@ -198,47 +185,3 @@ class ReportAdmin(ReadOnlyAdmin):
                 % {"count": n}
             ),
         )
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "actor_username", "action", "target_link", "payload", "address")
-    list_display_links = ("created_at",)
-    list_filter = ("action", "created_at")
-    search_fields = ("actor_username", "target_repr", "=target_id")
-    search_help_text = _("Search by username, target name or id.")
-    list_per_page = 100
-    ordering = ("-created_at", "-pk")
-    show_full_result_count = False
-    fields = (
-        "created_at",
-        "actor_username",
-        "action",
-        "target_type",
-        "target_id",
-        "target_link",
-        "payload",
-        "address",
-    )
-    readonly_fields = fields
-
-    def lookup_allowed(self, lookup, value, request=None):
-        # "이 대화에 관한 기록"과 "이 사람의 기록" 링크
-        return lookup in {"target_id", "actor__id__exact"} or super().lookup_allowed(
-            lookup, value, request
-        )
-
-    @admin.display(description=_("target"))
-    def target_link(self, obj):
-        if not obj.target_type_id:
-            return obj.target_repr or "—"
-        # ContentType은 캐시에서 온다: 줄마다 질의하지 않는다
-        content_type = ContentType.objects.get_for_id(obj.target_type_id)
-        try:
-            url = reverse(
-                f"admin:{content_type.app_label}_{content_type.model}_change",
-                args=[obj.target_id],
-            )
-        except NoReverseMatch:
-            return obj.target_repr
-        return format_html('<a href="{}">{}</a>', url, obj.target_repr or obj.target_id)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
-from chat import audit, replies, services, streams
+from chat import moderation, replies, services, streams
 from chat.forms import (
     ConversationRenameForm,
     ConversationSettingsForm,
@@ -141,7 +141,7 @@ def conversation_page_context(request, conversation, *, form, **extra):
         form=form,
         settings_form=ConversationSettingsForm(instance=conversation),
         rename_form=ConversationRenameForm(instance=conversation),
-        looks=audit.looks_at(conversation),
+        looks=moderation.looks_at(conversation),
         **extra,
     )
 

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.management.arguments import day, find_user
-from chat.audit import Action, audit_record
 from chat.transfer import export
+from core.audit import Action, audit_record
 
 
 class Command(BaseCommand):

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.management.arguments import days, find_user
-from chat.audit import Action, audit_record
 from chat.models import Conversation, Message
+from core.audit import Action, audit_record
 
 BATCH = 500
 

@@ -6,10 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 from django.utils.text import Truncator
 
-from chat.models import AuditEvent, Conversation
-
-# 주인에게 보이는 열람 알림에 올릴 최근 열람 수
-LOOKS_SHOWN = 3
+from core.models import AuditEvent
 
 
 class Action:
@@ -63,12 +60,3 @@ def events_about(target: Model):
     return AuditEvent.objects.filter(
         target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk)
     ).order_by("-created_at", "-pk")
-
-
-def looks_at(conversation: Conversation) -> list[AuditEvent]:
-    """주인에게 보여 줄 최근 열람: 누가(아이디) 언제, 최신부터."""
-    return list(
-        events_about(conversation)
-        .filter(action=Action.CONVERSATION_VIEWED)
-        .only("actor_username", "created_at")[:LOOKS_SHOWN]
-    )
