@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import services, usage
 from accounts.models import DailyUsage, User
-from chatproject import spreadsheet
+from core import spreadsheet
 
 # CSV를 이만큼씩 읽는다: 긴 기간도 메모리를 일정하게
 CSV_CHUNK_ROWS = 2000

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 
 from accounts.models import User
-from chatproject import spreadsheet
+from core import spreadsheet
 
 COLUMNS = {"username", "email", "password"}
 # 칠판에 적거나 불러 줄 때 헷갈리는 글자(0, O, 1, l, I)는 뺀다

@@ -136,7 +136,7 @@ def main() -> None:
         f"| **합계 / total** | | **{total / 1024:.1f} KB** | 목표 / target < {TARGET_KB} KB: "
         f"{'met' if total / 1024 < TARGET_KB else 'NOT met'} |",
         "",
-        "HTML은 앱이 gzip으로 압축하고(chatproject/compression.py, 스트림은 빼고), "
+        "HTML은 앱이 gzip으로 압축하고(core/compression.py, 스트림은 빼고), "
         "CSS와 JavaScript는 WhiteNoise가 collectstatic 때 미리 압축해 둔 파일을 보낸다. "
         "HTML is gzipped by the app (streams excepted); static files are pre-compressed by WhiteNoise.",
         "",

@@ -5,7 +5,7 @@ from django.db import connection
 
 from chat.database import in_thread
 from chat.models import Message
-from chatproject import rows
+from core import rows
 
 # 메시지마다 역할 표시 등으로 붙는 토큰 (OpenAI 형식의 대략값)
 MESSAGE_OVERHEAD_TOKENS = 4

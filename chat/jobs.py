@@ -21,7 +21,7 @@ from chat import fanout, llm, reasoning, replies
 from chat.context import abuild_context, build_context, estimate_tokens
 from chat.database import in_thread
 from chat.models import Message
-from chatproject import request_log
+from core import request_log
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from chat.database import in_thread
 from chat.llm import Usage
 from chat.markdown import render_or_escape
 from chat.models import STALE_REPLY_SECONDS, Conversation, Message
-from chatproject import rows
+from core import rows
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from accounts import usage
 from accounts.models import User
 from chat import jobs, llm, replies
 from chat.models import Conversation, Message
-from chatproject import rows
+from core import rows
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def _tokens_reserved(user) -> int:
 def _pair_create(conversation: Conversation, content: str) -> SentPair:
     now = timezone.now()
     # 두 행을 INSERT 하나로 (SQLite와 PostgreSQL 모두 만든 번호를 돌려준다). 번호는 이 순서대로 붙는다.
-    # bulk_create와 같은 문장을 직접 짓는다 (chatproject.rows): 보낼 때마다 돌고, ORM이 짓는 값이 0.6 ms였다.
+    # bulk_create와 같은 문장을 직접 짓는다 (core.rows): 보낼 때마다 돌고, ORM이 짓는 값이 0.6 ms였다.
     message, reply = pair = [
         Message(
             conversation=conversation,
@@ -170,7 +170,7 @@ def _start_after_commit(reply_id: int, attempt: int, reply: Message | None = Non
 
 def _refuse_while_replying(conversation: Conversation) -> None:
     """같은 대화에서 답변이 생성되는 동안에는 보내지 않는다. 죽은 작업이 남긴 답변은 정리한다."""
-    # 보낼 때마다 도는 확인이라 SQL을 직접 쓴다 (chatproject.rows). 대개 여기서 끝난다.
+    # 보낼 때마다 도는 확인이라 SQL을 직접 쓴다 (core.rows). 대개 여기서 끝난다.
     if not rows.exists(Message, {"conversation": conversation.pk, "status": Message.ACTIVE}):
         return
     unfinished = Message.objects.filter(conversation=conversation, status__in=Message.ACTIVE)

@@ -41,7 +41,7 @@ from chat import jobs, reasoning
 from chat.database import in_thread
 from chat.markdown import StreamingMarkdown, stream_tail
 from chat.models import Conversation, Message
-from chatproject import request_log, rows
+from core import request_log, rows
 
 logger = logging.getLogger(__name__)
 

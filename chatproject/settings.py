@@ -85,10 +85,10 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # 화면(HTML)을 압축한다. 스트림(SSE)은 건너뛴다. 정적 파일은 그 전에 WhiteNoise가 압축본으로 답했다
-    "chatproject.compression.PageGZipMiddleware",
+    "core.compression.PageGZipMiddleware",
     # whitenoise 안쪽: 바깥은 whitenoise가 동기 전용이라 스레드에서 돌아 요청 번호가 스트림까지 이어지지 않는다.
     # 여기부터는 비동기로 돌아, 이 요청(스트림 포함)에서 나오는 로그 줄이 같은 번호를 단다.
-    "chatproject.request_log.RequestIdMiddleware",
+    "core.request_log.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.KoreanFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -173,7 +173,7 @@ CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="daehwa")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "chatproject.cache.SharedRedisCache",
+            "BACKEND": "core.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
         }
@@ -181,7 +181,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "chatproject.cache.SharedDatabaseCache",
+            "BACKEND": "core.cache.SharedDatabaseCache",
             "LOCATION": "daehwa_cache",
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             # 기본 300개를 넘으면 Django가 살아 있는 카운터까지 지운다. 살아 있는 카운터는 몇백 개라 넉넉하고,
@@ -360,8 +360,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_context": {"()": "chatproject.request_log.RequestContextFilter"},
-        "refused_requests": {"()": "chatproject.request_log.RefusedRequestFilter"},
+        "request_context": {"()": "core.request_log.RequestContextFilter"},
+        "refused_requests": {"()": "core.request_log.RefusedRequestFilter"},
     },
     "formatters": {
         "plain": {

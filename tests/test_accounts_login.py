@@ -225,7 +225,7 @@ def test_each_request_reads_the_logged_in_person_in_one_plain_statement(client, 
 
     user_reads = [q["sql"] for q in queries if 'FROM "accounts_user"' in q["sql"]]
     assert len(user_reads) == 1
-    # ORM의 get()은 LIMIT 21로 읽는다: 이것은 chatproject.rows의 한 줄 읽기다
+    # ORM의 get()은 LIMIT 21로 읽는다: 이것은 core.rows의 한 줄 읽기다
     assert "LIMIT 21" not in user_reads[0]
 
 

@@ -201,11 +201,11 @@ def test_a_window_is_over_for_counting_as_soon_as_it_is_over_for_reading(db, mon
 
     from django.core.cache import cache
 
-    from chatproject import cache as shared_cache
+    from core import cache as shared_cache
 
     # Redis로 도는 실행에서도 DB 캐시를 본다
     settings.CACHES = {
-        "default": {"BACKEND": "chatproject.cache.SharedDatabaseCache", "LOCATION": "window_cache"}
+        "default": {"BACKEND": "core.cache.SharedDatabaseCache", "LOCATION": "window_cache"}
     }
     call_command("createcachetable")
 

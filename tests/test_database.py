@@ -111,7 +111,7 @@ def test_requests_share_one_redis_client_and_connection(settings):
     settings.CACHES = {
         **settings.CACHES,
         "default": {
-            "BACKEND": "chatproject.cache.SharedRedisCache",
+            "BACKEND": "core.cache.SharedRedisCache",
             "LOCATION": os.environ.get("REDIS_URL") or "redis://127.0.0.1:1/0",
         },
     }
@@ -138,7 +138,7 @@ def database_cache(settings, db):
     """Redis가 있는 실행에서도 DB 캐시를 직접 시험한다."""
     settings.CACHES = {
         **settings.CACHES,
-        "default": {"BACKEND": "chatproject.cache.SharedDatabaseCache", "LOCATION": "test_cache"},
+        "default": {"BACKEND": "core.cache.SharedDatabaseCache", "LOCATION": "test_cache"},
     }
     call_command("createcachetable", verbosity=0)
     return caches["default"]
@@ -186,7 +186,7 @@ def test_the_database_cache_adds_only_a_missing_or_expired_key(database_cache):
 
 
 def test_the_database_cache_add_clears_expired_rows_now_and_then(database_cache, monkeypatch):
-    monkeypatch.setattr("chatproject.cache.CULL_EVERY", 1)
+    monkeypatch.setattr("core.cache.CULL_EVERY", 1)
     database_cache.set("gone", 1, timeout=-1)
 
     database_cache.add("new", 1, timeout=60)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from chat.services import conversation_start
-from chatproject.request_log import RequestContextFilter
+from core.request_log import RequestContextFilter
 from tests.fake_openai import Reply
 from tests.sse import finish_reply, read_stream
 

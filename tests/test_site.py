@@ -22,7 +22,7 @@ def test_healthz_names_a_cache_that_is_down(client, settings):
     settings.CACHES = {
         **settings.CACHES,
         "default": {
-            "BACKEND": "chatproject.cache.SharedRedisCache",
+            "BACKEND": "core.cache.SharedRedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
         },
     }

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from chat.services import conversation_start
-from chatproject.request_log import RefusedRequestFilter
+from core.request_log import RefusedRequestFilter
 from tests.servers import Browserless, asgi_server
 
 CHARSETS = ["latin-1", "iso-8859-1", "utf-16", "UTF8"]

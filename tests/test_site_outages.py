@@ -89,7 +89,7 @@ def redis_down(settings):
     """Redis가 꺼졌다: 아무도 듣지 않는 루프백 포트."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "chatproject.cache.SharedRedisCache",
+            "BACKEND": "core.cache.SharedRedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
         },
     }
@@ -117,7 +117,7 @@ def test_a_send_while_redis_is_down_answers_503_with_the_text(browser, user, set
     token = browser.cookies["csrftoken"].value
     settings.CACHES = {
         "default": {
-            "BACKEND": "chatproject.cache.SharedRedisCache",
+            "BACKEND": "core.cache.SharedRedisCache",
             "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
         },
     }

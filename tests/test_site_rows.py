@@ -1,4 +1,4 @@
-"""chatproject.rows: 직접 쓴 SQL이 ORM과 같은 값을 주고받는지 (SQLite와 PostgreSQL 두 번 돈다)."""
+"""core.rows: 직접 쓴 SQL이 ORM과 같은 값을 주고받는지 (SQLite와 PostgreSQL 두 번 돈다)."""
 
 import datetime
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from chat.models import Conversation, Message
 from chat.services import conversation_start
-from chatproject import rows
+from core import rows
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""chatproject.spreadsheet: 우리가 쓰는 CSV의 칸이 표 계산 프로그램에서 수식이 되지 않는지 (CSV 주입)."""
+"""core.spreadsheet: 우리가 쓰는 CSV의 칸이 표 계산 프로그램에서 수식이 되지 않는지 (CSV 주입)."""
 
 import datetime
 import io
@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from chatproject.spreadsheet import csv_safe, writer
+from core.spreadsheet import csv_safe, writer
 
 
 @pytest.mark.parametrize(

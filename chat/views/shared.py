@@ -13,7 +13,7 @@ from django_htmx.http import reswap, retarget
 from chat import jobs, llm, services
 from chat.models import Conversation, Message
 from chat.services import RefusalCode
-from chatproject import rows
+from core import rows
 
 SIDEBAR_PAGE_SIZE = 30
 # JavaScript 없이 보내면 답변을 이만큼 기다렸다가 대화로 간다. 더 길면 그 화면이 끝날 때까지 새로 읽는다.

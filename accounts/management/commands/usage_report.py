@@ -12,7 +12,7 @@ from django.db.models import Sum
 from accounts import usage
 from accounts.management.arguments import day
 from accounts.models import DailyUsage
-from chatproject import spreadsheet
+from core import spreadsheet
 
 GROUPS = {"user": "user__username", "day": "day", "model": "model"}
 COLUMNS = ["prompt_tokens", "completion_tokens", "total_tokens", "replies", "estimated_replies"]
