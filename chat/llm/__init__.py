@@ -9,7 +9,6 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import httpx2
 import openai
@@ -17,6 +16,7 @@ import orjson
 from django.conf import settings
 
 from chat import demo, upstream_errors
+from chat.llm.values import Finish, Reasoning, Usage
 from chat.upstream_errors import ErrorKind
 
 try:
@@ -42,26 +42,6 @@ class LLMError(Exception):
     def __init__(self, kind: ErrorKind, detail: str = ""):
         super().__init__(f"{kind}: {detail}" if detail else kind)
         self.kind = kind
-
-
-@dataclass(frozen=True)
-class Usage:
-    prompt_tokens: int | None
-    completion_tokens: int | None
-
-
-@dataclass(frozen=True)
-class Reasoning:
-    """추론 모델이 답 앞에 보낸 생각. 답(str)과 따로 내준다: 답으로 복사되거나 다음 질문에 실리지 않게."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Finish:
-    """스트림의 끝 이유 (finish_reason). "length"면 답변 길이 한도에서 잘렸다."""
-
-    reason: str
 
 
 def is_demo() -> bool:
@@ -243,6 +223,8 @@ async def stream_reply(
     if is_demo():
         async for piece in demo.stream_reply(messages):
             yield piece
+        prompt_tokens, completion_tokens = demo.token_counts(messages)
+        yield Usage(prompt_tokens, completion_tokens)
         return
     request = _client().chat.completions.with_streaming_response.create(
         model=model,
