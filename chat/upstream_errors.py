@@ -1,7 +1,7 @@
 """모델 서버의 오류를 우리 오류 종류로: 서버마다 다르게 말하는 것(코드, 종류, 문장)을 표 하나로 읽는다.
 
 OpenAI는 코드로(`context_length_exceeded`), vLLM과 Ollama는 문장으로, llama.cpp는 종류로, LiteLLM은 예외 이름으로
-같은 일을 말한다. HTTP 오류 응답(chat.llm._translate)과 200 스트림 안의 오류 객체(`data: {"error": …}`, llama.cpp의
+같은 일을 말한다. HTTP 오류 응답(chat.llm.errors.translate)과 200 스트림 안의 오류 객체(`data: {"error": …}`, llama.cpp의
 `error: {…}` 줄)가 모두 이 표를 지난다. 표에 없으면 HTTP 상태로 정하고, 그것도 없으면 "모델 서비스 오류"다.
 """
 

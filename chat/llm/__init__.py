@@ -15,7 +15,8 @@ import openai
 import orjson
 from django.conf import settings
 
-from chat import demo, upstream_errors
+from chat import demo
+from chat.llm.errors import LLMError, stream_error, translate
 from chat.llm.values import Finish, Reasoning, Usage
 from chat.upstream_errors import ErrorKind
 
@@ -36,12 +37,6 @@ DEMO_MODEL = "daehwa-demo"
 TITLE_MAX_CHARS = 40
 # 40자 제목에 넉넉한 토큰
 TITLE_MAX_TOKENS = 60
-
-
-class LLMError(Exception):
-    def __init__(self, kind: ErrorKind, detail: str = ""):
-        super().__init__(f"{kind}: {detail}" if detail else kind)
-        self.kind = kind
 
 
 def is_demo() -> bool:
@@ -242,7 +237,7 @@ async def stream_reply(
             async for item in _read_stream(response.http_response, pace):
                 yield item
     except openai.APIError as error:
-        raise _translate(error) from error
+        raise translate(error) from error
 
 
 async def _read_stream(
@@ -301,7 +296,7 @@ async def _read_whole(response) -> AsyncIterator[str | Reasoning | Usage | Finis
     except (httpx2.HTTPError, ValueError) as error:
         raise LLMError(ErrorKind.UPSTREAM_ERROR, f"unreadable JSON answer: {error}") from error
     if not isinstance(answer, dict) or answer.get("error"):
-        raise _stream_error(answer.get("error") if isinstance(answer, dict) else answer)
+        raise stream_error(answer.get("error") if isinstance(answer, dict) else answer)
     choices = answer.get("choices")
     message = choices[0].get("message") if isinstance(choices, list) and choices else None
     if not isinstance(message, dict):
@@ -598,7 +593,7 @@ def _chunk_parts(chunk) -> tuple[Usage | None, list[tuple[str | None, str | None
         raise ValueError("chunk is not an object")
     if chunk.get("error"):
         # 200 스트림 안의 오류 객체 (vLLM, LiteLLM, OpenRouter): HTTP 오류와 같은 표로 읽는다
-        raise _stream_error(chunk["error"])
+        raise stream_error(chunk["error"])
     usage = chunk.get("usage")
     if usage is not None:
         if not isinstance(usage, dict):
@@ -646,12 +641,6 @@ def _content_parts(parts: list) -> tuple[str, str]:
     return "".join(texts), "".join(thoughts)
 
 
-def _stream_error(error) -> LLMError:
-    kind = upstream_errors.classify_object(error)
-    logger.warning("LLM stream sent an error: kind=%s %.200r", kind.value, error)
-    return LLMError(kind, f"error in stream: {error!r:.200}")
-
-
 def _count(value) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
@@ -679,34 +668,7 @@ async def complete_title(messages: list[dict], *, model: str, language: str) -> 
             .chat.completions.create(model=model, messages=prompt, **_token_limit(TITLE_MAX_TOKENS))
         )
     except openai.APIError as error:
-        raise _translate(error) from error
+        raise translate(error) from error
     if not completion.choices or not completion.choices[0].message.content:
         raise LLMError(ErrorKind.UPSTREAM_ERROR, "empty title")
     return clean_text(completion.choices[0].message.content)
-
-
-def _translate(error: openai.APIError) -> LLMError:
-    """SDK 오류를 우리 오류 종류로 (chat.upstream_errors의 표). 화면에는 종류별 안내문만, 자세한 내용은 로그에만."""
-    if isinstance(error, openai.APITimeoutError):
-        kind = ErrorKind.TIMEOUT
-    elif isinstance(error, openai.APIConnectionError):
-        kind = ErrorKind.CONNECTION_LOST
-    else:
-        body = error.body if isinstance(error.body, dict) else {}
-        inner = body.get("error") if isinstance(body.get("error"), dict) else body
-        kind = upstream_errors.classify(
-            status=getattr(error, "status_code", None),
-            code=_error_code(error),
-            error_type=inner.get("type") or getattr(error, "type", None) or "",
-            message=inner.get("message") or str(error),
-        )
-    log = logger.error if kind == ErrorKind.NOT_CONFIGURED else logger.warning
-    log("LLM request failed: kind=%s %s: %s", kind.value, type(error).__name__, error)
-    return LLMError(kind, str(error))
-
-
-def _error_code(error: openai.APIError) -> str:
-    # 서버마다 오류 본문 모양이 조금씩 다르다: {"code"} 또는 {"error": {"code"}}
-    body = error.body if isinstance(error.body, dict) else {}
-    inner = body.get("error") if isinstance(body.get("error"), dict) else {}
-    return str(getattr(error, "code", None) or body.get("code") or inner.get("code") or "")
