@@ -3,6 +3,7 @@
 import json
 import logging
 from collections.abc import AsyncIterator
+from typing import NoReturn
 
 import httpx2
 import orjson
@@ -48,17 +49,7 @@ async def read_stream(
         # 잘못된 조각 앞의 글은 보여 준 글이다: 먼저 내주고 오류를 낸다
         if broken.text:
             yield broken.text
-        error = broken.__cause__
-        if isinstance(error, LLMError):
-            raise error from None
-        # 깨진 JSON, UTF-8이 아닌 바이트, 모양이 다른 조각(_chunk_parts): 다른 upstream 오류처럼 경고 한 줄로
-        logger.warning(
-            "LLM stream sent a malformed chunk: kind=%s %s: %s",
-            ErrorKind.UPSTREAM_ERROR.value,
-            type(error).__name__,
-            error,
-        )
-        raise LLMError(ErrorKind.UPSTREAM_ERROR, f"malformed chunk: {error}") from error
+        _raise_broken(broken, "malformed chunk")
     if not chunks.finish_reason and not chunks.done:
         # 끝 표시(finish_reason도 [DONE]도) 없이 닫힌 스트림: 답이 잘렸을 수 있다.
         # [DONE]만 보내는 서버(finish_reason 없이)는 다 보낸 것이다.
@@ -88,13 +79,10 @@ async def _read_whole(response) -> AsyncIterator[str | Reasoning | Usage | Finis
         # 거른 답(content_filter)도 그 앞의 글은 보여 준다
         if broken.text:
             yield broken.text
-        error = broken.__cause__
-        if isinstance(error, LLMError):
-            raise error from None
-        raise LLMError(ErrorKind.UPSTREAM_ERROR, f"malformed JSON answer: {error}") from error
+        _raise_broken(broken, "malformed JSON answer")
+    # 사용량은 조각(whole)이 아니라 답에 있다: 아래에서 한 번
     for item in items:
-        if not isinstance(item, Usage):
-            yield item
+        yield item
     usage = answer.get("usage")
     if isinstance(usage, dict):
         yield Usage(_count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens")))
@@ -108,6 +96,22 @@ class _Broken(Exception):
     def __init__(self, text: str):
         super().__init__(text)
         self.text = text
+
+
+def _raise_broken(broken: _Broken, what: str) -> NoReturn:
+    """잘못된 조각의 오류. 모델이 보낸 오류(오류 객체, content_filter)는 그대로 낸다. 깨진 JSON, UTF-8이 아닌 바이트,
+    모양이 다른 조각(_chunk_parts)은 다른 upstream 오류처럼 경고 한 줄을 남기고 모델 서비스 오류로."""
+    error = broken.__cause__
+    if isinstance(error, LLMError):
+        raise error from None
+    logger.warning(
+        "LLM stream sent a %s: kind=%s %s: %s",
+        what,
+        ErrorKind.UPSTREAM_ERROR.value,
+        type(error).__name__,
+        error,
+    )
+    raise LLMError(ErrorKind.UPSTREAM_ERROR, f"{what}: {error}") from error
 
 
 class _Chunks:
