@@ -194,12 +194,22 @@ def test_a_malformed_chunk_fails_the_reply_with_one_warning(
     assert warnings[0].exc_info is None
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b'{"choices": [{"index": 0, "message": {"content": 7}, "finish_reason": "stop"}]}',
+        b'{"choices": [5]}',
+        b'{"choices": []}',
+        b"{oops",
+    ],
+    ids=["content-not-text", "choice-not-an-object", "no-choice", "broken-json"],
+)
 def test_a_malformed_json_answer_fails_the_reply_with_one_warning(
-    logged_in, user, llm_server, settings, caplog
+    logged_in, user, llm_server, settings, caplog, answer
 ):
-    # 스트림을 청했는데 JSON 하나로 온 답이 깨졌어도 깨진 조각과 같다: 운영자가 까닭을 보는 경고 한 줄
+    # 스트림을 청했는데 JSON 하나로 온 답이 깨졌어도 깨진 조각과 같다: 우리 코드의 오류가 아니고, 운영자가
+    # 까닭을 보는 경고 한 줄
     settings.OPENAI_MAX_RETRIES = 0
-    answer = b'{"choices": [{"index": 0, "message": {"content": 7}, "finish_reason": "stop"}]}'
     llm_server.script(Reply(raw_body=[answer], content_type="application/json"))
     reply = conversation_start(user=user, content="질문", model="fake-model")
 
@@ -209,6 +219,7 @@ def test_a_malformed_json_answer_fails_the_reply_with_one_warning(
     reply.refresh_from_db()
     assert (reply.status, reply.error_kind) == (Message.Status.FAILED, "upstream_error")
     assert stream.events[-1] == ("done", "")
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "kind=upstream_error" in warnings[0].getMessage()

@@ -62,17 +62,17 @@ async def _read_whole(response) -> AsyncIterator[str | Reasoning | Usage | Finis
     try:
         answer = _loads(await response.aread())
     except (httpx2.HTTPError, ValueError) as error:
-        raise LLMError(ErrorKind.UPSTREAM_ERROR, f"unreadable JSON answer: {error}") from error
+        raise _malformed("JSON answer we could not read", error) from error
     if not isinstance(answer, dict) or answer.get("error"):
         raise stream_error(answer.get("error") if isinstance(answer, dict) else answer)
     choices = answer.get("choices")
-    message = choices[0].get("message") if isinstance(choices, list) and choices else None
+    choice = choices[0] if isinstance(choices, list) and choices else None
+    message = choice.get("message") if isinstance(choice, dict) else None
     if not isinstance(message, dict):
-        raise LLMError(ErrorKind.UPSTREAM_ERROR, "JSON answer without a message")
+        raise _malformed("JSON answer without a message")
     # 스트림 조각과 같은 규칙(문자열이나 부분들의 목록, 생각, <think>)으로 읽는다
     chunks = _Chunks()
-    finish_reason = choices[0].get("finish_reason")
-    whole = {"choices": [{"delta": message, "finish_reason": finish_reason}]}
+    whole = {"choices": [{"delta": message, "finish_reason": choice.get("finish_reason")}]}
     try:
         items = chunks.read(whole) + chunks.end()
     except _Broken as broken:
@@ -99,11 +99,19 @@ class _Broken(Exception):
 
 
 def _raise_broken(broken: _Broken, what: str) -> NoReturn:
-    """잘못된 조각의 오류. 모델이 보낸 오류(오류 객체, content_filter)는 그대로 낸다. 깨진 JSON, UTF-8이 아닌 바이트,
-    모양이 다른 조각(_chunk_parts)은 다른 upstream 오류처럼 경고 한 줄을 남기고 모델 서비스 오류로."""
+    """잘못된 조각의 오류. 모델이 보낸 오류(오류 객체, content_filter)는 그대로, 나머지는 _malformed로."""
     error = broken.__cause__
     if isinstance(error, LLMError):
         raise error from None
+    raise _malformed(what, error) from error
+
+
+def _malformed(what: str, error: Exception | None = None) -> LLMError:
+    """서버가 약속과 다른 것을 보냈다 (깨진 JSON, UTF-8이 아닌 바이트, 모양이 다른 조각이나 답): 다른 upstream
+    오류처럼 경고 한 줄을 남기고 모델 서비스 오류로. 우리 코드의 오류(logger.exception)로 보이지 않게."""
+    if error is None:
+        logger.warning("LLM stream sent a %s: kind=%s", what, ErrorKind.UPSTREAM_ERROR.value)
+        return LLMError(ErrorKind.UPSTREAM_ERROR, what)
     logger.warning(
         "LLM stream sent a %s: kind=%s %s: %s",
         what,
@@ -111,7 +119,7 @@ def _raise_broken(broken: _Broken, what: str) -> NoReturn:
         type(error).__name__,
         error,
     )
-    raise LLMError(ErrorKind.UPSTREAM_ERROR, f"{what}: {error}") from error
+    return LLMError(ErrorKind.UPSTREAM_ERROR, f"{what}: {error}")
 
 
 class _Chunks:
