@@ -40,15 +40,20 @@ def reply_text(messages: list[dict]) -> str:
     )
 
 
-async def stream_reply(messages: list[dict]) -> AsyncIterator:
-    from chat.llm import Usage  # llm이 이 모듈을 가져오므로 순환을 피한다
+def _pieces(messages: list[dict]) -> list[str]:
+    return re.findall(r"\S+\s*|\s+", reply_text(messages))
 
-    pieces = re.findall(r"\S+\s*|\s+", reply_text(messages))
-    for piece in pieces:
+
+async def stream_reply(messages: list[dict]) -> AsyncIterator[str]:
+    """답변을 낱말 조각으로 흘려 보낸다. 사용량(token_counts)은 chat.llm이 Usage로 싼다: 이 모듈은 llm을 모른다."""
+    for piece in _pieces(messages):
         await asyncio.sleep(TOKEN_DELAY_SECONDS)
         yield piece
-    prompt_tokens = sum(len(m["content"]) for m in messages) // 2 + 1
-    yield Usage(prompt_tokens=prompt_tokens, completion_tokens=len(pieces))
+
+
+def token_counts(messages: list[dict]) -> tuple[int, int]:
+    """(질문, 답변)의 어림 토큰 수: 데모에서도 사용량 장부가 움직인다."""
+    return sum(len(m["content"]) for m in messages) // 2 + 1, len(_pieces(messages))
 
 
 def title(messages: list[dict]) -> str:

@@ -8,7 +8,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from chat.llm import ErrorKind
+from chat import upstream_errors
+from chat.upstream_errors import ErrorKind
 
 # 이만큼 소식이 없는 생성 중 답변은 작업이 죽은 것으로 본다 (작업은 몇 초마다 진행을 저장한다: chat.jobs)
 STALE_REPLY_SECONDS = 60
@@ -176,6 +177,11 @@ class Message(models.Model):
     @property
     def hit_length_limit(self):
         return self.finish_reason == "length"
+
+    @property
+    def error_sentence(self) -> str:
+        """실패한 답변의 번역된 안내문 (chat.upstream_errors.SENTENCES). 오류가 없으면 빈 글."""
+        return upstream_errors.sentence(self.error_kind) if self.error_kind else ""
 
 
 class ReportQuerySet(models.QuerySet):

@@ -1,8 +1,9 @@
 """모델 서버의 오류를 우리 오류 종류로: 서버마다 다르게 말하는 것(코드, 종류, 문장)을 표 하나로 읽는다.
 
 OpenAI는 코드로(`context_length_exceeded`), vLLM과 Ollama는 문장으로, llama.cpp는 종류로, LiteLLM은 예외 이름으로
-같은 일을 말한다. HTTP 오류 응답(chat.llm._translate)과 200 스트림 안의 오류 객체(`data: {"error": …}`, llama.cpp의
+같은 일을 말한다. HTTP 오류 응답(chat.llm.errors.translate)과 200 스트림 안의 오류 객체(`data: {"error": …}`, llama.cpp의
 `error: {…}` 줄)가 모두 이 표를 지난다. 표에 없으면 HTTP 상태로 정하고, 그것도 없으면 "모델 서비스 오류"다.
+종류마다 사람에게 보일 안내문(SENTENCES)도 여기 한 곳에 있다.
 """
 
 from collections.abc import Mapping
@@ -13,26 +14,36 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ErrorKind(models.TextChoices):
-    """우리 쪽 오류 종류. 이름표가 곧 사람에게 보여 줄 번역된 안내문이다."""
+    """우리 쪽 오류 종류. 값만 정한다: 사람에게 보일 안내문은 SENTENCES에 (choices의 이름표는 마이그레이션에 얼어붙는다)."""
 
-    RATE_LIMITED = "rate_limited", _("The model is busy right now. Please try again in a moment.")
-    UPSTREAM_ERROR = "upstream_error", _("The model service had a problem. Please try again.")
-    TIMEOUT = "timeout", _("The model took too long to answer. Please try again.")
-    CONNECTION_LOST = (
-        "connection_lost",
-        _("The connection to the model was lost. Please try again."),
-    )
-    NOT_CONFIGURED = (
-        "not_configured",
-        _("The service is not configured. Please tell your instructor or operator."),
-    )
-    CONTEXT_TOO_LONG = (
-        "context_too_long",
-        _(
-            "This conversation is too long for the model. Start a new conversation or send a shorter message."
-        ),
-    )
-    CONTENT_FILTER = "content_filter", _("The model's content filter refused to answer this.")
+    RATE_LIMITED = "rate_limited"
+    UPSTREAM_ERROR = "upstream_error"
+    TIMEOUT = "timeout"
+    CONNECTION_LOST = "connection_lost"
+    NOT_CONFIGURED = "not_configured"
+    CONTEXT_TOO_LONG = "context_too_long"
+    CONTENT_FILTER = "content_filter"
+
+
+# 종류마다 사람에게 보일 번역된 안내문: 화면, 관리 화면, 시험이 모두 여기서 읽는다
+SENTENCES = {
+    ErrorKind.RATE_LIMITED: _("The model is busy right now. Please try again in a moment."),
+    ErrorKind.UPSTREAM_ERROR: _("The model service had a problem. Please try again."),
+    ErrorKind.TIMEOUT: _("The model took too long to answer. Please try again."),
+    ErrorKind.CONNECTION_LOST: _("The connection to the model was lost. Please try again."),
+    ErrorKind.NOT_CONFIGURED: _(
+        "The service is not configured. Please tell your instructor or operator."
+    ),
+    ErrorKind.CONTEXT_TOO_LONG: _(
+        "This conversation is too long for the model. Start a new conversation or send a shorter message."
+    ),
+    ErrorKind.CONTENT_FILTER: _("The model's content filter refused to answer this."),
+}
+
+
+def sentence(kind: str) -> str:
+    """종류의 안내문. 모르는 값(이 판이 모르는 옛 종류)은 모델 서비스 오류의 안내문으로."""
+    return SENTENCES.get(kind, SENTENCES[ErrorKind.UPSTREAM_ERROR])
 
 
 @dataclass(frozen=True)

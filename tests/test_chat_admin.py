@@ -17,6 +17,7 @@ def test_staff_find_a_conversation_by_owner_and_read_its_messages(admin_client, 
     html = change.content.decode()
     assert change.status_code == 200
     assert "관리자가 읽을 질문" in html
+    assert "모델의 답이 너무 늦어졌습니다. 다시 시도해 주세요." in html
     # 메시지는 읽기 전용: 고칠 입력 칸이 없다
     assert 'name="messages-0-content"' not in html
 
@@ -56,3 +57,17 @@ def test_the_change_form_cannot_flip_is_hidden(admin_client, user):
     assert response.status_code == 403
     assert not Conversation.objects.get(pk=reply.conversation_id).is_hidden
     assert not AuditEvent.objects.filter(action="conversation.hidden").exists()
+
+
+def test_a_failed_reply_shows_its_sentence_in_the_message_list_and_page(admin_client, user):
+    reply = conversation_start(user=user, content="늦은 답", model="daehwa-demo")
+    Message.objects.filter(pk=reply.pk).update(status=Message.Status.FAILED, error_kind="timeout")
+
+    listing = admin_client.get("/admin/chat/message/", {"error_kind": "timeout"})
+    page = admin_client.get(f"/admin/chat/message/{reply.pk}/change/")
+
+    sentence = "모델의 답이 너무 늦어졌습니다. 다시 시도해 주세요."
+    assert listing.status_code == page.status_code == 200
+    # 목록의 칸, 거르는 칸의 이름표, 메시지 화면
+    assert listing.content.decode().count(sentence) == 2
+    assert sentence in page.content.decode()

@@ -9,6 +9,7 @@ import pytest
 from asgiref.sync import async_to_sync
 
 from chat import llm
+from chat.llm import transport
 
 CHUNKS = [
     {"choices": [{"index": 0, "delta": {"content": "압축된 "}}]},
@@ -53,9 +54,11 @@ async def serve_once(body: bytes, headers: bytes):
 def upstream_body(settings, monkeypatch):
     """본문과 머리글을 받아 stream_reply가 내준 글과, aiohttp를 바로 읽었는지를 돌려준다."""
     direct = []
-    read_aiohttp = llm._aiohttp_body
+    read_aiohttp = transport._aiohttp_body
     monkeypatch.setattr(
-        llm, "_aiohttp_body", lambda raw, *args: direct.append(1) or read_aiohttp(raw, *args)
+        transport,
+        "_aiohttp_body",
+        lambda raw, *args: direct.append(1) or read_aiohttp(raw, *args),
     )
     settings.OPENAI_API_KEY = "test-key"
     settings.OPENAI_MAX_RETRIES = 0

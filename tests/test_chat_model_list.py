@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from chat import llm
+from chat.llm import model_list
 from chat.models import Conversation
 
 NAMES = ["qwen2.5:7b-instruct", "meta-llama/Llama-3.1-8B@q4", "한국어-모델"]
@@ -16,8 +17,8 @@ def auto(settings, llm_server, monkeypatch):
     settings.OPENAI_MODELS_AUTO = True
     settings.OPENAI_MODELS = ["fake-model"]
     # 프로세스가 기억하는 목록은 시험마다 새로
-    monkeypatch.setattr(llm, "_server_models", [])
-    monkeypatch.setattr(llm, "_server_models_due", 0.0)
+    monkeypatch.setattr(model_list, "_server_models", [])
+    monkeypatch.setattr(model_list, "_server_models_due", 0.0)
     llm_server.models = ["fake-model", *NAMES]
     return llm_server
 

@@ -194,6 +194,37 @@ def test_a_malformed_chunk_fails_the_reply_with_one_warning(
     assert warnings[0].exc_info is None
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b'{"choices": [{"index": 0, "message": {"content": 7}, "finish_reason": "stop"}]}',
+        b'{"choices": [5]}',
+        b'{"choices": []}',
+        b"{oops",
+    ],
+    ids=["content-not-text", "choice-not-an-object", "no-choice", "broken-json"],
+)
+def test_a_malformed_json_answer_fails_the_reply_with_one_warning(
+    logged_in, user, llm_server, settings, caplog, answer
+):
+    # 스트림을 청했는데 JSON 하나로 온 답이 깨졌어도 깨진 조각과 같다: 우리 코드의 오류가 아니고, 운영자가
+    # 까닭을 보는 경고 한 줄
+    settings.OPENAI_MAX_RETRIES = 0
+    llm_server.script(Reply(raw_body=[answer], content_type="application/json"))
+    reply = conversation_start(user=user, content="질문", model="fake-model")
+
+    with caplog.at_level(logging.INFO):
+        stream = read_stream(logged_in, reply.pk)
+
+    reply.refresh_from_db()
+    assert (reply.status, reply.error_kind) == (Message.Status.FAILED, "upstream_error")
+    assert stream.events[-1] == ("done", "")
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "kind=upstream_error" in warnings[0].getMessage()
+
+
 def test_a_nul_between_the_halves_of_an_emoji_does_not_break_it():
     cleaner = llm.TextCleaner()
 

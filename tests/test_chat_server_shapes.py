@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from chat.models import Conversation, Message
-from chat.upstream_errors import ErrorKind
+from chat.upstream_errors import sentence
 from tests.fake_openai import Reply
 from tests.sse import read_stream
 
@@ -484,7 +484,7 @@ def expected_notes(shape: Shape) -> list[str]:
     notes = [korean(shape.note)] if shape.note else []
     if shape.kind:
         with translation.override("en"):
-            english = str(ErrorKind(shape.kind).label)
+            english = str(sentence(shape.kind))
         notes.append(korean(english))
     return notes
 

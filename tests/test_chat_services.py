@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from chat import llm
 from chat.context import estimate_tokens
+from chat.llm.client import token_limit
 from chat.models import Conversation, Message
 from chat.services import (
     ChatRefused,
@@ -164,11 +165,11 @@ def test_model_titles_are_cleaned_and_capped(answer, title):
 
 def test_openai_itself_gets_max_completion_tokens_and_compatible_servers_max_tokens(settings):
     settings.OPENAI_BASE_URL = ""
-    assert llm._token_limit(settings.LLM_REPLY_TOKENS) == {
+    assert token_limit(settings.LLM_REPLY_TOKENS) == {
         "max_completion_tokens": settings.LLM_REPLY_TOKENS
     }
     settings.OPENAI_BASE_URL = "http://127.0.0.1:11434/v1"
-    assert llm._token_limit(settings.LLM_REPLY_TOKENS) == {"max_tokens": settings.LLM_REPLY_TOKENS}
+    assert token_limit(settings.LLM_REPLY_TOKENS) == {"max_tokens": settings.LLM_REPLY_TOKENS}
 
 
 def test_demo_mode_only_without_key_and_base_url(settings):

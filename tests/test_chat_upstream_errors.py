@@ -1,8 +1,9 @@
 """모델 서버의 오류 말투 표(chat.upstream_errors): 서버마다 다르게 말해도 같은 종류로 읽는다. 한 줄이 한 서버의 실제 모양이다."""
 
 import pytest
+from django.utils.functional import Promise
 
-from chat.models import ErrorKind
+from chat.models import ErrorKind, Message
 from chat.upstream_errors import classify, classify_object
 
 CASES = [
@@ -173,3 +174,10 @@ def test_each_servers_wording_reads_as_its_kind(server, status, error, kind):
 )
 def test_an_error_the_table_does_not_know_is_read_by_its_status(status, kind):
     assert classify(status=status, message="no words we know") == kind
+
+
+def test_the_error_kinds_choices_carry_no_translated_sentences():
+    # choices의 이름표는 마이그레이션에 얼어붙는다: 안내문을 고칠 때마다 마이그레이션이 생기지 않게
+    _name, _path, _args, kwargs = Message._meta.get_field("error_kind").deconstruct()
+
+    assert [label for _value, label in kwargs["choices"] if isinstance(label, Promise)] == []

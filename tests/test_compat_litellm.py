@@ -26,7 +26,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
 
-from chat import llm
+from chat.llm import model_list
 from chat.models import Message
 from chat.services import conversation_start
 from tests.fake_openai import Reply
@@ -312,8 +312,8 @@ def test_reasoning_is_kept_apart_from_the_answer(client, user, via_proxy, key):
 
 def test_llm_check_reads_the_models_from_the_proxy(via_proxy, settings, monkeypatch):
     settings.OPENAI_MODELS_AUTO = True
-    monkeypatch.setattr(llm, "_server_models", [])
-    monkeypatch.setattr(llm, "_server_models_due", 0.0)
+    monkeypatch.setattr(model_list, "_server_models", [])
+    monkeypatch.setattr(model_list, "_server_models_due", 0.0)
     out = StringIO()
 
     call_command("llm_check", stdout=out)

@@ -7,9 +7,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from chat import moderation
+from chat import moderation, upstream_errors
 from chat.admin.reasons import BOTH, NoteForm, ask_reason
 from chat.models import Message, Report
+from chat.upstream_errors import ErrorKind
 from core.admin import ReadOnlyAdmin
 
 EXCERPT_CHARS = 80
@@ -21,6 +22,19 @@ def reply_in_conversation_url(message_id: int, conversation_id) -> str:
     return f"{url}?message={message_id}#message-{message_id}"
 
 
+class ErrorKindFilter(admin.SimpleListFilter):
+    """오류 종류로 거른다. 이름표는 답변 화면과 같은 안내문이다 (필드의 choices에는 번역된 글이 없다)."""
+
+    title = _("error kind")
+    parameter_name = "error_kind"
+
+    def lookups(self, request, model_admin):
+        return [(kind.value, upstream_errors.sentence(kind)) for kind in ErrorKind]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(error_kind=self.value()) if self.value() else queryset
+
+
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin):
     list_display = (
@@ -28,13 +42,13 @@ class MessageAdmin(ReadOnlyAdmin):
         "owner",
         "role",
         "status",
-        "error_kind",
+        "error",
         "model",
         "tokens",
         "created_at",
         "in_conversation",
     )
-    list_filter = ("role", "status", "error_kind", "model", "created_at")
+    list_filter = ("role", "status", ErrorKindFilter, "model", "created_at")
     list_select_related = ("conversation__owner",)
     list_per_page = 50
     search_fields = ("content",)
@@ -45,7 +59,7 @@ class MessageAdmin(ReadOnlyAdmin):
         "in_conversation",
         "role",
         "status",
-        "error_kind",
+        "error",
         "model",
         "prompt_tokens",
         "completion_tokens",
@@ -65,6 +79,11 @@ class MessageAdmin(ReadOnlyAdmin):
     @admin.display(description=_("owner"), ordering="conversation__owner__username")
     def owner(self, obj):
         return obj.conversation.owner
+
+    @admin.display(description=_("error kind"), ordering="error_kind")
+    def error(self, obj):
+        # None이면 관리 화면이 빈 칸 표시(-)를 쓴다: 필드를 보이던 때와 같다
+        return obj.error_sentence or None
 
     @admin.display(description=_("tokens"))
     def tokens(self, obj):
