@@ -20,7 +20,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
-from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.db import connection
 from django.http import HttpResponse
@@ -100,7 +99,7 @@ def _receiver(*messages):
 # ---------------------------------------------------------------- chatproject/asgi.py
 
 
-def test_the_asgi_handler_still_has_what_the_sync_chain_overrides_and_calls(monkeypatch):
+def test_the_asgi_handler_still_has_what_the_sync_chain_overrides_and_calls():
     """SyncChainASGIHandler는 Django의 handle()을 다시 쓰고 그 부품을 부른다: 부품의 모양과 동작이 그대로인지."""
     from django.core.handlers import asgi as django_asgi
     from django.core.handlers.asgi import ASGIHandler, ASGIRequest
@@ -159,20 +158,6 @@ def test_the_asgi_handler_still_has_what_the_sync_chain_overrides_and_calls(monk
         assert sent[0]["status"] == 201
         assert b"".join(message.get("body", b"") for message in sent[1:]) == "네".encode()
         assert sent[-1].get("more_body", False) is False
-
-    with fence("Django", "HttpResponse._handler_class (the sender of request_finished)", ASGI):
-        # 진짜 신호의 받는 쪽(close_old_connections)은 DB에 닿는다: 보낸 사람만 본다
-        senders = []
-        monkeypatch.setattr(
-            signals,
-            "request_finished",
-            SimpleNamespace(send=lambda sender, **kwargs: senders.append(sender)),
-        )
-        response = HttpResponse()
-        assert hasattr(response, "_handler_class")
-        response._handler_class = ASGIHandler
-        response.close()
-        assert senders == [ASGIHandler]
 
 
 def test_request_threads_are_the_executor_given_to_thread_sensitive_context():
