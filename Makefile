@@ -79,10 +79,16 @@ format: $(DEV_STAMP) ## ruff로 고치고 정렬 / fix and format with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# SQLite와 DB 캐시로 한 번, TEST_DATABASE_URL/REDIS_URL이 있으면 그것으로 한 번 더
+# uvicorn 위에서 답변 스트림을 여는 시험: 스트림의 지름길을 끈 채(STREAM_FAST_PATH=false) 한 번 더 돌린다
+# (docs/architecture.md "Django와 SDK를 비켜 가는 곳"). 약 2분.
+STREAM_TESTS := tests/test_chat_live.py tests/test_chat_streams_live.py tests/test_chat_jobs_live.py
+
+# SQLite와 DB 캐시로 한 번, 스트림 시험만 지름길을 끄고 한 번, TEST_DATABASE_URL/REDIS_URL이 있으면 그것으로 한 번 더
 test: lint ## 린트와 전체 테스트 / lint and the whole test suite
 	@echo "== SQLite, database cache =="
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
+	@echo "== SQLite, reply streams through Django (STREAM_FAST_PATH=false) =="
+	env -u DATABASE_URL -u REDIS_URL STREAM_FAST_PATH=false $(BIN)/pytest $(PYTEST_ARGS) $(STREAM_TESTS)
 	@if [ -n "$${TEST_DATABASE_URL:-}$${REDIS_URL:-}" ]; then \
 		echo "== $${TEST_DATABASE_URL:-SQLite} + $${REDIS_URL:-database cache} =="; \
 		DATABASE_URL="$${TEST_DATABASE_URL:-}" $(BIN)/pytest $(PYTEST_ARGS); \

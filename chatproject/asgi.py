@@ -4,7 +4,8 @@
 미들웨어까지 process_request/process_response마다 스레드를 오가서, 채팅 한 번에 40번쯤 건너 CPU의 4분의 1을
 썼다. 동기 체인은 요청마다 한 번 건넌다: 세션, 사용자, CSRF, 뷰의 DB 읽기가 모두 그 스레드에서 돈다.
 비동기 뷰(답변 스트림)는 그 안에서 이벤트 루프로 돌아가고, 돌려준 스트림은 루프에서 흐른다.
-서명한 표가 붙은 답변 스트림은 그마저 건너뛰고 chat.streams.serve가 바로 받는다.
+서명한 표가 붙은 답변 스트림은 그마저 건너뛰고 chat.streams.serve가 바로 받는다 (STREAM_FAST_PATH가 끄면
+Django의 ReplyStreamView가 받는다).
 
 Django는 ASGI lifespan을 다루지 않아 여기서 받는다: 워커가 정상 종료할 때 도는 답변 작업을 마무리한다.
 """
@@ -15,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.conf import settings
 from django.core import signals
 from django.core.asgi import get_asgi_application
 from django.core.exceptions import RequestAborted
@@ -93,7 +95,6 @@ class SyncChainASGIHandler(ASGIHandler):
         request, response = self.create_request(scope, body_file)
         if request is not None:
             response = self.get_response(request)
-            response._handler_class = self.__class__
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size
         if not response.streaming:
@@ -143,8 +144,9 @@ from chat import streams  # noqa: E402 - django.setup() 뒤에
 async def application(scope, receive, send):
     if scope["type"] == "lifespan":
         await lifespan(receive, send)
-    elif scope["type"] == "http" and streams.is_stream(scope):
+    elif scope["type"] == "http" and settings.STREAM_FAST_PATH and streams.is_stream(scope):
         # 표가 맞는 답변 스트림은 Django의 요청 처리를 거치지 않는다. 아니면 Django의 ReplyStreamView가 받는다.
+        # 설정은 요청마다 읽는다 (한 번 읽은 뒤로는 속성 하나): 테스트가 바꿀 수 있게
         async with ThreadSensitiveContext(executor=_stream_executor):
             if await streams.serve(scope, receive, send):
                 return

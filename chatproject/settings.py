@@ -284,6 +284,10 @@ MAX_MESSAGE_CHARS = env.int("MAX_MESSAGE_CHARS", default=8000)
 # 정상 종료(SIGTERM) 때 도는 답변이 끝나기를 기다리는 초. 넘으면 중단으로 저장한다.
 # gunicorn의 graceful timeout(chatproject/gunicorn.py)보다 짧아야 저장할 틈이 남는다.
 REPLY_SHUTDOWN_SECONDS = env.float("REPLY_SHUTDOWN_SECONDS", default=20.0)
+# 서명한 표가 붙은 답변 스트림을 Django의 요청 처리 없이 chat.streams.serve가 받는다 (chatproject/asgi.py).
+# false면 모든 스트림이 Django의 ReplyStreamView로 간다: Django나 asgiref를 올린 뒤 그 길이 의심스러울 때 끈다
+# (docs/architecture.md "Django와 SDK를 비켜 가는 곳"). 끄면 스트림 하나에 미들웨어와 요청 스레드 값을 더 치른다.
+STREAM_FAST_PATH = env.bool("STREAM_FAST_PATH", default=True)
 # 한 사람이 1분에 보낼 수 있는 메시지 (다시 시도 포함). 캐시로 세므로 워커 사이에 공유하려면 Redis.
 RATE_LIMIT_MESSAGES_PER_MINUTE = env.int("RATE_LIMIT_MESSAGES_PER_MINUTE", default=10)
 # 한 사람이 하루(TIME_ZONE의 자정부터)에 쓸 수 있는 토큰 (질문과 답변 합). 0이면 제한 없음.

@@ -45,6 +45,9 @@ def server_env(workdir: Path, *, host: str = "127.0.0.1", **overrides) -> dict[s
     }
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]
+    # 스트림의 지름길을 끈 실행(make test)이면 서버도 끈다
+    if os.environ.get("STREAM_FAST_PATH"):
+        env["STREAM_FAST_PATH"] = os.environ["STREAM_FAST_PATH"]
     return {**env, **overrides}
 
 

@@ -89,3 +89,14 @@ def test_run_serves_with_gunicorn_and_uvicorn_workers(project):
     assert "--bind 127.0.0.1:8000" in commands
     assert "manage.py migrate" in commands
     assert "manage.py collectstatic" in commands
+
+
+def test_the_stream_tests_run_once_more_with_the_fast_path_off(project):
+    commands = dry_run(project, "test")
+    runs = [line for line in commands.splitlines() if "bin/pytest" in line]
+    off = [line for line in runs if "STREAM_FAST_PATH=false" in line]
+
+    # SQLite로 한 번만: 하위 프로세스 서버는 tests/servers.py의 server_env가 이 변수를 이어 받는다
+    assert len(off) == 1
+    assert off[0].startswith("env -u DATABASE_URL -u REDIS_URL STREAM_FAST_PATH=false ")
+    assert "tests/test_chat_streams_live.py" in off[0]
