@@ -29,7 +29,7 @@ import httpx2
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from tests.servers import (  # noqa: E402
+from tests.support.servers import (  # noqa: E402
     asgi_server,
     free_port,
     manage,

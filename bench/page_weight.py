@@ -19,7 +19,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from tests.servers import asgi_server, manage, server_env  # noqa: E402
+from tests.support.servers import asgi_server, manage, server_env  # noqa: E402
 
 TARGET_KB = 80
 ACCEPT_ENCODING = "gzip, deflate, br, zstd"

@@ -6,11 +6,12 @@ import pytest
 from django.conf import settings as django_settings
 
 from accounts.models import User
-from tests import network_guard
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, watched_page
-from tests.servers import asgi_server, llm_env
+from tests.support import network_guard
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, watched_page
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.servers import asgi_server, llm_env
 
-pytest_plugins = ["tests.fixtures_llm", "pytester"]
+pytest_plugins = ["pytester"]
 
 
 def pytest_configure(config):
@@ -63,6 +64,20 @@ def other_user(db):
 def logged_in(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.fixture(scope="session")
+def fake_openai_server():
+    """가짜 OpenAI 서버. 테스트마다 띄우면 느려서, 세션 동안 하나만 둔다."""
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_openai(fake_openai_server):
+    """앞 테스트의 각본과 요청 기록이 새지 않게 비운 서버."""
+    fake_openai_server.reset()
+    return fake_openai_server
 
 
 @pytest.fixture

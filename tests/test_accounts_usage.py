@@ -13,8 +13,8 @@ from accounts import usage
 from accounts.models import DailyUsage
 from chat.models import AuditEvent, Conversation, Message
 from chat.services import ChatRefused, conversation_start
-from tests.fake_openai import Reply
-from tests.servers import running_on_postgres
+from tests.support.fake_openai import Reply
+from tests.support.servers import running_on_postgres
 
 HTMX = {"HX-Request": "true"}
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")

@@ -6,7 +6,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.fake_openai import Reply
+from tests.support.fake_openai import Reply
 
 pytestmark = pytest.mark.browser
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_openai import Reply
-from tests.servers import Browserless
+from tests.support.fake_openai import Reply
+from tests.support.servers import Browserless
 
 pytestmark = pytest.mark.browser
 

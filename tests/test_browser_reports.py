@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.fake_openai import Reply
+from tests.support.fake_openai import Reply
 from tests.test_browser import sign_up
 
 pytestmark = pytest.mark.browser

@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.fake_openai import Reply
-from tests.servers import asgi_server, llm_env
+from tests.support.fake_openai import Reply
+from tests.support.servers import asgi_server, llm_env
 from tests.test_browser import sign_up
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ from chat import moderation
 from chat.audit import Action, audit_record, looks_at
 from chat.models import AuditEvent, Conversation, Message, Report
 from chat.services import conversation_rename, conversation_start
-from tests.fake_openai import Reply
+from tests.support.fake_openai import Reply
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from contextlib import ExitStack
 
 import pytest
 
-from tests.fake_openai import Reply
-from tests.servers import (
+from tests.support.fake_openai import Reply
+from tests.support.servers import (
     Browserless,
     asgi_server,
     llm_env,

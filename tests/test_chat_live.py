@@ -2,8 +2,8 @@
 
 import time
 
-from tests.fake_openai import Reply
-from tests.servers import Browserless
+from tests.support.fake_openai import Reply
+from tests.support.servers import Browserless
 
 
 def read_events(response, *, until=None):

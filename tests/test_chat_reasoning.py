@@ -14,8 +14,8 @@ from chat import llm, reasoning
 from chat.models import Conversation, Message
 from chat.services import conversation_start, message_post
 from chat.streams import stream_url
-from tests.fake_openai import Reply
-from tests.sse import read_stream
+from tests.support.fake_openai import Reply
+from tests.support.sse import read_stream
 
 
 def event(delta: dict, finish=None) -> bytes:

@@ -13,8 +13,8 @@ from django.utils import translation
 
 from chat.models import Conversation, Message
 from chat.upstream_errors import ErrorKind
-from tests.fake_openai import Reply
-from tests.sse import read_stream
+from tests.support.fake_openai import Reply
+from tests.support.sse import read_stream
 
 DONE, FAILED = Message.Status.DONE, Message.Status.FAILED
 

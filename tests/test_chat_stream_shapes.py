@@ -10,8 +10,8 @@ import pytest
 
 from chat.models import Message
 from chat.services import conversation_start
-from tests.fake_openai import Reply
-from tests.sse import read_stream
+from tests.support.fake_openai import Reply
+from tests.support.sse import read_stream
 
 
 def event(content=None, finish=None, *, end=b"\n"):

@@ -8,8 +8,8 @@ import re
 import urllib.parse
 import urllib.request
 
-from tests.fake_openai import Reply
-from tests.servers import Browserless
+from tests.support.fake_openai import Reply
+from tests.support.servers import Browserless
 from tests.test_chat_live import read_events, wait_for_page
 
 

@@ -29,9 +29,9 @@ from django.core.management import call_command
 from chat import llm
 from chat.models import Message
 from chat.services import conversation_start
-from tests.fake_openai import Reply
-from tests.servers import free_port
-from tests.sse import read_stream
+from tests.support.fake_openai import Reply
+from tests.support.servers import free_port
+from tests.support.sse import read_stream
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LITELLM = BASE_DIR / ".venv-compat" / "bin" / "litellm"

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from tests import network_guard
+from tests.support import network_guard
 
 # 이 주소들로는 아무것도 보내지 않는다: 가드가 실제 connect 전에 막는지 기록기로 확인한다
 OUTSIDE = [("192.0.2.1", 443), ("10.0.0.1", 80), ("8.8.8.8", 53)]

@@ -16,7 +16,7 @@ from django.test import Client
 
 import chatproject.settings as real_settings
 from accounts.hashers import SmallServerArgon2PasswordHasher
-from tests.servers import BASE_DIR, asgi_server, manage
+from tests.support.servers import BASE_DIR, asgi_server, manage
 
 
 def run_manage(*args, **env_overrides):

@@ -11,7 +11,7 @@ from django.test import Client
 
 from chat.services import conversation_start
 from chatproject.request_log import RefusedRequestFilter
-from tests.servers import Browserless, asgi_server
+from tests.support.servers import Browserless, asgi_server
 
 CHARSETS = ["latin-1", "iso-8859-1", "utf-16", "UTF8"]
 

@@ -13,7 +13,7 @@ from contextlib import nullcontext
 
 import pytest
 
-from tests.servers import (
+from tests.support.servers import (
     Browserless,
     asgi_server,
     manage,

@@ -21,7 +21,7 @@ import uuid
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
