@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.support.fake_openai import Reply
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 PASSWORD = "maple-lantern-58"
 

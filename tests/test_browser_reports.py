@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from tests.support.fake_openai import Reply
 from tests.test_browser import sign_up
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 
 def test_with_htmx_a_report_opens_under_the_reply_and_can_be_changed(page, fake_openai):

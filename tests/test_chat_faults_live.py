@@ -16,6 +16,8 @@ from tests.support.fake_openai import Reply
 from tests.support.servers import Browserless, running_on_postgres
 from tests.test_chat_jobs_live import site  # noqa: F401 - 픽스처
 
+pytestmark = pytest.mark.live
+
 
 @contextmanager
 def _database_outage(database_url):

@@ -21,6 +21,8 @@ from tests.support.servers import (
 )
 from tests.test_chat_live import read_events, wait_for_page
 
+pytestmark = pytest.mark.live
+
 
 @pytest.fixture
 def site(tmp_path, fake_openai):

@@ -8,6 +8,8 @@ from django.core.management import call_command
 from chat import llm
 from chat.models import Conversation
 
+pytestmark = pytest.mark.live
+
 NAMES = ["qwen2.5:7b-instruct", "meta-llama/Llama-3.1-8B@q4", "한국어-모델"]
 
 

@@ -17,6 +17,8 @@ from tests.support.chunks import body, chunk, error_event, text
 from tests.support.fake_openai import Reply
 from tests.support.sse import read_stream
 
+pytestmark = pytest.mark.live
+
 DONE, FAILED = Message.Status.DONE, Message.Status.FAILED
 
 

@@ -15,6 +15,8 @@ from tests.support.chunks import text as event
 from tests.support.fake_openai import Reply
 from tests.support.sse import read_stream
 
+pytestmark = pytest.mark.live
+
 COMPLETION = {
     "object": "chat.completion",
     "choices": [

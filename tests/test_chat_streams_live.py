@@ -8,9 +8,13 @@ import re
 import urllib.parse
 import urllib.request
 
+import pytest
+
 from tests.support.fake_openai import Reply
 from tests.support.servers import Browserless
 from tests.test_chat_live import read_events, wait_for_page
+
+pytestmark = pytest.mark.live
 
 
 def _second_reply(user, fake_openai, tokens, delay=0.05):

@@ -37,6 +37,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 LITELLM = BASE_DIR / ".venv-compat" / "bin" / "litellm"
 
 pytestmark = [
+    pytest.mark.live,
     pytest.mark.skipif(
         "sqlite" not in django_settings.DATABASES["default"]["ENGINE"],
         reason="the LiteLLM proxy is the subject here, not the database: it runs in the SQLite pass only",

@@ -9,6 +9,8 @@ import pytest
 
 from tests.support.fake_openai import Reply
 
+pytestmark = pytest.mark.live
+
 MESSAGES = [{"role": "user", "content": "안녕?"}]
 
 

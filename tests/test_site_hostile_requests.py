@@ -108,6 +108,7 @@ def log_lines_of(log, request_id):
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
+@pytest.mark.live
 @pytest.mark.parametrize(
     ("case", "path", "body", "headers"),
     [

@@ -22,6 +22,8 @@ from tests.support.servers import (
     server_env,
 )
 
+pytestmark = pytest.mark.live
+
 LIMITS = {
     "RATE_LIMIT_MESSAGES_PER_MINUTE": "5",
     "LOGIN_FAILURES_PER_USERNAME": "5",
