@@ -1,4 +1,4 @@
-"""make의 약속: 요구사항이 그대로면 다시 설치하지 않고, 있는 .env는 덮어쓰지 않는다.
+"""make의 약속: 요구사항이 그대로면 다시 설치하지 않고, 있는 .env는 덮어쓰지 않으며, make test는 검사부터 한다.
 
 `make -n`(실행 없이 할 일만 출력)으로 임시 복사본에서 확인한다.
 """
@@ -89,3 +89,14 @@ def test_run_serves_with_gunicorn_and_uvicorn_workers(project):
     assert "--bind 127.0.0.1:8000" in commands
     assert "manage.py migrate" in commands
     assert "manage.py collectstatic" in commands
+
+
+def test_test_checks_migrations_and_translations_before_pytest(project):
+    commands = dry_run(project, "test")
+
+    migrations = commands.index("manage.py makemigrations --check --dry-run")
+    messages = commands.index(".ci/check-messages .venv/bin/python")
+    assert migrations < messages < commands.index("bin/pytest")
+    # 검사는 개발자의 .env와 DB 파일을 쓰지 않는다
+    assert "DJANGO_ENV_FILE= " in commands
+    assert "DATABASE_URL=sqlite://:memory:" in commands
