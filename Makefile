@@ -25,7 +25,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-de
 COMPAT_VENV := .venv-compat
 COMPAT_STAMP := $(COMPAT_VENV)/.installed-$(shell cat requirements-compat.txt 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: help run dev test lint format messages compat clean
+.PHONY: help run dev test lint check format messages compat clean
 
 help: ## 명령 목록 / list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -79,12 +79,18 @@ format: $(DEV_STAMP) ## ruff로 고치고 정렬 / fix and format with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# 모델을 바꾸고 makemigrations를, 문자열을 바꾸고 make messages를 잊으면 실패한다. .env와 DB는 건드리지 않는다.
+check: $(DEV_STAMP) ## 마이그레이션과 번역이 코드와 맞는지 / migrations and translations match the code
+	env -u REDIS_URL DJANGO_ENV_FILE= DJANGO_SECRET_KEY=make-check DATABASE_URL=sqlite://:memory: \
+		$(BIN)/python manage.py makemigrations --check --dry-run
+	.ci/check-messages $(BIN)/python
+
 # uvicorn 위에서 답변 스트림을 여는 시험: 스트림의 지름길을 끈 채(STREAM_FAST_PATH=false) 한 번 더 돌린다
 # (docs/architecture.md "Django와 SDK를 비켜 가는 곳"). 약 2분.
 STREAM_TESTS := tests/test_chat_live.py tests/test_chat_streams_live.py tests/test_chat_jobs_live.py
 
 # SQLite와 DB 캐시로 한 번, 스트림 시험만 지름길을 끄고 한 번, TEST_DATABASE_URL/REDIS_URL이 있으면 그것으로 한 번 더
-test: lint ## 린트와 전체 테스트 / lint and the whole test suite
+test: lint check ## 린트, 검사와 전체 테스트 / lint, checks and the whole test suite
 	@echo "== SQLite, database cache =="
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
 	@echo "== SQLite, reply streams through Django (STREAM_FAST_PATH=false) =="

@@ -29,13 +29,7 @@ import httpx2
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from tests.servers import (  # noqa: E402
-    asgi_server,
-    free_port,
-    manage,
-    postgres_database,
-    server_env,
-)
+from bench.serve import app_env, app_server, free_port, manage, postgres_database  # noqa: E402
 
 POSTGRES_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -446,28 +440,14 @@ def configuration(name, workdir, upstream, people_count, stack):
         env.update(REDIS_URL="", DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}")
         workers = 1
     else:
-        env.update(REDIS_URL=REDIS_URL, DATABASE_URL=stack.enter_context(postgres_database_at()))
+        database_url = stack.enter_context(postgres_database(POSTGRES_URL))
+        env.update(REDIS_URL=REDIS_URL, DATABASE_URL=database_url)
         workers = 2
-    base_url = stack.enter_context(asgi_server(workdir, workers=workers, **env))
-    created = manage(
-        server_env(workdir, **env), "shell", "-v", "0", "-c", SETUP.format(people=people_count)
-    )
+    env = app_env(workdir, **env)
+    base_url = stack.enter_context(app_server(env, workdir, workers=workers))
+    created = manage(env, "shell", "-v", "0", "-c", SETUP.format(people=people_count))
     people = [line.split() for line in created.stdout.splitlines()]
-    return base_url, people, server_env(workdir, **env)
-
-
-@contextmanager
-def postgres_database_at():
-    previous = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = POSTGRES_URL
-    try:
-        with postgres_database() as url:
-            yield url
-    finally:
-        if previous is None:
-            os.environ.pop("DATABASE_URL")
-        else:
-            os.environ["DATABASE_URL"] = previous
+    return base_url, people, env
 
 
 def ratio(value, base):

@@ -19,7 +19,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from tests.servers import asgi_server, manage, server_env  # noqa: E402
+from bench.serve import app_env, app_server, manage  # noqa: E402
 
 TARGET_KB = 80
 ACCEPT_ENCODING = "gzip, deflate, br, zstd"
@@ -100,9 +100,10 @@ def assets(html: str) -> list[str]:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as workdir:
-        env = server_env(Path(workdir), DATABASE_URL=f"sqlite:///{workdir}/db.sqlite3")
-        with asgi_server(Path(workdir), DATABASE_URL=env["DATABASE_URL"]) as base_url:
+    with tempfile.TemporaryDirectory() as directory:
+        workdir = Path(directory)
+        env = app_env(workdir)
+        with app_server(env, workdir) as base_url:
             pk, session_key = manage(env, "shell", "-v", "0", "-c", SETUP).stdout.split()[-2:]
             cookie = f"sessionid={session_key}"
             rows = []

@@ -1,6 +1,6 @@
 """벤치용 가벼운 OpenAI 호환 서버: asyncio 하나로 수천 개의 스트림을 흘린다 (자기 프로세스에서).
 
-테스트의 가짜 서버(tests/fake_openai.py)는 오작동을 흉내 내려고 연결마다 스레드를 쓴다. 벤치에서는
+테스트의 가짜 서버(tests/support/fake_openai.py)는 오작동을 흉내 내려고 연결마다 스레드를 쓴다. 벤치에서는
 upstream의 CPU가 앱과 같은 두 코어를 나눠 쓰므로 가벼워야 한다. 답의 모양(토큰 수, 간격)은
 POST /control 로 바꾼다.
 

@@ -1,4 +1,4 @@
-"""공용 픽스처."""
+"""공용 픽스처와, 쓰는 픽스처로 붙이는 live·browser 표시 (tests/support/markers.py)."""
 
 import uuid
 
@@ -6,16 +6,30 @@ import pytest
 from django.conf import settings as django_settings
 
 from accounts.models import User
-from tests import network_guard
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, watched_page
-from tests.servers import asgi_server, llm_env
+from tests.support import markers, network_guard
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, watched_page
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.servers import asgi_server, llm_env
 
-pytest_plugins = ["tests.fixtures_llm", "pytester"]
+pytest_plugins = ["pytester"]
 
 
 def pytest_configure(config):
     # 어떤 테스트도 인터넷에 닿지 않는다: 루프백 밖으로의 연결과 이름 조회는 보내기 전에 막힌다
     network_guard.install()
+    # live로 표시되지 않은 테스트는 서버를 띄우지 못한다
+    markers.install()
+
+
+def pytest_collection_modifyitems(config, items):
+    # fake_openai, llm_server, live_asgi, page를 쓰는 테스트는 스스로 표시하지 않아도 live(와 browser)다
+    markers.mark_by_fixtures(items)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    with markers.running(item):
+        return (yield)
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -65,6 +79,20 @@ def logged_in(client, user):
     return client
 
 
+@pytest.fixture(scope="session")
+def fake_openai_server():
+    """가짜 OpenAI 서버. 테스트마다 띄우면 느려서, 세션 동안 하나만 둔다."""
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_openai(fake_openai_server):
+    """앞 테스트의 각본과 요청 기록이 새지 않게 비운 서버."""
+    fake_openai_server.reset()
+    return fake_openai_server
+
+
 @pytest.fixture
 def llm_server(settings, fake_openai):
     """앱이 가짜 OpenAI 서버를 진짜 SDK로 부르게 한다. 재시도 대기와 제한 시간은 짧게."""
@@ -102,6 +130,7 @@ def live_asgi(tmp_path_factory, fake_openai_server):
 def browser():
     # 모듈 범위: Playwright 동기 API는 살아 있는 동안 주 스레드에 이벤트 루프를 띄워 두어서,
     # 세션 내내 두면 뒤따르는 테스트의 asyncio.run과 async_to_sync가 실패한다
+    markers.require("browser", "Chromium")
     require_chromium()
     from playwright.sync_api import sync_playwright  # chromium이 있을 때만 필요하다
 

@@ -14,8 +14,8 @@ from accounts.models import DailyUsage
 from chat.models import Conversation, Message
 from chat.services import ChatRefused, conversation_start
 from core.models import AuditEvent
-from tests.fake_openai import Reply
-from tests.servers import running_on_postgres
+from tests.support.fake_openai import Reply
+from tests.support.servers import running_on_postgres
 
 HTMX = {"HX-Request": "true"}
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")

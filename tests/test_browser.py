@@ -6,9 +6,9 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.fake_openai import Reply
+from tests.support.fake_openai import Reply
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 PASSWORD = "maple-lantern-58"
 

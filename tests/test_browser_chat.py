@@ -12,11 +12,11 @@ import axe_playwright_python
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import watched_page
-from tests.fake_openai import Reply
-from tests.servers import asgi_server, llm_env, manage, server_env, shared_database
+from tests.support.browser import watched_page
+from tests.support.fake_openai import Reply
+from tests.support.servers import asgi_server, llm_env, manage, server_env, shared_database
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 PASSWORD = "maple-lantern-58"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_openai import Reply
-from tests.servers import Browserless
+from tests.support.fake_openai import Reply
+from tests.support.servers import Browserless
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 # 이슈가 잰 것(한 줄 100,000자)과, 여기서 가장 느렸던 영문·한글이 섞인 한 줄

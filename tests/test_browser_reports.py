@@ -5,10 +5,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.fake_openai import Reply
+from tests.support.fake_openai import Reply
 from tests.test_browser import sign_up
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 
 def test_with_htmx_a_report_opens_under_the_reply_and_can_be_changed(page, fake_openai):

@@ -5,11 +5,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.fake_openai import Reply
-from tests.servers import asgi_server, llm_env
+from tests.support.fake_openai import Reply
+from tests.support.servers import asgi_server, llm_env
 from tests.test_browser import sign_up
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 
 def test_a_reply_shows_on_the_usage_page_as_svg_and_table_in_dark_mode(

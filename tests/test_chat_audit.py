@@ -14,7 +14,7 @@ from chat.moderation import looks_at
 from chat.services import conversation_rename, conversation_start
 from core.audit import Action, audit_record
 from core.models import AuditEvent
-from tests.fake_openai import Reply
+from tests.support.fake_openai import Reply
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from tests.fake_openai import Reply
+from tests.support.fake_openai import Reply
 
 
 def test_llm_check_streams_one_reply_through_the_configured_server(llm_server, capsys):

@@ -11,8 +11,8 @@ from contextlib import ExitStack
 
 import pytest
 
-from tests.fake_openai import Reply
-from tests.servers import (
+from tests.support.fake_openai import Reply
+from tests.support.servers import (
     Browserless,
     asgi_server,
     llm_env,
@@ -20,6 +20,8 @@ from tests.servers import (
     shared_database,
 )
 from tests.test_chat_live import read_events, wait_for_page
+
+pytestmark = pytest.mark.live
 
 
 @pytest.fixture

@@ -2,8 +2,12 @@
 
 import time
 
-from tests.fake_openai import Reply
-from tests.servers import Browserless
+import pytest
+
+from tests.support.fake_openai import Reply
+from tests.support.servers import Browserless
+
+pytestmark = pytest.mark.live
 
 
 def read_events(response, *, until=None):

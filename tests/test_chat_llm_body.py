@@ -11,6 +11,8 @@ from asgiref.sync import async_to_sync
 from chat import llm
 from chat.llm import transport
 
+pytestmark = pytest.mark.live
+
 CHUNKS = [
     {"choices": [{"index": 0, "delta": {"content": "압축된 "}}]},
     {"choices": [{"index": 0, "delta": {"content": "답변"}, "finish_reason": "stop"}]},

@@ -9,6 +9,8 @@ from chat import llm
 from chat.llm import model_list
 from chat.models import Conversation
 
+pytestmark = pytest.mark.live
+
 NAMES = ["qwen2.5:7b-instruct", "meta-llama/Llama-3.1-8B@q4", "한국어-모델"]
 
 

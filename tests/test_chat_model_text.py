@@ -9,8 +9,8 @@ from django.utils import timezone
 from chat import llm
 from chat.models import Conversation, Message
 from chat.services import conversation_start
-from tests.fake_openai import Reply
-from tests.sse import read_stream
+from tests.support.fake_openai import Reply
+from tests.support.sse import read_stream
 
 # 이모지 😀의 UTF-16 대리 문자 쌍: 프록시가 두 조각으로 나누면 조각마다 반쪽이 JSON 이스케이프로 온다
 HIGH, LOW = "\ud83d", "\ude00"

@@ -12,8 +12,8 @@ from chat.models import Conversation, Message
 from chat.services import conversation_start
 from chat.views.conversations import MESSAGES_PAGE_SIZE
 from chat.views.shared import SIDEBAR_PAGE_SIZE
-from tests.fake_openai import Reply
-from tests.sse import finish_reply, read_stream
+from tests.support.fake_openai import Reply
+from tests.support.sse import finish_reply, read_stream
 
 HTMX = {"HX-Request": "true"}
 

@@ -14,17 +14,9 @@ from chat import llm, reasoning
 from chat.models import Conversation, Message
 from chat.services import conversation_start, message_post
 from chat.streams import stream_url
-from tests.fake_openai import Reply
-from tests.sse import read_stream
-
-
-def event(delta: dict, finish=None) -> bytes:
-    payload = {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
-    return b"data: " + json.dumps(payload, ensure_ascii=False).encode() + b"\n\n"
-
-
-def body(*events: bytes) -> list[bytes]:
-    return [b"".join(events) + b"data: [DONE]\n\n"]
+from tests.support.chunks import body, chunk
+from tests.support.fake_openai import Reply
+from tests.support.sse import read_stream
 
 
 def read(messages=None) -> list:
@@ -63,8 +55,8 @@ SHAPES = [
         "both fields with the same text (OpenRouter via LiteLLM)",
         Reply(
             raw_body=body(
-                event({"reasoning_content": "하나", "reasoning": "하나"}),
-                event({"content": "답"}, "stop"),
+                chunk({"reasoning_content": "하나", "reasoning": "하나"}),
+                chunk({"content": "답"}, "stop"),
             )
         ),
         "하나",
@@ -74,14 +66,14 @@ SHAPES = [
         "thinking parts (Mistral Magistral)",
         Reply(
             raw_body=body(
-                event(
+                chunk(
                     {
                         "content": [
                             {"type": "thinking", "thinking": [{"type": "text", "text": "속으로"}]}
                         ]
                     }
                 ),
-                event({"content": [{"type": "text", "text": "겉으로"}]}, "stop"),
+                chunk({"content": [{"type": "text", "text": "겉으로"}]}, "stop"),
             )
         ),
         "속으로",

@@ -13,33 +13,13 @@ from django.utils import translation
 
 from chat.models import Conversation, Message
 from chat.upstream_errors import sentence
-from tests.fake_openai import Reply
-from tests.sse import read_stream
+from tests.support.chunks import body, chunk, error_event, text
+from tests.support.fake_openai import Reply
+from tests.support.sse import read_stream
+
+pytestmark = pytest.mark.live
 
 DONE, FAILED = Message.Status.DONE, Message.Status.FAILED
-
-
-def chunk(delta: dict | None = None, finish=None, *, usage=None, end=b"\n") -> bytes:
-    payload = {
-        "id": "chatcmpl-1",
-        "object": "chat.completion.chunk",
-        "choices": [{"index": 0, "delta": delta or {}, "finish_reason": finish}],
-    }
-    if usage is not None:
-        payload["usage"] = usage
-    return b"data: " + json.dumps(payload, ensure_ascii=False).encode() + end + end
-
-
-def text(content: str, finish=None, **kwargs) -> bytes:
-    return chunk({"content": content}, finish, **kwargs)
-
-
-def body(*events: bytes, done=True, end=b"\n") -> list[bytes]:
-    return [b"".join(events) + (b"data: [DONE]" + end + end if done else b"")]
-
-
-def error_event(error: dict) -> bytes:
-    return b"data: " + json.dumps({"error": error}).encode() + b"\n\n"
 
 
 @dataclass

@@ -20,8 +20,8 @@ from chat.services import (
     reply_retry,
     reply_stop,
 )
-from tests.servers import BASE_DIR
-from tests.sse import read_stream
+from tests.support.servers import BASE_DIR
+from tests.support.sse import read_stream
 
 
 def test_token_estimate_counts_ascii_by_four_and_korean_by_one():

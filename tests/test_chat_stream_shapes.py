@@ -10,23 +10,12 @@ import pytest
 
 from chat.models import Message
 from chat.services import conversation_start
-from tests.fake_openai import Reply
-from tests.sse import read_stream
+from tests.support.chunks import body
+from tests.support.chunks import text as event
+from tests.support.fake_openai import Reply
+from tests.support.sse import read_stream
 
-
-def event(content=None, finish=None, *, end=b"\n"):
-    """조각 하나의 data: 줄과 빈 줄. end로 줄 끝(LF, CRLF, CR)을 고른다."""
-    delta = {} if content is None else {"content": content}
-    payload = {
-        "object": "chat.completion.chunk",
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
-    return b"data: " + json.dumps(payload, ensure_ascii=False).encode() + end + end
-
-
-def body(*parts: bytes, done=True, end=b"\n") -> list[bytes]:
-    return [b"".join(parts) + (b"data: [DONE]" + end + end if done else b"")]
-
+pytestmark = pytest.mark.live
 
 COMPLETION = {
     "object": "chat.completion",

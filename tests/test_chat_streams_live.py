@@ -9,11 +9,14 @@ import re
 import urllib.parse
 import urllib.request
 
+import pytest
 from django.conf import settings
 
-from tests.fake_openai import Reply
-from tests.servers import Browserless
+from tests.support.fake_openai import Reply
+from tests.support.servers import Browserless
 from tests.test_chat_live import read_events, wait_for_page
+
+pytestmark = pytest.mark.live
 
 
 def _second_reply(user, fake_openai, tokens, delay=0.05):

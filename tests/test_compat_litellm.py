@@ -29,14 +29,15 @@ from django.core.management import call_command
 from chat.llm import model_list
 from chat.models import Message
 from chat.services import conversation_start
-from tests.fake_openai import Reply
-from tests.servers import free_port
-from tests.sse import read_stream
+from tests.support.fake_openai import Reply
+from tests.support.servers import free_port
+from tests.support.sse import read_stream
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 LITELLM = BASE_DIR / ".venv-compat" / "bin" / "litellm"
 
 pytestmark = [
+    pytest.mark.live,
     pytest.mark.skipif(
         "sqlite" not in django_settings.DATABASES["default"]["ENGINE"],
         reason="the LiteLLM proxy is the subject here, not the database: it runs in the SQLite pass only",

@@ -14,7 +14,7 @@ from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import connection
 
-from tests.servers import (
+from tests.support.servers import (
     BASE_DIR,
     manage,
     postgres_database,

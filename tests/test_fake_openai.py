@@ -7,7 +7,9 @@ import time
 import openai
 import pytest
 
-from tests.fake_openai import Reply
+from tests.support.fake_openai import Reply
+
+pytestmark = pytest.mark.live
 
 MESSAGES = [{"role": "user", "content": "안녕?"}]
 

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.servers import BASE_DIR, free_port, server_env
+from tests.support.servers import BASE_DIR, free_port, server_env
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 

@@ -1,4 +1,4 @@
-"""make의 약속: 요구사항이 그대로면 다시 설치하지 않고, 있는 .env는 덮어쓰지 않는다.
+"""make의 약속: 요구사항이 그대로면 다시 설치하지 않고, 있는 .env는 덮어쓰지 않으며, make test는 검사부터 한다.
 
 `make -n`(실행 없이 할 일만 출력)으로 임시 복사본에서 확인한다.
 """
@@ -96,7 +96,18 @@ def test_the_stream_tests_run_once_more_with_the_fast_path_off(project):
     runs = [line for line in commands.splitlines() if "bin/pytest" in line]
     off = [line for line in runs if "STREAM_FAST_PATH=false" in line]
 
-    # SQLite로 한 번만: 하위 프로세스 서버는 tests/servers.py의 server_env가 이 변수를 이어 받는다
+    # SQLite로 한 번만: 하위 프로세스 서버는 tests/support/servers.py의 server_env가 이 변수를 이어 받는다
     assert len(off) == 1
     assert off[0].startswith("env -u DATABASE_URL -u REDIS_URL STREAM_FAST_PATH=false ")
     assert "tests/test_chat_streams_live.py" in off[0]
+
+
+def test_test_checks_migrations_and_translations_before_pytest(project):
+    commands = dry_run(project, "test")
+
+    migrations = commands.index("manage.py makemigrations --check --dry-run")
+    messages = commands.index(".ci/check-messages .venv/bin/python")
+    assert migrations < messages < commands.index("bin/pytest")
+    # 검사는 개발자의 .env와 DB 파일을 쓰지 않는다
+    assert "DJANGO_ENV_FILE= " in commands
+    assert "DATABASE_URL=sqlite://:memory:" in commands

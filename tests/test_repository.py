@@ -1,9 +1,10 @@
-"""저장소에는 만든 것만: 가상환경, DB, 비밀(.env)은 커밋되지 않는다.
+"""저장소에는 만든 것만: 가상환경, DB, 비밀(.env)은 커밋되지 않고, 벤치는 테스트를 가져오지 않는다.
 
 가상환경이 링크(.venv -> 다른 곳)일 때 `.venv/` 규칙은 디렉터리만 가려서, 링크 하나가 커밋된 적이 있다.
 그 커밋을 받은 체크아웃에서는 git이 진짜 가상환경을 지우고 링크로 바꿨다.
 """
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -35,3 +36,14 @@ def test_the_virtualenv_is_ignored_as_a_link_as_well_as_a_directory():
     assert ".venv" in ignored
     # LiteLLM 프록시 시험의 따로 된 가상환경 (make compat)
     assert ".venv-compat" in ignored
+
+
+def test_the_bench_does_not_import_the_tests():
+    # 벤치는 운영의 길을 재려고 앱을 스스로 띄운다 (bench/serve.py): 테스트의 도우미가 바뀌어도 벤치는 그대로다
+    importing = [
+        path.name
+        for path in (BASE_DIR / "bench").glob("*.py")
+        if re.search(r"^\s*(from|import) tests\b", path.read_text(), re.MULTILINE)
+    ]
+
+    assert importing == []

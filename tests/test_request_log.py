@@ -8,8 +8,8 @@ import pytest
 
 from chat.services import conversation_start
 from core.request_log import RequestContextFilter
-from tests.fake_openai import Reply
-from tests.sse import finish_reply, read_stream
+from tests.support.fake_openai import Reply
+from tests.support.sse import finish_reply, read_stream
 
 
 @pytest.fixture

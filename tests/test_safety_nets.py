@@ -1,11 +1,15 @@
-"""테스트 스위트의 안전망: 멈춘 테스트는 제한 시간에 실패하고, 루프백 밖으로는 한 바이트도 나가지 않는다."""
+"""테스트 스위트의 안전망: 멈춘 테스트는 제한 시간에 실패하고, 루프백 밖으로는 한 바이트도 나가지 않는다.
+
+live로 표시되지 않은 테스트는 서버를 띄우지 못한다 (tests/support/markers.py).
+"""
 
 import contextlib
 import socket
 
 import pytest
 
-from tests import network_guard
+from tests.support import markers, network_guard
+from tests.support.servers import asgi_server
 
 # 이 주소들로는 아무것도 보내지 않는다: 가드가 실제 connect 전에 막는지 기록기로 확인한다
 OUTSIDE = [("192.0.2.1", 443), ("10.0.0.1", 80), ("8.8.8.8", 53)]
@@ -66,6 +70,7 @@ def test_a_swallowed_refusal_still_fails_the_test(real_calls):
     assert network_guard.take_escapes() == []
 
 
+@pytest.mark.live
 def test_loopback_is_allowed():
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
@@ -95,3 +100,19 @@ def test_a_hung_test_fails_at_its_time_limit_instead_of_hanging(pytester):
 
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*Timeout (>2.0s)*"])
+
+
+def test_a_test_not_marked_live_cannot_listen(request):
+    assert request.node.get_closest_marker("live") is None
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        with pytest.raises(markers.UnmarkedServer, match="cannot_listen starts a server"):
+            sock.listen()
+
+
+def test_a_test_not_marked_live_cannot_start_the_app(tmp_path):
+    with pytest.raises(markers.UnmarkedServer, match="not marked live"), asgi_server(tmp_path):
+        pass
+
+    assert list(tmp_path.iterdir()) == []

@@ -16,7 +16,7 @@ from django.test import Client
 
 import chatproject.settings as real_settings
 from accounts.hashers import SmallServerArgon2PasswordHasher
-from tests.servers import BASE_DIR, asgi_server, manage
+from tests.support.servers import BASE_DIR, asgi_server, manage
 
 
 def run_manage(*args, **env_overrides):
@@ -226,6 +226,7 @@ def fetch(url, headers=None):
         return error.code, error.headers
 
 
+@pytest.mark.live
 def test_healthz_answers_plain_http_behind_django_secure(secure_server):
     health, _ = fetch(f"{secure_server}/healthz")
     login, headers = fetch(f"{secure_server}/accounts/login/")
@@ -236,6 +237,7 @@ def test_healthz_answers_plain_http_behind_django_secure(secure_server):
     assert headers["Location"].startswith("https://")
 
 
+@pytest.mark.live
 def test_hsts_is_sent_over_https_without_preload(secure_server):
     status, headers = fetch(f"{secure_server}/accounts/login/", {"X-Forwarded-Proto": "https"})
 

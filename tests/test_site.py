@@ -98,7 +98,7 @@ def test_unknown_page_is_a_404_in_the_site_look(client):
 
 @pytest.mark.django_db
 def test_server_error_is_a_500_in_the_site_look(settings):
-    settings.ROOT_URLCONF = "tests.urls_with_error"
+    settings.ROOT_URLCONF = "tests.support.urls_with_error"
     client = Client(raise_request_exception=False)
 
     response = client.get("/broken/")

@@ -11,7 +11,7 @@ from django.test import Client
 
 from chat.services import conversation_start
 from core.request_log import RefusedRequestFilter
-from tests.servers import Browserless, asgi_server
+from tests.support.servers import Browserless, asgi_server
 
 CHARSETS = ["latin-1", "iso-8859-1", "utf-16", "UTF8"]
 
@@ -108,6 +108,7 @@ def log_lines_of(log, request_id):
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
+@pytest.mark.live
 @pytest.mark.parametrize(
     ("case", "path", "body", "headers"),
     [

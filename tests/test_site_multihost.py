@@ -16,9 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_openai import Reply
-from tests.nginx import PROXY_SETTINGS, free_ports, nginx, require_nginx
-from tests.servers import Browserless, asgi_server, llm_env, running_on_postgres, shared_database
+from tests.support.fake_openai import Reply
+from tests.support.nginx import PROXY_SETTINGS, free_ports, nginx, require_nginx
+from tests.support.servers import (
+    Browserless,
+    asgi_server,
+    llm_env,
+    running_on_postgres,
+    shared_database,
+)
 from tests.test_chat_live import read_events, wait_for_page
 from tests.test_site_shared_limits import wait_for_a_fresh_minute
 

@@ -5,7 +5,7 @@ from django.db import OperationalError
 from django.test import Client
 
 from chat.models import Conversation, Message
-from tests.servers import free_port
+from tests.support.servers import free_port
 
 HTMX = {"HX-Request": "true"}
 

@@ -13,7 +13,7 @@ from contextlib import nullcontext
 
 import pytest
 
-from tests.servers import (
+from tests.support.servers import (
     Browserless,
     asgi_server,
     manage,
@@ -21,6 +21,8 @@ from tests.servers import (
     running_on_postgres,
     server_env,
 )
+
+pytestmark = pytest.mark.live
 
 LIMITS = {
     "RATE_LIMIT_MESSAGES_PER_MINUTE": "5",

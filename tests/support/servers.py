@@ -21,7 +21,9 @@ import uuid
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from tests.support import markers
+
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -73,6 +75,7 @@ def asgi_server(
     workers가 없으면 uvicorn 하나, 있으면 `make run`처럼 gunicorn + uvicorn 워커 여럿.
     host는 묶을 루프백 주소: 127.0.0.2, 127.0.0.3으로 한 기계에서 호스트 여럿을 흉내 낸다.
     """
+    markers.require("live", "the app under uvicorn or gunicorn")
     database = nullcontext(env_overrides.get("DATABASE_URL"))
     if "DATABASE_URL" not in env_overrides and running_on_postgres():
         database = postgres_database()

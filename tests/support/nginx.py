@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import markers
+
 NGINX = Path("/usr/sbin/nginx")
 
 # docs/deploy-nginx.md의 server 블록 안과 같은 줄들. 문서가 이것과 어긋나면 test_site_multihost가 실패한다.
@@ -92,6 +94,7 @@ def nginx_config(workdir: Path, fronts: dict[int, list[str]]) -> str:
 @contextmanager
 def nginx(workdir: Path, fronts: dict[int, list[str]]):
     """fronts(앞단 포트 → 앱 주소들)대로 nginx를 띄운다. with를 나오면 멈춘다, 실패했더라도."""
+    markers.require("live", "nginx")
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "temp").mkdir(exist_ok=True)
     config = workdir / "nginx.conf"
