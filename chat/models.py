@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from chat import upstream_errors
 from chat.upstream_errors import ErrorKind
 
-# 이만큼 소식이 없는 생성 중 답변은 작업이 죽은 것으로 본다 (작업은 몇 초마다 진행을 저장한다: chat.jobs)
+# 이만큼 소식이 없는 생성 중 답변은 작업이 죽은 것으로 본다 (생성은 몇 초마다 진행을 저장한다: chat.feed.database)
 STALE_REPLY_SECONDS = 60
 
 

@@ -68,15 +68,16 @@ def _load(reply_id: int) -> Message | None:
     return reply
 
 
-def claim(reply_id: int, *, known: Message | None = None) -> Message | None:
-    """대기 중인 답변을 맡는다. 이긴 한 곳만 모델을 부르므로 한 답변은 한 번만 생성된다.
+def claim(reply_id: int, attempt: int, *, known: Message | None = None) -> Message | None:
+    """대기 중인 답변의 그 시도를 맡는다. 이긴 한 곳만 모델을 부르므로 한 시도는 한 번만 생성된다.
 
+    시도까지 조건에 넣는다: 맡기 전에 다시 시도되었으면 새 시도의 작업이 맡는다.
     known: 보내기가 방금 만든 그 답변(대화가 붙은 것). 있으면 이긴 뒤 다시 읽지 않는다.
     """
     now = timezone.now()
     won = rows.update(
         Message,
-        {"pk": reply_id, "status": allowed_from(Status.STREAMING)},
+        {"pk": reply_id, "attempt": attempt, "status": allowed_from(Status.STREAMING)},
         status=Status.STREAMING,
         updated_at=now,
     )
@@ -121,7 +122,7 @@ def _finish(
     model: str = "",
     omitted: int = 0,
 ) -> Message | None:
-    """맡은 답변(aclaim이 준 것)의 생성을 마친다. 저장된 답변을 돌려주고, 다른 시도가 차지했거나 대화가
+    """맡은 답변(claim이 준 것)의 생성을 마친다. 저장된 답변을 돌려주고, 다른 시도가 차지했거나 대화가
     지워졌으면 None.
 
     그 사이 멈춤이 눌렸다면 상태는 멈춤 그대로 두고 보여 준 글만 저장한다.
@@ -225,7 +226,6 @@ def _sweep_one(reply: Message) -> bool:
 
 
 aload = in_thread(_load)
-aclaim = in_thread(claim)
 aprogress = in_thread(_progress)
 agenerating = in_thread(_generating)
 

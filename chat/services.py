@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts import usage
 from accounts.models import User
-from chat import jobs, llm, replies
+from chat import feed, generation, llm, replies
 from chat.models import Conversation, Message
 from core import rows
 
@@ -165,7 +165,7 @@ def _pair_create(conversation: Conversation, content: str) -> SentPair:
 def _start_after_commit(reply_id: int, attempt: int, reply: Message | None = None) -> None:
     # 받아들인 순간 생성을 시작한다: 브라우저가 스트림을 여는 동안 모델은 첫 토큰을 만든다.
     # 커밋 뒤에: 되돌려진 행을 작업이 보는 일이 없게.
-    transaction.on_commit(partial(jobs.start, reply_id, attempt, reply))
+    transaction.on_commit(partial(generation.start, reply_id, attempt, reply))
 
 
 def _refuse_while_replying(conversation: Conversation) -> None:
@@ -264,7 +264,7 @@ def reply_stop(*, reply: Message) -> bool:
     stopped = replies.stop(reply=reply)
     if stopped:
         # 커밋을 기다리지 않는다: 신호가 먼저 닿아도 작업이 스스로 멈춤으로 저장한다
-        jobs.signal_stop(reply.pk)
+        feed.stop(reply.pk)
     return stopped
 
 

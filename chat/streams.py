@@ -37,7 +37,7 @@ from django.utils import translation
 
 from accounts.middleware import chosen_language
 from accounts.models import User
-from chat import jobs, reasoning
+from chat import feed, reasoning
 from chat.database import in_thread
 from chat.markdown import StreamingMarkdown, stream_tail
 from chat.models import Conversation, Message
@@ -82,7 +82,7 @@ def sse(event: str, data: str, event_id: int | None = None) -> str:
 async def reply_events(request, reply: Message, offset: int) -> AsyncIterator[str]:
     """스트림이 보낼 것: 지금까지의 글(offset 뒤), 새 조각(escape), 마지막 답변의 그림, done.
 
-    생성 작업을 따라갈 뿐이다: 연결이 끊겨도 생성은 계속된다. request는 마지막 그림의 CSRF 토큰에 쓴다.
+    chat.feed를 따라갈 뿐이다: 연결이 끊겨도 생성은 계속된다. request는 마지막 그림의 CSRF 토큰에 쓴다.
     offset과 id는 생각까지 이은 스트림 글에서 센다 (chat.reasoning).
     """
     # 바로 보내는 주석: 브라우저와 프록시가 연결이 열렸음을 곧장 안다
@@ -93,10 +93,8 @@ async def reply_events(request, reply: Message, offset: int) -> AsyncIterator[st
     # 마지막 그림은 done과 함께 한 번에 보낸다: 프레임마다 쓰기(시스템 호출) 한 번이다
     ending = ""
     try:
-        async for event in jobs.follow(reply, 0):
-            if event is jobs.KEEPALIVE:
-                yield ": keepalive\n\n"
-            elif isinstance(event, jobs.Frame):
+        async for event in feed.follow(reply, 0):
+            if type(event) is feed.Text:
                 start = event.end - len(event.text)
                 if start < offset:
                     _, seen, _ = thoughts.feed(event.text[: offset - start])
@@ -105,13 +103,15 @@ async def reply_events(request, reply: Message, offset: int) -> AsyncIterator[st
                         continue
                 text = event.text[max(offset - start, 0) :]
                 yield _frame(reply.pk, markdown, thoughts, text, event.end)
-            elif event is not None:
+            elif type(event) is feed.Keepalive:
+                yield ": keepalive\n\n"
+            elif (final := event.reply) is not None:
                 # 남은 블록까지 그려 두면 마지막 답변으로 바뀔 때 화면이 거의 움직이지 않는다
-                if rest := markdown.finish(whole=(event.content, event.rendered_html)):
+                if rest := markdown.finish(whole=(final.content, final.rendered_html)):
                     ending += sse("blocks", rest + stream_tail(reply.pk, "", oob=True))
                 context = {
-                    "message": mark_latest(event, event.conversation),
-                    "conversation": event.conversation,
+                    "message": mark_latest(final, final.conversation),
+                    "conversation": final.conversation,
                 }
                 ending += sse(
                     "reply",
@@ -272,9 +272,9 @@ def followable_conversations(viewers: list[tuple]) -> dict[int, Conversation]:
     }
 
 
-def owned_reply(reply_id: int, user, known: Message | None = None) -> Message | None:
-    """그 사람이 받을 수 있는 답변과 그 대화. known: 이 워커의 작업이 가진 사본 (답변을 다시 읽지 않는다)."""
-    reply = known or rows.get(Message, {"pk": reply_id, "role": Message.Role.ASSISTANT})
+def owned_reply(reply_id: int, user) -> Message | None:
+    """그 사람이 받을 수 있는 답변과 그 대화."""
+    reply = rows.get(Message, {"pk": reply_id, "role": Message.Role.ASSISTANT})
     if reply is None:
         return None
     conversation = followable_conversation(user, reply.conversation_id)
@@ -400,12 +400,12 @@ def is_stream(scope) -> bool:
     return scope["method"] == "GET" and path.startswith(_PREFIX) and path.endswith(_SUFFIX)
 
 
-def _admit(reply_id: int, user_id: int, session_key: str, known: Message | None):
+def _admit(reply_id: int, user_id: int, session_key: str):
     """표의 주인이 지금도 그 세션으로 로그인해 있고 그 답변을 받을 수 있으면 (답변, 사람). 스레드 한 번에 읽는다."""
     user = session_user(session_key)
     if user.pk != user_id:
         return None
-    reply = owned_reply(reply_id, user, known)
+    reply = owned_reply(reply_id, user)
     return (reply, user) if reply is not None else None
 
 
@@ -430,9 +430,8 @@ async def serve(scope, receive, send) -> bool:
     user_id = _user_id(query.get("t", [""])[0], reply_id, session_key)
     if user_id is None:
         return False
-    # 세션과 사람은 Django의 입구와 같은 규칙으로 읽는다 (로그아웃, 비밀번호 변경, 계정 정지, 숨김).
-    # 이 워커가 만드는 중인 답변은 작업의 사본을 쓴다: 답변 행은 다시 읽지 않는다.
-    admitted = await _aadmit(reply_id, user_id, session_key, jobs.local_reply(reply_id))
+    # 세션과 사람은 Django의 입구와 같은 규칙으로 읽는다 (로그아웃, 비밀번호 변경, 계정 정지, 숨김)
+    admitted = await _aadmit(reply_id, user_id, session_key)
     if admitted is None:
         return False
     reply, user = admitted

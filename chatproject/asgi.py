@@ -158,7 +158,7 @@ async def application(scope, receive, send):
 async def lifespan(receive, send):
     from django.conf import settings
 
-    from chat import jobs
+    from chat import generation
 
     while True:
         message = await receive()
@@ -166,6 +166,6 @@ async def lifespan(receive, send):
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             # 연결이 다 닫힌 뒤에 온다: 보는 사람이 없는 답변도 끝까지 만들거나 중단으로 저장한다
-            await jobs.drain(settings.REPLY_SHUTDOWN_SECONDS)
+            await generation.drain(settings.REPLY_SHUTDOWN_SECONDS)
             await send({"type": "lifespan.shutdown.complete"})
             return

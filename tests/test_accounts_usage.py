@@ -370,10 +370,10 @@ def test_a_running_reply_holds_back_its_share_of_the_quota_until_it_ends(user, s
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sends_cannot_pass_a_spent_quota(django_user_model, settings, monkeypatch):
     """한도 1,000에 999를 쓴 사람이 스무 탭에서 동시에 보낸다: 하나만 받아들인다 (각 스레드는 제 DB 연결)."""
-    from chat import jobs
+    from chat import generation
 
     # 생성은 시작하지 않는다: 받아들인 답변은 대기 중으로 남아 제 몫을 잡고 있다
-    monkeypatch.setattr(jobs, "start", lambda *args, **kwargs: None)
+    monkeypatch.setattr(generation, "start", lambda *args, **kwargs: None)
     settings.DAILY_TOKEN_QUOTA = 1000
     student = django_user_model.objects.create_user(username="tabs", password="x" * 12)
     spend(student, 999)

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from chat.jobs import PROGRESS_SECONDS
+from chat.feed.database import PROGRESS_SECONDS
 from tests.support.fake_openai import Reply
 from tests.support.servers import Browserless, running_on_postgres
 from tests.test_chat_jobs_live import site  # noqa: F401 - 픽스처

@@ -146,13 +146,13 @@ def test_a_failing_final_save_still_leaves_a_final_status_and_the_text(
 
 
 def test_whatever_raises_in_the_stream_it_still_ends_with_done(logged_in, user, monkeypatch):
-    from chat.jobs import Frame
+    from chat.feed import Text
 
     async def explodes(reply, offset):
-        yield Frame("앞부분", 3)
+        yield Text("앞부분", 3)
         raise RuntimeError("bug")
 
-    monkeypatch.setattr("chat.jobs.follow", explodes)
+    monkeypatch.setattr("chat.feed.follow", explodes)
     reply = conversation_start(user=user, content="질문", model="fake-model")
 
     stream = read_stream(logged_in, reply.pk)

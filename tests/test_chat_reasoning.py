@@ -326,9 +326,9 @@ def test_the_korean_words_for_thinking(logged_in, user, llm_server):
 
 def test_a_follower_without_redis_reads_the_thinking_from_the_database(user, monkeypatch):
     # 다른 프로세스가 만드는 답변을 DB로 따라간다: 진행 저장의 생각과 답을 스트림 글로 이어 같은 위치로 센다
-    from chat import jobs
+    from chat.feed import End, Text, database
 
-    monkeypatch.setattr(jobs, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(database, "POLL_SECONDS", 0.05)
     conversation = Conversation.objects.create(owner=user, title="t", model="fake-model")
     reply = Message.objects.create(
         conversation=conversation,
@@ -339,15 +339,15 @@ def test_a_follower_without_redis_reads_the_thinking_from_the_database(user, mon
 
     async def run():
         frames = []
-        async for event in jobs._follow_database(reply.pk, 0):
-            if isinstance(event, jobs.Frame):
+        async for event in database.follow(reply.pk, 0):
+            if type(event) is Text:
                 frames.append(event)
                 if len(frames) == 1:
                     await Message.objects.filter(pk=reply.pk).aupdate(content="답")
                 else:
                     await Message.objects.filter(pk=reply.pk).aupdate(status=Message.Status.DONE)
-            elif event is not jobs.KEEPALIVE:
-                return frames, event
+            elif type(event) is End:
+                return frames, event.reply
 
     frames, final = async_to_sync(run)()
 

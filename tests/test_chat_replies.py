@@ -22,7 +22,7 @@ def reply(user):
 
 
 def claim(reply):
-    return async_to_sync(replies.aclaim)(reply.pk)
+    return replies.claim(reply.pk, reply.attempt)
 
 
 def finish(claimed, status=Status.DONE, content="답"):
@@ -54,13 +54,13 @@ def test_a_claim_with_the_reply_in_hand_writes_once_and_reads_nothing(
 ):
     # 보내기가 방금 만든 답변을 작업에 넘긴다: 이긴 뒤 다시 읽지 않는다
     with django_assert_num_queries(1):
-        claimed = replies.claim(reply.pk, known=reply)
+        claimed = replies.claim(reply.pk, reply.attempt, known=reply)
 
     assert claimed is reply
     assert claimed.status == Status.STREAMING
     reply.refresh_from_db()
     assert reply.status == Status.STREAMING
-    assert replies.claim(reply.pk, known=reply) is None
+    assert replies.claim(reply.pk, reply.attempt, known=reply) is None
 
 
 def test_a_stop_then_a_retry_is_not_overwritten_by_the_old_generation(reply, user):
@@ -162,17 +162,13 @@ def test_the_prompt_reads_only_the_rows_that_can_fit(user, settings, length):
     assert len(payload) + omitted == length + 3
 
 
-def test_a_retry_gets_its_own_job_while_the_stopped_one_is_still_finishing():
-    from chat import jobs
+def test_a_job_for_an_old_attempt_cannot_claim_the_retried_reply(reply):
+    # 맡기 전에 멈추고 다시 시도했다: 옛 시도의 작업은 지고, 새 시도의 작업이 맡는다
+    replies.stop(reply=reply)
+    assert replies.retry(reply=reply, model="fake-model")
 
-    jobs._jobs.pop(424242, None)
-    stopped = jobs._jobs[424242] = jobs.Job(424242, attempt=0)
-    try:
-        # 멈춘 시도의 작업이 아직 저장 중일 때 다시 시도가 시작된다: 옛 작업을 따라가면 옛 글을 받는다
-        assert jobs._current(424242, 1) is None
-        assert jobs._current(424242, 0) is stopped
-    finally:
-        jobs._jobs.pop(424242, None)
+    assert replies.claim(reply.pk, reply.attempt) is None
+    assert replies.claim(reply.pk, reply.attempt + 1).status == Status.STREAMING
 
 
 def test_the_stop_poll_reads_many_replies_at_once_and_knows_their_attempts(reply, user):

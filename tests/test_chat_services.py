@@ -260,12 +260,12 @@ def test_a_database_too_busy_to_take_the_send_refuses_it_and_keeps_the_text(
 
 
 def test_deleting_a_conversation_mid_reply_stops_the_generation_first(user, monkeypatch):
-    from chat import jobs
+    from chat import feed
     from chat.services import conversation_delete
 
     reply = conversation_start(user=user, content="지울 대화", model="daehwa-demo")
     signalled = []
-    monkeypatch.setattr(jobs, "signal_stop", signalled.append)
+    monkeypatch.setattr(feed, "stop", signalled.append)
 
     conversation_delete(conversation=reply.conversation)
 

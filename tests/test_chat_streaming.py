@@ -419,10 +419,10 @@ def test_each_finished_reply_is_logged_without_its_content(logged_in, user, llm_
     )
     reply = conversation_start(user=user, content="x", model="fake-model")
 
-    with caplog.at_level("INFO", logger="chat.jobs"):
+    with caplog.at_level("INFO", logger="chat.generation"):
         read_stream(logged_in, reply.pk)
 
-    (line,) = [record.getMessage() for record in caplog.records if record.name == "chat.jobs"]
+    (line,) = [record.getMessage() for record in caplog.records if record.name == "chat.generation"]
     assert f"reply={reply.pk}" in line
     assert f"user={user.pk}" in line
     assert "status=done" in line
@@ -433,13 +433,13 @@ def test_each_finished_reply_is_logged_without_its_content(logged_in, user, llm_
 def test_a_bug_before_the_model_is_called_still_ends_the_reply_and_is_logged(
     logged_in, user, monkeypatch, caplog
 ):
-    async def broken_context(reply):
+    def broken_context(reply):
         raise RuntimeError("our bug")
 
-    monkeypatch.setattr("chat.jobs.abuild_context", broken_context)
+    monkeypatch.setattr("chat.generation.build_context", broken_context)
     reply = conversation_start(user=user, content="질문", model="fake-model")
 
-    with caplog.at_level("ERROR", logger="chat.jobs"):
+    with caplog.at_level("ERROR", logger="chat.generation"):
         stream = read_stream(logged_in, reply.pk)
 
     reply.refresh_from_db()

@@ -81,20 +81,16 @@ def test_only_stream_requests_go_to_the_light_entry(method, path, handled):
     assert streams.is_stream({"method": method, "path": path}) is handled
 
 
-def test_a_stream_on_the_generating_worker_follows_its_jobs_copy_of_the_reply(
-    user, reply, monkeypatch
-):
-    from chat import jobs
+@pytest.fixture
+def generating(reply, monkeypatch):
+    """이 워커에서 끝나지 않는 생성: 스트림은 메모리로 따라가며 열려 있다."""
+    from chat.feed import memory
 
-    job = jobs.Job(reply.pk, reply.attempt, reply)
-    monkeypatch.setitem(jobs._jobs, reply.pk, job)
-
-    found = jobs.local_reply(reply.pk)
-    assert found is not reply
-    assert found.pk == reply.pk
-    # 끝난 작업의 답변은 DB에서 다시 읽는다
-    job.finished = True
-    assert jobs.local_reply(reply.pk) is None
+    writer = memory.Writer(reply.pk, reply.attempt, None, loop=asyncio.new_event_loop())
+    writer.claimed = True
+    monkeypatch.setitem(memory._writers, reply.pk, writer)
+    yield writer
+    writer.loop.close()
 
 
 def _scope(url, session_key, csrf):
@@ -111,13 +107,10 @@ def _scope(url, session_key, csrf):
 
 
 def test_a_stream_that_cannot_be_sent_is_logged_not_swallowed(
-    client, user, reply, monkeypatch, caplog
+    client, user, reply, generating, caplog
 ):
     from asgiref.sync import async_to_sync
 
-    from chat import jobs
-
-    monkeypatch.setitem(jobs._jobs, reply.pk, jobs.Job(reply.pk, reply.attempt, reply))
     scope = _logged_in_scope(client, user, reply)
     sent = []
 
@@ -225,14 +218,11 @@ async def _never(*args):
 
 @REVOCATIONS
 def test_the_light_entry_refuses_a_session_that_django_would_refuse(
-    client, user, reply, revoke, monkeypatch
+    client, user, reply, revoke, generating
 ):
     from asgiref.sync import async_to_sync
 
-    from chat import jobs
-
-    # 답변이 이 워커에서 생성되는 중이어도 (작업의 사본은 숨기기 전의 대화를 들고 있다)
-    monkeypatch.setitem(jobs._jobs, reply.pk, jobs.Job(reply.pk, reply.attempt, reply))
+    # 답변이 이 워커에서 생성되는 중이어도
     scope = _logged_in_scope(client, user, reply)
     revoke(client, user, reply)
     sent = []
@@ -248,7 +238,6 @@ def test_the_light_entry_refuses_a_session_that_django_would_refuse(
 def test_the_light_entry_serves_the_owner_with_a_live_session(client, user, reply, monkeypatch):
     from asgiref.sync import async_to_sync
 
-    from chat import jobs
     from chat.models import Message
 
     scope = _logged_in_scope(client, user, reply)
@@ -262,20 +251,16 @@ def test_the_light_entry_serves_the_owner_with_a_live_session(client, user, repl
 
     assert async_to_sync(streams.serve)(scope, _never, send) is True
     assert b"event: reply" in sent[-1]["body"]
-    assert jobs.local_reply(reply.pk) is None
 
 
 @REVOCATIONS
 def test_an_open_light_stream_ends_with_done_when_its_access_is_lost(
-    client, user, reply, revoke, monkeypatch
+    client, user, reply, revoke, generating, monkeypatch
 ):
     from asgiref.sync import async_to_sync, sync_to_async
 
-    from chat import jobs
-
     monkeypatch.setattr(streams, "ACCESS_CHECK_SECONDS", 0.05)
-    # 끝나지 않는 작업: 자격을 잃지 않으면 스트림은 열려 있다
-    monkeypatch.setitem(jobs._jobs, reply.pk, jobs.Job(reply.pk, reply.attempt, reply))
+    # 끝나지 않는 생성: 자격을 잃지 않으면 스트림은 열려 있다
     scope = _logged_in_scope(client, user, reply)
     sent = []
     first_frame = asyncio.Event()

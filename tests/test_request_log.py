@@ -64,6 +64,6 @@ def test_the_stream_logs_its_request_and_user_after_the_view_returned(
 
     read_stream(logged_in, reply.pk)
 
-    (line,) = [record for record in records if record.name == "chat.jobs"]
+    (line,) = [record for record in records if record.name == "chat.generation"]
     assert re.fullmatch(r"[0-9a-f]{32}", line.request_id)
     assert line.user_id == str(user.pk)

@@ -41,10 +41,25 @@ def _async_client(client) -> AsyncClient:
     return async_client
 
 
+async def start_generation(reply_id) -> None:
+    """대기 중인 답변의 생성을 이 루프에서 시작한다.
+
+    보내기는 커밋 뒤에(on_commit) 생성을 시작하는데, 테스트의 트랜잭션은 커밋되지 않는다. 스트림은 생성을
+    시작하지 않으므로(chat.feed) 여기서 브라우저 대신 시작한다: 이 루프의 DB 호출은 테스트의 연결을 쓴다.
+    """
+    from chat import generation
+    from chat.models import Message
+
+    reply = await Message.objects.filter(pk=reply_id).afirst()
+    if reply is not None and reply.status == Message.Status.PENDING:
+        generation.start(reply.pk, reply.attempt)
+
+
 def read_stream(client, reply_id, *, after_first_token=None) -> Stream:
     """스트림을 끝까지 읽는다. after_first_token은 첫 토큰 뒤에 (동기 코드로) 한 번 부른다."""
 
     async def run():
+        await start_generation(reply_id)
         response = await _async_client(client).get(f"/chat/replies/{reply_id}/stream/")
         if not response.streaming:
             return Stream(response.status_code, response.content.decode())
@@ -62,6 +77,10 @@ def read_stream(client, reply_id, *, after_first_token=None) -> Stream:
 
 def finish_reply(reply) -> None:
     """아무도 스트림을 열지 않은 답변의 생성 작업을 여기서 맡아 끝까지 돌린다 (JavaScript 없는 보내기처럼)."""
-    from chat import jobs
+    from chat import feed
 
-    assert async_to_sync(jobs.await_finished)(reply, 30)
+    async def run():
+        await start_generation(reply.pk)
+        return await feed.wait_finished(reply, 30)
+
+    assert async_to_sync(run)()
