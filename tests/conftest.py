@@ -148,3 +148,38 @@ def page(browser, live_asgi):
     context = browser.new_context(locale="en-US", base_url=live_asgi)
     yield watched_page(context)
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_writer_outlives_its_test():
+    """테스트가 끝나면 이 프로세스의 Writer와 작업 기록을 비운다.
+
+    테스트 DB를 되돌리면 답변 번호가 다시 쓰인다: 앞 테스트의 루프와 함께 멈춘 Writer가 남아 있으면 같은 번호의
+    새 답변을 따라가는 스트림이 그 죽은 Writer를 끝없이 기다린다.
+    """
+    yield
+    from chat import generation
+    from chat.feed import memory
+
+    memory._writers.clear()
+    generation._jobs.clear()
+
+
+@pytest.fixture(autouse=True)
+def _start_generation_as_on_commit_would(monkeypatch):
+    """JavaScript 없는 보내기가 답변을 기다리기 전에, 커밋되었다면 on_commit이 이미 시작했을 생성을 시작한다.
+
+    테스트의 트랜잭션은 커밋되지 않아 on_commit이 돌지 않고, 스트림과 기다림은 생성을 시작하지 않는다(chat.feed).
+    그래서 기다리는 그 루프에서 시작한다: 그 루프의 DB 호출은 테스트의 연결을 쓴다. 진짜 on_commit의 길은 uvicorn을
+    띄우는 테스트(test_chat_jobs_live)가 지난다.
+    """
+    from chat import feed
+    from tests.support.sse import start_generation
+
+    wait_finished = feed.wait_finished
+
+    async def started_then_wait_finished(reply, timeout):
+        await start_generation(reply.pk)
+        return await wait_finished(reply, timeout)
+
+    monkeypatch.setattr(feed, "wait_finished", started_then_wait_finished)

@@ -504,7 +504,6 @@ def test_each_shape_through_htmx_and_the_stream(chat, logged_in, llm_server, sha
         assert shape.reasoning not in stream.text
 
 
-@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("shape", SHAPES, ids=[shape.name for shape in SHAPES])
 def test_each_shape_without_javascript(chat, logged_in, llm_server, shape):
     llm_server.script(*shape.script)

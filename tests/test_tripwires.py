@@ -47,7 +47,6 @@ SDK_REQUEST = "chat/llm/ (stream_reply: messages through extra_body)"
 ROWS = "core/rows.py, accounts/usage.py, chat/context.py, core/cache.py (SQL built from Django's pieces)"
 CACHE = "core/cache.py (SharedRedisCache, SharedRedisCacheClient, SharedDatabaseCache)"
 REQUEST_LOG = "core/request_log.py (_LazyUserId)"
-PUBSUB = "chat/fanout.py (_Subscriptions.add)"
 
 
 @contextmanager
@@ -362,6 +361,7 @@ def _sdk_stream(inspect_response):
     return asyncio.run(main()), requests
 
 
+@pytest.mark.live
 def test_the_sdks_aiohttp_stream_still_hands_over_aiohttps_own_response():
     """본문을 aiohttp에서 바로 읽는 길: httpx2의 BoundAsyncStream._stream → 벤더된 AiohttpResponseStream의
     _aiohttp_response → aiohttp의 StreamReader(total_bytes, readany, is_eof)와 소켓의 pause_reading."""
@@ -411,6 +411,7 @@ def test_the_sdks_aiohttp_stream_still_hands_over_aiohttps_own_response():
                 raise raised
 
 
+@pytest.mark.live
 def test_the_sdk_sends_messages_given_in_extra_body_in_place_of_its_own():
     """stream_reply는 messages=[]를 주고 진짜 메시지는 extra_body로 보낸다 (SDK가 메시지를 다시 짓는 값을 건너뛴다)."""
 
@@ -533,23 +534,3 @@ def test_authentication_middleware_caches_the_user_where_the_log_looks():
     with fence("Django", "request._acached_user (AuthenticationMiddleware's cache)", REQUEST_LOG):
         user = asyncio.run(middleware.auser(request))
         assert request._acached_user is user
-
-
-# ---------------------------------------------------------------- Redis 구독
-
-
-def test_a_redis_pubsub_has_no_connection_until_it_subscribes():
-    """구독을 나눠 쓰는 곳은 PubSub.connection이 None인 동안(첫 구독 전) 읽기를 시작하지 않는다."""
-    import redis.asyncio
-
-    async def main():
-        client = redis.asyncio.Redis.from_url("redis://127.0.0.1:6379/0")
-        try:
-            return client.pubsub(ignore_subscribe_messages=True)
-        finally:
-            await client.aclose()
-
-    with fence("redis", "PubSub.connection", PUBSUB):
-        pubsub = asyncio.run(main())
-        assert hasattr(pubsub, "connection")
-        assert pubsub.connection is None

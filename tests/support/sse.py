@@ -59,10 +59,11 @@ def read_stream(client, reply_id, *, after_first_token=None) -> Stream:
     """스트림을 끝까지 읽는다. after_first_token은 첫 토큰 뒤에 (동기 코드로) 한 번 부른다."""
 
     async def run():
-        await start_generation(reply_id)
         response = await _async_client(client).get(f"/chat/replies/{reply_id}/stream/")
         if not response.streaming:
             return Stream(response.status_code, response.content.decode())
+        # 스트림이 열린 뒤에 (첫 프레임 전에): 받아들여진 스트림만 생성을 본다
+        await start_generation(reply_id)
         chunks = []
         hook = after_first_token
         async for chunk in response.streaming_content:
