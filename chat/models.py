@@ -15,10 +15,18 @@ from chat.upstream_errors import ErrorKind
 STALE_REPLY_SECONDS = 60
 
 
+def visible_conditions(user) -> dict:
+    """누가 대화를 볼 수 있나 (하나뿐인 정의): 자기 대화이고 숨기지 않았다.
+
+    페이지와 원문은 ORM으로(for_user), 스트림의 두 입구는 읽은 행으로(Conversation.is_visible_to) 이것을 쓴다.
+    """
+    return {"owner_id": user.pk, "is_hidden": False}
+
+
 class ConversationQuerySet(models.QuerySet):
     def for_user(self, user):
         """그 사람이 볼 수 있는 대화. 모든 URL은 이것을 거치므로 남의 대화는 404가 된다."""
-        return self.filter(owner=user, is_hidden=False)
+        return self.filter(**visible_conditions(user))
 
     def for_sidebar(self, user):
         """사이드바 목록: 최근 활동 순, 제목을 그리는 데 필요한 열만. 관계를 따라가지 않아 N+1이 없다."""
@@ -61,11 +69,17 @@ class Conversation(models.Model):
     def __str__(self):
         return self.title
 
+    def is_visible_to(self, user) -> bool:
+        """읽어 둔 행으로 본 visible_conditions: 스트림이 질의를 더하지 않고 묻는다."""
+        return all(getattr(self, name) == value for name, value in visible_conditions(user).items())
+
 
 class MessageQuerySet(models.QuerySet):
     def for_user(self, user):
-        """그 사람의 (숨겨지지 않은) 대화에 속한 메시지."""
-        return self.filter(conversation__owner=user, conversation__is_hidden=False)
+        """그 사람이 볼 수 있는 대화(visible_conditions)에 속한 메시지."""
+        return self.filter(
+            **{f"conversation__{name}": value for name, value in visible_conditions(user).items()}
+        )
 
     def latest_first(self, *, before=None):
         """대화 화면의 한 조각: 최신부터 거꾸로. 호출한 쪽이 잘라서 뒤집는다."""

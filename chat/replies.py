@@ -56,8 +56,8 @@ def allowed_from(target: Status) -> list[Status]:
 # DB는 chat.database.in_thread로: 긴 작업과 스트림이 쓰기 사이에 연결을 쥐지 않게.
 
 
-def _load(reply_id: int) -> Message | None:
-    """답변과 그 대화 (select_related와 같다). 스트림이 끝날 때마다 돌아 SQL을 직접 쓴다."""
+def load(reply_id: int) -> Message | None:
+    """답변과 그 대화 (select_related와 같다): 답변을 대화와 함께 읽는 곳은 모두 이것을 쓴다. 스트림마다 돌아 SQL을 직접 쓴다."""
     reply = rows.get(Message, {"pk": reply_id})
     if reply is None:
         return None
@@ -84,7 +84,7 @@ def claim(reply_id: int, attempt: int, *, known: Message | None = None) -> Messa
     if not won:
         return None
     if known is None:
-        return _load(reply_id)
+        return load(reply_id)
     known.status, known.updated_at = Status.STREAMING, now
     return known
 
@@ -225,7 +225,7 @@ def _sweep_one(reply: Message) -> bool:
     )
 
 
-aload = in_thread(_load)
+aload = in_thread(load)
 aprogress = in_thread(_progress)
 agenerating = in_thread(_generating)
 

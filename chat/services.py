@@ -256,7 +256,7 @@ def reply_retry(*, reply: Message, user) -> Message:
         Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
         # 대화를 잠근 채 조건부로 바꿨으니 새 시도 번호는 하나 늘어난 값이다
         _start_after_commit(reply.pk, reply.attempt + 1)
-    return Message.objects.select_related("conversation").get(pk=reply.pk)
+    return replies.load(reply.pk)
 
 
 def reply_stop(*, reply: Message) -> bool:

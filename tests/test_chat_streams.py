@@ -10,6 +10,7 @@ from django.test import RequestFactory
 from accounts.models import User
 from chat import streams
 from chat.services import conversation_start
+from chat.streams import access, entrance
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def test_the_owners_page_gets_a_token_for_that_reply_and_session(user, reply):
     url = streams.stream_url(reply, _request(user))
 
     assert url.startswith(f"/chat/replies/{reply.pk}/stream/?t=")
-    assert streams._user_id(_token(url), reply.pk, "session-one") == user.pk
+    assert entrance._user_id(_token(url), reply.pk, "session-one") == user.pk
 
 
 @pytest.mark.parametrize(
@@ -44,15 +45,15 @@ def test_the_owners_page_gets_a_token_for_that_reply_and_session(user, reply):
 def test_a_token_is_refused_for_anything_else(user, reply, reply_offset, session_key):
     token = _token(streams.stream_url(reply, _request(user)))
 
-    assert streams._user_id(token, reply.pk + reply_offset, session_key) is None
+    assert entrance._user_id(token, reply.pk + reply_offset, session_key) is None
 
 
 def test_a_tampered_or_expired_token_is_refused(user, reply, monkeypatch):
     token = _token(streams.stream_url(reply, _request(user)))
 
-    assert streams._user_id(token[:-2] + "xx", reply.pk, "session-one") is None
-    monkeypatch.setattr(streams, "TOKEN_SECONDS", -1)
-    assert streams._user_id(token, reply.pk, "session-one") is None
+    assert entrance._user_id(token[:-2] + "xx", reply.pk, "session-one") is None
+    monkeypatch.setattr(entrance, "TOKEN_SECONDS", -1)
+    assert entrance._user_id(token, reply.pk, "session-one") is None
 
 
 def test_no_token_without_a_logged_in_session(user, reply):
@@ -158,13 +159,13 @@ def test_the_light_entry_closes_the_response_with_the_last_frame(monkeypatch):
         yield "event: token\ndata: event: done\ndata: \n\n"
         yield streams.LastFrame("event: done\ndata: \n\n")
 
-    monkeypatch.setattr(streams, "reply_events", frames)
+    monkeypatch.setattr(entrance, "reply_events", frames)
     sent = []
 
     async def send(message):
         sent.append((message["body"][:12], message["more_body"]))
 
-    asyncio.run(streams._send_events(None, None, 0, "ko", send))
+    asyncio.run(entrance._send_events(None, None, 0, "ko", send))
 
     assert sent == [(b": connected\n", True), (b"event: token", True), (b"event: done\n", False)]
 
@@ -259,7 +260,7 @@ def test_an_open_light_stream_ends_with_done_when_its_access_is_lost(
 ):
     from asgiref.sync import async_to_sync, sync_to_async
 
-    monkeypatch.setattr(streams, "ACCESS_CHECK_SECONDS", 0.05)
+    monkeypatch.setattr(access, "ACCESS_CHECK_SECONDS", 0.05)
     # 끝나지 않는 생성: 자격을 잃지 않으면 스트림은 열려 있다
     scope = _logged_in_scope(client, user, reply)
     sent = []
@@ -292,7 +293,7 @@ def test_an_open_django_stream_ends_with_done_when_its_access_is_lost(
 ):
     from asgiref.sync import async_to_sync, sync_to_async
 
-    monkeypatch.setattr(streams, "ACCESS_CHECK_SECONDS", 0.05)
+    monkeypatch.setattr(access, "ACCESS_CHECK_SECONDS", 0.05)
     client.force_login(user)
     session_key = client.session.session_key
 
@@ -330,10 +331,10 @@ def test_open_streams_are_checked_together_in_two_queries(
     ]
     viewer = User.objects.get(pk=user.pk)
     watches = [
-        streams._Watch(session_key, viewer, conversation.pk, None) for conversation in conversations
+        access._Watch(session_key, viewer, conversation.pk, None) for conversation in conversations
     ]
     # 남의 대화를 따라가는 스트림은 처음부터 받아들여지지 않지만, 섞여 있어도 잃은 것으로 나온다
-    stranger = streams._Watch(
+    stranger = access._Watch(
         session_key,
         viewer,
         Conversation.objects.create(owner=other_user, title="남", model="m").pk,
@@ -341,7 +342,7 @@ def test_open_streams_are_checked_together_in_two_queries(
     )
 
     with django_assert_max_num_queries(2):
-        assert streams._lost(watches) == []
+        assert access._lost(watches) == []
 
     Conversation.objects.filter(pk=conversations[2].pk).update(is_hidden=True)
-    assert streams._lost([*watches, stranger]) == [watches[2], stranger]
+    assert access._lost([*watches, stranger]) == [watches[2], stranger]

@@ -9,7 +9,7 @@ from chat import services, streams
 from chat.database import release_connection
 from chat.forms import MessageForm
 from chat.models import Message
-from chat.streams import DETAIL_TEMPLATE, positive_int
+from chat.streams import DETAIL_TEMPLATE
 from chat.views.conversations import conversation_page_context
 from chat.views.shared import finish_without_js, refusal_status, render_in_place
 
@@ -27,22 +27,18 @@ class ReplyStreamView(View):
         reply = streams.owned_reply(pk, request.user)
         if reply is None:
             raise Http404
-        offset = positive_int(request.headers.get("Last-Event-ID", "")) or positive_int(
-            request.GET.get("from", "")
+        offset = streams.sse_start(
+            request.headers.get("Last-Event-ID", ""), request.GET.get("from", "")
         )
         # 세션·사용자·답변을 읽은 연결은 여기서 돌려준다: 스트림이 열려 있는 동안 쥐지 않는다
         release_connection()
         events = streams.until_access_lost(
-            streams.reply_events(request, reply, offset or 0),
+            streams.reply_events(request, reply, offset),
             request.session.session_key,
             request.user,
             reply.conversation_id,
         )
-        response = StreamingHttpResponse(events, content_type="text/event-stream")
-        response["Cache-Control"] = "no-cache"
-        # nginx 같은 프록시가 모아 두지 않게
-        response["X-Accel-Buffering"] = "no"
-        return response
+        return StreamingHttpResponse(events, headers=dict(streams.HEADERS))
 
 
 class ReplyStopView(View):

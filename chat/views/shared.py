@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django_htmx.http import reswap, retarget
 
-from chat import feed, llm, services
+from chat import feed, llm, replies, services
 from chat.models import Conversation, Message
 from chat.services import RefusalCode
 from core import rows
@@ -62,7 +62,7 @@ def finish_without_js(request, reply: Message):
     """JavaScript 없는 보내기의 끝: 생성 작업이 끝나기를 (정해진 만큼) 기다리고, 첫 답변이면 제목까지 지은 뒤
     대화로 이동한다. 더 걸리면 대화 화면이 답변이 끝날 때까지 스스로 새로 읽는다."""
     if async_to_sync(feed.wait_finished)(reply, WAIT_WITHOUT_JS_SECONDS):
-        reply = Message.objects.select_related("conversation").get(pk=reply.pk)
+        reply = replies.load(reply.pk)
     if reply.conversation.needs_title and reply.is_done:
         services.conversation_title_generate(
             conversation=reply.conversation, language=request.LANGUAGE_CODE
