@@ -26,5 +26,5 @@ def test_a_reply_stream_is_never_compressed(logged_in, user):
 
     response = logged_in.get(f"/chat/replies/{reply.pk}/stream/", headers=GZIP)
 
-    assert response["Content-Type"] == "text/event-stream"
+    assert response["Content-Type"] == "text/event-stream; charset=utf-8"
     assert not response.has_header("Content-Encoding")
