@@ -57,7 +57,8 @@ def test_a_reply_is_generated_even_if_no_stream_is_ever_opened(site, fake_openai
 
     conversation_url, _ = user.start("아무도 안 봐도")
 
-    page = wait_for_page(user, conversation_url, "w9")
+    # 바늘에 빈칸을 넣는다: "w9"만으로는 페이지의 CSRF 값이나 스트림 주소의 표(t=)에 우연히 들어 있어 일찍 돌아왔다
+    page = wait_for_page(user, conversation_url, "w8 w9")
     assert "w0 w1" in page
     assert len(fake_openai.requests) == 1
 
@@ -115,9 +116,10 @@ def test_a_stop_through_another_process_reaches_the_generation(site, fake_openai
     # 보여 준 글은 만드는 프로세스가 멈춤을 알아챈 뒤(1초 안) 저장한다. Redis 없이 프로세스가 여럿인 이 구성에서는
     # 따라가는 쪽이 그 저장보다 먼저 멈춘 행을 읽어 빈 그림을 보낼 수 있다 (운영은 Redis 없이는 워커 하나다)
     user.base_url = first
-    page = wait_for_page(user, conversation_url, "x0", seconds=5)
+    # ">x0": 문단의 첫 글자. "x0"만으로는 CSRF 값이나 표에 우연히 들어 있을 수 있다
+    page = wait_for_page(user, conversation_url, ">x0", seconds=5)
     assert "is-stopped" in page
-    assert "x0" in page
+    assert ">x0" in page
     assert "x99" not in page
 
 
