@@ -98,10 +98,6 @@ class Writer:
     def put(self, text: str) -> None:
         self._writer.put(text)
 
-    def text(self) -> str:
-        """내보낸 스트림 글."""
-        return self._writer.text()
-
     async def close(self, final: object | None = None) -> None:
         """끝: 남은 조각을 내보내고, 이 프로세스의 사람에게는 final을, 다른 곳에는 끝 항목을."""
         writer = self._writer
