@@ -297,7 +297,7 @@ def test_copy_buttons_are_absent_without_javascript(open_page, fake_openai):
 
 
 def test_after_a_send_the_composer_is_empty_and_an_earlier_refusal_is_gone(open_page, fake_openai):
-    # 보낸 뒤의 입력창은 서버가 다시 그리지 않고 chat.js가 비운다
+    # 보낸 뒤의 입력창은 서버가 다시 그리지 않고 js/chat/composer.js가 비운다
     fake_openai.script(Reply(tokens=["첫 답"]), Reply(tokens=["제목"]), Reply(tokens=["둘째 답"]))
     page = open_page("desktop")
     sign_up(page)
@@ -462,7 +462,7 @@ def test_scrolling_up_stops_following_and_the_jump_button_brings_it_back(open_pa
     )
     page = open_page("phone")
     sign_up(page)
-    # chat.js(defer)가 돈 뒤에 누른다: 그 전의 클릭은 JavaScript 없는 길(?example=0)로 가고, 바쁜 CI에서 그랬다
+    # js/chat/*.js(defer)가 돈 뒤에 누른다: 그 전의 클릭은 JavaScript 없는 길(?example=0)로 가고, 바쁜 CI에서 그랬다
     expect(page.locator("html.js")).to_have_count(1)
     # 예시 질문을 누르면 입력창이 채워질 뿐 보내지 않는다
     page.get_by_role("link", name=re.compile("^개념 설명")).click()

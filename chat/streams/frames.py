@@ -96,7 +96,7 @@ async def reply_events(request, reply: Message, offset: int) -> AsyncIterator[st
                 }
                 ending += sse(
                     "reply",
-                    render_to_string(f"{DETAIL_TEMPLATE}#message", context, request=request),
+                    render_to_string(f"{DETAIL_TEMPLATE}#reply-swap", context, request=request),
                 )
     except Exception:
         # 우리 쪽 결함이라도 스트림은 done으로 닫는다 (연결 끊김·취소는 Exception이 아니라 여기 오지 않는다)

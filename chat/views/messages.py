@@ -33,7 +33,12 @@ class MessageCreateView(OwnConversationMixin, View):
                 )
             except services.ChatRefused as refused:
                 form.add_error(None, refused.message)
-                return self.render_again(form, status=refusal_status(refused.code))
+                return self.render_again(
+                    form,
+                    status=refusal_status(refused.code),
+                    # 다른 탭에서 답변이 쓰이는 중이었다: 보내기 단추는 꺼진 채로 둔다
+                    replying=refused.code == services.RefusalCode.REPLY_IN_PROGRESS,
+                )
         if not form.is_valid():
             return self.render_again(form, status=400)
         if request.htmx:
@@ -43,17 +48,19 @@ class MessageCreateView(OwnConversationMixin, View):
                 "form": MessageForm(),
                 # 입력창을 다시 그리는 값(조각의 절반)은 계량기가 있을 때만 치른다
                 "refresh_composer": usage.quota_for(request.user) > 0,
+                # 보내기 단추는 답변이 쓰이는 동안 꺼진다 (곧바로 실패했으면 켜진 채로)
+                "replying": sent.reply.is_active,
             }
             return render(request, f"{DETAIL_TEMPLATE}#sent", context)
         return finish_without_js(request, sent.reply)
 
-    def render_again(self, form, status):
+    def render_again(self, form, status, replying=False):
         """틀린 입력이나 거절: 입력한 글은 입력창에 그대로 남기고 이유를 보인다."""
         return render_in_place(
             self.request,
             DETAIL_TEMPLATE,
             "composer",
-            {"conversation": self.conversation, "form": form},
+            {"conversation": self.conversation, "form": form, "replying": replying},
             page=lambda: conversation_page_context(self.request, self.conversation, form=form),
             status=status,
         )

@@ -80,7 +80,7 @@ class ReplyRetryView(View):
         if request.htmx:
             return render(
                 request,
-                f"{DETAIL_TEMPLATE}#message",
+                f"{DETAIL_TEMPLATE}#reply-swap",
                 {"message": reply, "conversation": reply.conversation},
             )
         return finish_without_js(request, reply)
