@@ -86,7 +86,7 @@ check: $(DEV_STAMP) ## 마이그레이션과 번역이 코드와 맞는지 / mig
 	.ci/check-messages $(BIN)/python
 
 # uvicorn 위에서 답변 스트림을 여는 시험: 스트림의 지름길을 끈 채(STREAM_FAST_PATH=false) 한 번 더 돌린다
-# (docs/architecture.md "Django와 SDK를 비켜 가는 곳"). 약 2분.
+# (docs/architecture.md "Django와 SDK를 비켜 가는 곳").
 STREAM_TESTS := tests/test_chat_live.py tests/test_chat_streams_live.py tests/test_chat_jobs_live.py
 
 # SQLite와 DB 캐시로 한 번, 스트림 시험만 지름길을 끄고 한 번, TEST_DATABASE_URL/REDIS_URL이 있으면 그것으로 한 번 더

@@ -10,7 +10,8 @@ from core import rows
 class UserBackend(ModelBackend):
     """요청마다 세션의 사람을 읽는 일은 모든 화면과 스트림이 치르는 값이라 core.rows로 읽는다.
 
-    ModelBackend의 User.objects.get(pk=)은 이 기계에서 0.55 ms, 같은 읽기를 직접 하면 0.2 ms였다.
+    ModelBackend의 User.objects.get(pk=)은 질의를 짓는 값이 읽는 값보다 컸다
+    (docs/architecture.md "Django와 SDK를 비켜 가는 곳" 6).
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):

@@ -78,8 +78,8 @@ _COUNTERS = ("prompt_tokens", "completion_tokens", "replies", "estimated_replies
 def _add_to_row(user_id: int, day: datetime.date, model: str, increments: tuple) -> bool:
     """그날 그 모델의 줄에 더한다. 줄이 없으면 False.
 
-    답변마다 한 번 도는 쓰기라 SQL을 직접 쓴다: 같은 일을 하는 ORM의 update(F() + n 네 개)는 식을 풀고 짓는 데
-    이 UPDATE를 보내는 값의 열 배 넘게(약 1 ms) 들었다.
+    답변마다 한 번 도는 쓰기라 SQL을 직접 쓴다: 같은 일을 하는 ORM의 update(F() + n 네 개)는 식을 풀고 짓는 값이
+    이 UPDATE를 보내는 값보다 훨씬 컸다 (docs/architecture.md "Django와 SDK를 비켜 가는 곳" 6).
     """
     quote = connection.ops.quote_name
     sets = ", ".join(f"{quote(name)} = {quote(name)} + %s" for name in _COUNTERS)

@@ -137,7 +137,8 @@ def _tokens_reserved(user) -> int:
 def _pair_create(conversation: Conversation, content: str) -> SentPair:
     now = timezone.now()
     # 두 행을 INSERT 하나로 (SQLite와 PostgreSQL 모두 만든 번호를 돌려준다). 번호는 이 순서대로 붙는다.
-    # bulk_create와 같은 문장을 직접 짓는다 (core.rows): 보낼 때마다 돌고, ORM이 짓는 값이 0.6 ms였다.
+    # bulk_create와 같은 문장을 직접 짓는다 (core.rows): 보낼 때마다 도는 곳이라 ORM이 문장을 짓는 값을
+    # 아낀다 (docs/bench-history.md#따로-잰-값--one-off-measurements).
     message, reply = pair = [
         Message(
             conversation=conversation,

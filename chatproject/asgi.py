@@ -1,8 +1,9 @@
 """ASGI 입구: gunicorn의 uvicorn 워커와 make dev의 uvicorn이 이것을 띄운다.
 
 미들웨어는 한 스레드에서 한 번에 돈다 (SyncChainASGIHandler). Django의 비동기 미들웨어 체인은 Django 자신의
-미들웨어까지 process_request/process_response마다 스레드를 오가서, 채팅 한 번에 40번쯤 건너 CPU의 4분의 1을
-썼다. 동기 체인은 요청마다 한 번 건넌다: 세션, 사용자, CSRF, 뷰의 DB 읽기가 모두 그 스레드에서 돈다.
+미들웨어까지 process_request/process_response마다 스레드를 오가서, 채팅 한 번의 CPU에서 큰 몫이었다
+(docs/architecture.md "Django와 SDK를 비켜 가는 곳" 1). 동기 체인은 요청마다 한 번 건넌다: 세션, 사용자, CSRF,
+뷰의 DB 읽기가 모두 그 스레드에서 돈다.
 비동기 뷰(답변 스트림)는 그 안에서 이벤트 루프로 돌아가고, 돌려준 스트림은 루프에서 흐른다.
 서명한 표가 붙은 답변 스트림은 그마저 건너뛰고 chat.streams.serve가 바로 받는다 (STREAM_FAST_PATH가 끄면
 Django의 ReplyStreamView가 받는다).

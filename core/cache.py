@@ -26,7 +26,10 @@ _redis_clients_lock = threading.Lock()
 
 
 class SharedRedisCacheClient(RedisCacheClient):
-    """풀마다 redis.Redis 객체 하나를 다시 쓴다: 호출마다 새로 만드는 값(약 0.2 ms)이 캐시 호출 자체보다 컸다."""
+    """풀마다 redis.Redis 객체 하나를 다시 쓴다.
+
+    호출마다 새로 만드는 값이 캐시 호출 자체보다 컸다 (docs/architecture.md "Django와 SDK를 비켜 가는 곳" 7).
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

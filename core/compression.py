@@ -7,8 +7,8 @@ class PageGZipMiddleware(GZipMiddleware):
     """Django의 GZipMiddleware에서 SSE만 뺀 것.
 
     스트림을 압축하면 압축기가 조각을 모아 두어 토큰이 바로 가지 않는다. BREACH에는 Django의 완화책
-    (압축 결과에 임의 바이트)과 응답마다 가려지는 CSRF 토큰이 있다. 대화 화면이 메시지 30개에 약 60 KB에서
-    약 12 KB가 된다 (docs/page-weight.md).
+    (압축 결과에 임의 바이트)과 응답마다 가려지는 CSRF 토큰이 있다. 대화 화면의 HTML은 같은 조각이 되풀이되어
+    잘 줄어든다 (docs/page-weight.md).
     """
 
     def process_response(self, request, response):

@@ -1,10 +1,10 @@
 """채팅 한 번마다 도는 단순한 읽기와 쓰기를 SQL로 직접: 한 표, 같음(=)과 IN 조건뿐.
 
-ORM은 질의 하나를 짓는 데(filter의 식 풀기, 컴파일) 그 질의를 실행하는 값의 네댓 배를 쓴다: 이 기계에서
-User.objects.get(pk=)이 0.55 ms, 같은 SELECT를 직접 보내고 모델을 만들면 0.12 ms였다. 채팅 한 번에 열 번쯤
-그런 질의가 돌아 CPU의 5분의 1이었다. 이름과 값은 ORM의 것을 그대로 쓴다: 열 이름은 필드의 column과
-quote_name으로, 값은 필드의 get_db_prep_value / get_db_prep_save로, 읽은 값은 DB 백엔드의 변환기로.
-그래서 SQLite와 PostgreSQL에서 ORM과 같은 값이 오간다. 그 밖의 질의는 모두 ORM으로 쓴다.
+ORM은 질의 하나를 짓는 데(filter의 식 풀기, 컴파일) 그 질의를 실행하는 값보다 더 쓴다. 채팅 한 번마다
+그런 질의가 여럿 돌아, 짓는 값이 채팅의 CPU에서 큰 몫이었다
+(docs/architecture.md "Django와 SDK를 비켜 가는 곳" 6). 이름과 값은 ORM의 것을 그대로 쓴다: 열 이름은
+필드의 column과 quote_name으로, 값은 필드의 get_db_prep_value / get_db_prep_save로, 읽은 값은 DB 백엔드의
+변환기로. 그래서 SQLite와 PostgreSQL에서 ORM과 같은 값이 오간다. 그 밖의 질의는 모두 ORM으로 쓴다.
 """
 
 from collections.abc import Iterable

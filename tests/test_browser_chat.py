@@ -445,7 +445,7 @@ def test_loading_earlier_messages_keeps_the_one_you_were_reading_in_place(
             page.get_by_role("link", name="이전 메시지 불러오기").click()
 
             expect(page.locator("#messages > article")).to_have_count(40)
-            # 들어간 그 순간에 이미 제자리다 (정착을 기다리면 20 ms 동안 튀었고, 바쁜 CI에서 그 틈이 보였다)
+            # 들어간 그 순간에 이미 제자리다 (정착을 기다리면 잠깐 튀었고, 바쁜 CI에서 그 틈이 보였다)
             moved = page.evaluate(
                 "([id, top]) => document.getElementById(id).getBoundingClientRect().y - top",
                 [reading_id, top_before],

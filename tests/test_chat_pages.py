@@ -122,7 +122,7 @@ def test_with_htmx_sending_returns_the_pair_and_leaves_the_composer_to_the_page(
     assert f'id="message-{user_message.pk}"' in html
     assert "&lt;b&gt;굵게?&lt;/b&gt;" in html
     assert f'sse-connect="/chat/replies/{reply.pk}/stream/?t=' in html
-    # 입력창은 js/chat/composer.js가 비운다 (tests/test_browser_chat.py): 다시 그리는 값이 조각의 절반이었다
+    # 입력창은 js/chat/composer.js가 비운다 (tests/test_browser_chat.py): 다시 그리는 값이 조각에서 큰 몫이었다
     assert 'id="composer"' not in html
 
 

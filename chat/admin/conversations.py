@@ -39,7 +39,8 @@ class OpenReportsFilter(admin.SimpleListFilter):
         return [("yes", _("Has open reports")), ("no", _("No open reports"))]
 
     def queryset(self, request, queryset):
-        # IN (부분 질의)는 한 번 계산된다. 대화마다 도는 EXISTS는 메시지 100,000개에서 몇 초가 걸렸다.
+        # IN (부분 질의)는 한 번 계산된다. 대화마다 도는 EXISTS는 메시지가 많으면 목록이 멈춘 듯 느렸다
+        # (docs/bench-history.md#따로-잰-값--one-off-measurements).
         reported = Report.objects.open().values("reply__conversation_id")
         if self.value() == "yes":
             return queryset.filter(pk__in=reported)
@@ -84,7 +85,7 @@ class ConversationAdmin(admin.ModelAdmin):
     )
     list_select_related = ("owner",)
     list_per_page = 50
-    # 메시지 내용은 get_search_results가 따로 찾는다 (조인 + DISTINCT는 메시지 100,000개에서 6초였다)
+    # 메시지 내용은 get_search_results가 따로 찾는다: 조인 + DISTINCT는 메시지가 많으면 느렸다 (같은 곳)
     search_fields = ("title", "owner__username")
     search_help_text = _("Search by title, username or the words of any message.")
     ordering = ("-updated_at", "-pk")

@@ -22,6 +22,7 @@ def loop_client() -> openai.AsyncOpenAI:
             timeout=settings.OPENAI_TIMEOUT,
             max_retries=settings.OPENAI_MAX_RETRIES,
             # SDK가 마련한 aiohttp 전송: 흘러오는 조각을 C로 된 파서가 읽어, 답변 하나의 CPU가 크게 준다
+            # (docs/bench-history.md#따로-잰-값--one-off-measurements)
             http_client=openai.DefaultAioHttpClient(),
         )
         _clients[loop] = client

@@ -30,7 +30,7 @@ async def stream_reply(
     요청, 인증, 재시도, 오류 응답은 SDK가 맡는다: 첫 응답 전까지만 재시도한다(429, 5xx, 연결 실패).
     조각이 오기 시작한 뒤에 끊기면 이미 보여 준 글을 다시 쓰지 않도록 재시도하지 않는다.
     흘러오는 바이트는 여기서 직접 읽는다: SDK가 조각마다 모델 객체를 만드는 값이 답변 하나의 CPU에서
-    가장 컸다 (200토큰에 약 20 ms, 직접 읽으면 약 4 ms). 계약 테스트가 같은 동작을 지킨다.
+    가장 컸다 (docs/bench-history.md#따로-잰-값--one-off-measurements). 계약 테스트가 같은 동작을 지킨다.
     """
     if is_demo():
         async for piece in demo.stream_reply(messages):
@@ -40,8 +40,8 @@ async def stream_reply(
         return
     request = loop_client().chat.completions.with_streaming_response.create(
         model=model,
-        # messages는 extra_body로: SDK가 TypedDict 규칙대로 메시지를 하나하나 다시 만드는 값(긴 대화에서
-        # 요청 하나에 1 ms 넘게)을 건너뛴다. 우리가 만든 평범한 JSON이 본문에 그대로 실린다.
+        # messages는 extra_body로: SDK가 TypedDict 규칙대로 메시지를 하나하나 다시 만드는 값을 건너뛴다
+        # (대화가 길수록 크다: docs/architecture.md "Django와 SDK를 비켜 가는 곳" 5). 우리가 만든 평범한 JSON이 본문에 그대로 실린다.
         messages=[],
         extra_body={"messages": messages},
         stream=True,

@@ -23,8 +23,9 @@ async def read_stream(
 ) -> AsyncIterator[str | Reasoning | Usage | Finish]:
     """본문의 SSE data: 줄을 읽어 글과 사용량을 내준다. 글은 받은 덩어리마다 한 번에 (_Chunks).
 
-    토큰마다 도는 곳이라 한 겹의 생성기로 읽고, 덩어리 하나에 든 조각들의 글은 이어서 한 번만 내준다: 조각마다
-    생성기를 지나고 작업에 더하는 값이 곧바로 답하는 모델에서 채팅 한 번의 CPU의 열에 하나였다.
+    토큰마다 도는 곳이라 한 겹의 생성기로 읽고, 덩어리 하나에 든 조각들의 글은 이어서 한 번만 내준다: 곧바로
+    답하는 모델은 읽을 때마다 조각 수십 개를 보내, 조각마다 생성기를 지나고 작업에 더하는 값이 채팅 한 번의
+    CPU에서 눈에 띄었다 (docs/bench-history.md#따로-잰-값--one-off-measurements).
     """
     if response.headers.get("content-type", "").startswith("application/json"):
         # 스트림을 청했는데 JSON 하나로 답하는 서버: 완성된 답이나 오류 객체다 ("연결 끊김"이 아니다)
@@ -316,7 +317,7 @@ class _ThinkTags:
 
 
 def _loads(payload: bytes):
-    """조각 하나의 JSON. orjson이 표준 라이브러리보다 몇 배 빠르다. 홀로 선 대리 문자("\\ud800")처럼 orjson이
+    """조각 하나의 JSON. 토큰마다 도는 곳이라 더 빠른 orjson으로 푼다. 홀로 선 대리 문자("\\ud800")처럼 orjson이
     거절하지만 JSON으로는 맞는 것은 표준 라이브러리가 다시 읽는다 (TextCleaner가 U+FFFD로 바꾼다)."""
     try:
         return orjson.loads(payload)

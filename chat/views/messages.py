@@ -46,7 +46,8 @@ class MessageCreateView(OwnConversationMixin, View):
                 "conversation": conversation,
                 "sent": sent,
                 "form": MessageForm(),
-                # 입력창을 다시 그리는 값(조각의 절반)은 계량기가 있을 때만 치른다
+                # 입력창을 다시 그리는 값은 조각에서 큰 몫이라 계량기가 있을 때만 치른다
+                # (docs/architecture.md "작업 시작과 응답 두 갈래")
                 "refresh_composer": usage.quota_for(request.user) > 0,
                 # 보내기 단추는 답변이 쓰이는 동안 꺼진다 (곧바로 실패했으면 켜진 채로)
                 "replying": sent.reply.is_active,
