@@ -10,6 +10,7 @@ import csv
 import io
 import os
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,10 +117,10 @@ def read_rows(path: Path, *, make_usernames: bool = False) -> list[Row]:
             rows.append(
                 Row(
                     line=reader.line_num + skipped,
-                    username=(record.get("username") or "").strip(),
+                    username=_cell(record.get("username")),
                     email=(record.get("email") or "").strip(),
                     password=record.get("password") or "",
-                    name=" ".join((record.get("name") or "").split()),
+                    name=" ".join(_cell(record.get("name")).split()),
                 )
             )
     except csv.Error as error:
@@ -134,6 +135,11 @@ def read_rows(path: Path, *, make_usernames: bool = False) -> list[Row]:
     if problems:
         raise CohortFileError(problems)
     return rows
+
+
+def _cell(value: str | None) -> str:
+    # macOS(Numbers, 파일 이름)는 한글을 자모로 풀어(NFD) 쓴다: 같은 이름이 다른 글자가 되지 않게 모은다
+    return unicodedata.normalize("NFC", value or "").strip()
 
 
 def _header_problems(header: list[str], *, make_usernames: bool) -> list[str]:

@@ -4,6 +4,7 @@ import csv
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,16 @@ def test_a_hangul_username_gets_a_suggestion_and_romanize_uses_it(db, tmp_path, 
     assert made == {"kimminsu2": "김민수", "kimminsu3": "김민수", "leeseoyeon": "이서연"}
     assert "김민수 → kimminsu2" in capsys.readouterr().out
     assert set(passwords(output)) == {"kimminsu2", "kimminsu3", "leeseoyeon"}
+
+
+def test_a_name_decomposed_into_jamo_is_stored_composed(db, tmp_path):
+    # macOS의 Numbers가 내보낸 명단은 한글을 자모로 풀어 쓴다 (NFD)
+    decomposed = unicodedata.normalize("NFD", "김민수")
+    source = roster(tmp_path, f"name,username\n{decomposed},\n", encoding="utf-8")
+
+    call_command("create_users", str(source), "--romanize", "--output", str(tmp_path / "p.csv"))
+
+    assert User.objects.get(username="kimminsu").first_name == "김민수"
 
 
 def test_a_names_only_roster_needs_romanize(db, tmp_path):
