@@ -86,9 +86,7 @@ def test_create_users_dry_run_creates_nobody_and_writes_no_file(db, tmp_path, ca
     roster = write_csv(tmp_path, "username\nstudent_a\nstudent_b\n")
 
     with translation.override("en"):
-        call_command(
-            "create_users", str(roster), "--dry-run", "--output", str(tmp_path / "o.csv")
-        )
+        call_command("create_users", str(roster), "--dry-run", "--output", str(tmp_path / "o.csv"))
 
     assert "Would create 2 users, 2 with a generated password." in capsys.readouterr().out
     assert not User.objects.exists()
@@ -154,8 +152,7 @@ def test_create_users_writes_an_address_a_spreadsheet_would_run_as_text(db, tmp_
     call_command("create_users", str(roster), "--output", str(output))
 
     written = {
-        row["username"]: row["email"]
-        for row in csv.DictReader(output.open(encoding="utf-8-sig"))
+        row["username"]: row["email"] for row in csv.DictReader(output.open(encoding="utf-8-sig"))
     }
     assert written == {
         "student_a": "'=1+2@school.kr",

@@ -170,7 +170,11 @@ def test_a_handed_out_password_cannot_be_kept_as_the_new_one(client, user, passw
 
 def test_the_old_password_is_still_checked_on_the_usual_change_page(client, user, password):
     client.force_login(user)
-    wrong = {"old_password": "guess", "new_password1": "x-violet-77", "new_password2": "x-violet-77"}
+    wrong = {
+        "old_password": "guess",
+        "new_password1": "x-violet-77",
+        "new_password2": "x-violet-77",
+    }
 
     response = client.post("/accounts/password_change/", wrong)
 
