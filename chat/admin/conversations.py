@@ -85,7 +85,7 @@ class ConversationAdmin(admin.ModelAdmin):
     list_select_related = ("owner",)
     list_per_page = 50
     # 메시지 내용은 get_search_results가 따로 찾는다 (조인 + DISTINCT는 메시지 100,000개에서 6초였다)
-    search_fields = ("title", "owner__username", "owner__first_name")
+    search_fields = ("title", "owner__username")
     search_help_text = _("Search by title, username, name or the words of any message.")
     ordering = ("-updated_at", "-pk")
     fields = ("owner", "title", "model", "system_prompt", "is_hidden", "created_at", "updated_at")
