@@ -23,6 +23,7 @@ CSV_CHUNK_ROWS = 2000
 class DaehwaUserAdmin(UserAdmin):
     list_display = (
         "username",
+        "name",
         "is_active",
         "is_staff",
         "date_joined",
@@ -53,6 +54,10 @@ class DaehwaUserAdmin(UserAdmin):
                 conversation_total=Count("conversations"),
             )
         )
+
+    @admin.display(description=_("name"), ordering="first_name")
+    def name(self, obj):
+        return obj.get_full_name()
 
     @admin.display(description=_("conversations"), ordering="conversation_total")
     def conversation_count(self, obj):
@@ -121,7 +126,7 @@ class DailyUsageAdmin(admin.ModelAdmin):
         "estimated_replies",
     )
     list_filter = (("day", DayRangeFilter), ("user", admin.RelatedOnlyFieldListFilter), "model")
-    search_fields = ("user__username",)
+    search_fields = ("user__username", "user__first_name")
     date_hierarchy = "day"
     list_select_related = ("user",)
     ordering = ("-day", "user__username", "model")

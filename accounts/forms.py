@@ -113,3 +113,29 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
                 ),
             )
         return cleaned_data
+
+
+class PasswordSetForm(auth_forms.SetPasswordForm):
+    """첫 로그인: 새 비밀번호만 두 번. 지어 받은 비밀번호로 이미 로그인했으니 그것을 다시 적게 하지 않는다.
+
+    새 비밀번호는 지어 받은 것과 달라야 한다 (여러 사람이 보았을 수 있다).
+    """
+
+    error_messages = {
+        **auth_forms.SetPasswordForm.error_messages,
+        "password_unchanged": PasswordChangeForm.error_messages["password_unchanged"],
+    }
+
+    def clean(self):
+        cleaned_data = super().clean()
+        new_password = cleaned_data.get("new_password2")
+        # 다른 오류(불일치, 약함)가 있으면 해시를 계산하지 않는다
+        unchecked = new_password and "new_password2" not in self.errors
+        if unchecked and self.user.check_password(new_password):
+            self.add_error(
+                "new_password2",
+                forms.ValidationError(
+                    self.error_messages["password_unchanged"], code="password_unchanged"
+                ),
+            )
+        return cleaned_data

@@ -41,13 +41,14 @@ class KoreanFirstLocaleMiddleware(LocaleMiddleware):
 
 
 # 비밀번호를 바꾸기 전에도 열 수 있는 화면
-PASSWORD_CHANGE_OPEN_URLS = ("accounts:password-change", "accounts:logout", "set_language")
+PASSWORD_CHANGE_OPEN_URLS = ("accounts:password-set", "accounts:logout", "set_language")
 
 
 class PasswordChangeRequiredMiddleware(MiddlewareMixin):
     """create_users가 지어 준 비밀번호로 들어온 사람은 자기 비밀번호를 정해야 채팅할 수 있다.
 
     강사가 나눠 준 비밀번호는 여러 사람이 보았을 수 있다: 본인만 아는 비밀번호로 바꿀 때까지 다른 화면은 막는다.
+    가는 곳은 새 비밀번호만 두 번 묻는 "비밀번호 정하기"다 (지어 받은 비밀번호를 다시 옮겨 적지 않게).
     """
 
     def process_request(self, request):
@@ -56,7 +57,7 @@ class PasswordChangeRequiredMiddleware(MiddlewareMixin):
             return None
         if request.path in {reverse(name) for name in PASSWORD_CHANGE_OPEN_URLS}:
             return None
-        url = reverse("accounts:password-change")
+        url = reverse("accounts:password-set")
         # HtmxMiddleware보다 앞이라 request.htmx가 아직 없다
         if request.headers.get("HX-Request") == "true":
             return HttpResponseClientRedirect(url)

@@ -57,7 +57,10 @@ class User(AbstractUser):
         ]
 
     def __str__(self):
-        return self.username
+        # 강사는 학생을 이름으로 안다: 관리 화면의 사람 칸(대화의 주인, 신고한 사람, 장부)이 이름과 아이디를 함께 보인다.
+        # 한국 이름은 first_name에 통째로 있다 (docs/decisions.md).
+        name = self.get_full_name()
+        return f"{name} ({self.username})" if name else self.username
 
 
 class DailyUsage(models.Model):

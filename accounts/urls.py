@@ -10,4 +10,5 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("usage/", views.UsageView.as_view(), name="usage"),
     path("password_change/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("password_set/", views.PasswordSetView.as_view(), name="password-set"),
 ]

@@ -16,6 +16,7 @@ from accounts import services, usage
 from accounts.forms import (
     LoginForm,
     PasswordChangeForm,
+    PasswordSetForm,
     SignupForm,
     client_address,
     signup_throttled_error,
@@ -102,6 +103,22 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         services.password_chosen(user=form.user)
         messages.success(self.request, _("Your password has been changed."))
         return response
+
+
+class PasswordSetView(PasswordChangeView):
+    """첫 로그인의 "비밀번호 정하기": 지어 받은 비밀번호로 로그인한 사람은 새 비밀번호만 두 번 적는다.
+
+    로그인은 그대로 요구한다 (지어 받은 비밀번호로). 바꿀 일이 없는 사람은 보통의 비밀번호 변경으로 보낸다:
+    지금 비밀번호를 묻지 않는 이 양식이 훔친 세션의 지름길이 되지 않게.
+    """
+
+    template_name = "accounts/password_set.html"
+    form_class = PasswordSetForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.must_change_password:
+            return redirect("accounts:password-change")
+        return super().dispatch(request, *args, **kwargs)
 
 
 class UsageView(TemplateView):

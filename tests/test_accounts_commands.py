@@ -1,5 +1,6 @@
 """운영자 명령: 반 하나의 계정 만들기(create_users)와 사용량 보고서(usage_report)."""
 
+import codecs
 import csv
 import datetime
 import io
@@ -33,12 +34,14 @@ def test_create_users_onboards_a_class_and_writes_generated_passwords_only_to_th
     roster = write_csv(tmp_path, "\n".join(rows) + "\n")
     output = tmp_path / "passwords.csv"
 
-    call_command("create_users", str(roster), "--output", str(output))
+    call_command("create_users", str(roster), "--output", str(output), "--language", "en")
 
     captured = capsys.readouterr()
     assert "Created 201 users, 200 with a generated password" in captured.out
     assert User.objects.count() == 201
-    generated = list(csv.DictReader(output.open(encoding="utf-8")))
+    # BOM: 한국어 Excel이 UTF-8로 연다
+    assert output.read_bytes().startswith(codecs.BOM_UTF8)
+    generated = list(csv.DictReader(output.open(encoding="utf-8-sig")))
     assert len(generated) == 200
     assert oct(output.stat().st_mode & 0o777) == "0o600"
     first = User.objects.get(username="student000")
@@ -82,7 +85,8 @@ def test_create_users_reports_every_bad_row_with_its_line_and_creates_nobody(
 def test_create_users_dry_run_creates_nobody_and_writes_no_file(db, tmp_path, capsys):
     roster = write_csv(tmp_path, "username\nstudent_a\nstudent_b\n")
 
-    call_command("create_users", str(roster), "--dry-run", "--output", str(tmp_path / "o.csv"))
+    with translation.override("en"):
+        call_command("create_users", str(roster), "--dry-run", "--output", str(tmp_path / "o.csv"))
 
     assert "Would create 2 users, 2 with a generated password." in capsys.readouterr().out
     assert not User.objects.exists()
@@ -100,7 +104,7 @@ def test_create_users_dry_run_creates_nobody_and_writes_no_file(db, tmp_path, ca
 def test_create_users_refuses_bad_files(db, tmp_path, capsys, text, extra, sentence):
     roster = write_csv(tmp_path, text)
 
-    with pytest.raises(CommandError, match=sentence):
+    with translation.override("en"), pytest.raises(CommandError, match=sentence):
         call_command("create_users", str(roster), *extra)
 
     err = capsys.readouterr().err
@@ -110,12 +114,14 @@ def test_create_users_refuses_bad_files(db, tmp_path, capsys, text, extra, sente
 
 def test_create_users_names_the_problem_of_each_bad_file(db, tmp_path, capsys):
     for text, problem in [
-        ("name\nabc\n", "the first line must be a header with a 'username' column"),
+        ("email\nabc\n", "the first line must be a header with a 'username' column"),
+        # 이름만 있는 명단은 --romanize로 아이디를 지을 수 있다고 알린다
+        ("이름\n김민수\n", "or a 'name' column and --romanize"),
         ("username,pasword\nabc,x\n", "unknown columns pasword"),
         ("username\nstudent_a\n", "1 rows have no password: give --output FILE"),
         ("username\n", "the file has no rows under its header"),
     ]:
-        with pytest.raises(CommandError):
+        with translation.override("en"), pytest.raises(CommandError):
             call_command("create_users", str(write_csv(tmp_path, text)))
         assert problem in capsys.readouterr().err
 
@@ -124,7 +130,7 @@ def test_create_users_never_overwrites_a_password_file(db, tmp_path):
     roster = write_csv(tmp_path, "username\nstudent_a\n")
     existing = write_csv(tmp_path, "old secrets", name="passwords.csv")
 
-    with pytest.raises(CommandError, match="already exists"):
+    with translation.override("en"), pytest.raises(CommandError, match="already exists"):
         call_command("create_users", str(roster), "--output", str(existing))
 
     assert existing.read_text() == "old secrets"
@@ -145,7 +151,9 @@ def test_create_users_writes_an_address_a_spreadsheet_would_run_as_text(db, tmp_
 
     call_command("create_users", str(roster), "--output", str(output))
 
-    written = {row["username"]: row["email"] for row in csv.DictReader(output.open())}
+    written = {
+        row["username"]: row["email"] for row in csv.DictReader(output.open(encoding="utf-8-sig"))
+    }
     assert written == {
         "student_a": "'=1+2@school.kr",
         "student_b": "'-2+3@school.kr",
@@ -160,27 +168,28 @@ def test_a_generated_password_user_must_choose_a_password_before_chatting(client
     roster = write_csv(tmp_path, "username\nstudent_a\n")
     output = tmp_path / "passwords.csv"
     call_command("create_users", str(roster), "--output", str(output))
-    password = next(csv.DictReader(output.open()))["password"]
+    password = next(csv.DictReader(output.open(encoding="utf-8-sig")))["password"]
     assert client.login(username="student_a", password=password)
 
     blocked = client.get("/chat/")
     blocked_htmx = client.post("/chat/", {"content": "안녕"}, headers=HTMX)
-    changed = client.post(
-        "/accounts/password_change/",
-        {
-            "old_password": password,
-            "new_password1": "my-own-secret-42",
-            "new_password2": "my-own-secret-42",
-        },
+    # 지금 비밀번호를 묻는 보통의 변경 화면도 "비밀번호 정하기"로 보낸다
+    blocked_change = client.get("/accounts/password_change/")
+    chosen = client.post(
+        "/accounts/password_set/",
+        {"new_password1": "my-own-secret-42", "new_password2": "my-own-secret-42"},
     )
     allowed = client.get("/chat/")
 
     assert blocked.status_code == 302
-    assert blocked.url == "/accounts/password_change/"
-    assert blocked_htmx.headers["HX-Redirect"] == "/accounts/password_change/"
-    assert changed.status_code == 302
+    assert blocked.url == "/accounts/password_set/"
+    assert blocked_htmx.headers["HX-Redirect"] == "/accounts/password_set/"
+    assert blocked_change.url == "/accounts/password_set/"
+    assert chosen.status_code == 302
     assert allowed.status_code == 200
-    assert not User.objects.get(username="student_a").must_change_password
+    student = User.objects.get(username="student_a")
+    assert not student.must_change_password
+    assert student.check_password("my-own-secret-42")
 
 
 # ---------------------------------------------------------------- usage_report
@@ -210,6 +219,7 @@ def test_usage_report_sums_by_user_as_a_table(ledger, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == [
         "user",
+        "name",
         "prompt_tokens",
         "completion_tokens",
         "total_tokens",
@@ -252,7 +262,9 @@ def test_usage_report_by_model_as_csv(ledger, capsys):
 
 def test_usage_report_csv_writes_cells_a_spreadsheet_would_run_as_text(db, capsys):
     # 아이디 규칙이 생기기 전의 계정이나 운영자가 정한 모델 이름은 무엇으로든 시작할 수 있다
-    hostile = User.objects.create_user(username='=HYPERLINK("http://evil.example","x")')
+    hostile = User.objects.create_user(
+        username='=HYPERLINK("http://evil.example","x")', first_name="+김민수"
+    )
     usage.usage_record(
         user_id=hostile.pk,
         model="@SUM(1+1)",
@@ -268,7 +280,16 @@ def test_usage_report_csv_writes_cells_a_spreadsheet_would_run_as_text(db, capsy
     call_command("usage_report", *period, "--by", "model")
     by_model = list(csv.reader(io.StringIO(capsys.readouterr().out)))
 
-    assert by_user[1] == ['\'=HYPERLINK("http://evil.example","x")', "5", "1", "6", "1", "0"]
+    assert by_user[0][:2] == ["user", "name"]
+    assert by_user[1] == [
+        '\'=HYPERLINK("http://evil.example","x")',
+        "'+김민수",
+        "5",
+        "1",
+        "6",
+        "1",
+        "0",
+    ]
     assert by_model[1] == ["'@SUM(1+1)", "5", "1", "6", "1", "0"]
 
 

@@ -157,15 +157,30 @@ def test_a_handed_out_password_cannot_be_kept_as_the_new_one(client, user, passw
     client.force_login(user)
 
     response = client.post(
-        "/accounts/password_change/",
-        {"old_password": password, "new_password1": password, "new_password2": password},
+        "/accounts/password_set/",
+        {"new_password1": password, "new_password2": password},
     )
 
     assert response.status_code == 200
     assert response.context["form"].has_error("new_password2", "password_unchanged")
     user.refresh_from_db()
     assert user.must_change_password
-    assert client.get("/chat/").url == "/accounts/password_change/"
+    assert client.get("/chat/").url == "/accounts/password_set/"
+
+
+def test_the_old_password_is_still_checked_on_the_usual_change_page(client, user, password):
+    client.force_login(user)
+    wrong = {
+        "old_password": "guess",
+        "new_password1": "x-violet-77",
+        "new_password2": "x-violet-77",
+    }
+
+    response = client.post("/accounts/password_change/", wrong)
+
+    assert response.context["form"].has_error("old_password", "password_incorrect")
+    # 바꿀 일이 없는 사람에게 지금 비밀번호를 묻지 않는 양식은 열리지 않는다
+    assert client.get("/accounts/password_set/").url == "/accounts/password_change/"
 
 
 @pytest.mark.parametrize("path", ["/", "/accounts/password_change/"])

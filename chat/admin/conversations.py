@@ -87,7 +87,7 @@ class ConversationAdmin(admin.ModelAdmin):
     list_per_page = 50
     # 메시지 내용은 get_search_results가 따로 찾는다: 조인 + DISTINCT는 메시지가 많으면 느렸다 (같은 곳)
     search_fields = ("title", "owner__username")
-    search_help_text = _("Search by title, username or the words of any message.")
+    search_help_text = _("Search by title, username, name or the words of any message.")
     ordering = ("-updated_at", "-pk")
     fields = ("owner", "title", "model", "system_prompt", "is_hidden", "created_at", "updated_at")
     readonly_fields = fields
@@ -118,13 +118,16 @@ class ConversationAdmin(admin.ModelAdmin):
         )
 
     def get_search_results(self, request, queryset, search_term):
-        """낱말마다: 제목, 아이디, 또는 어느 메시지의 내용에 든 대화. 메시지 쪽은 IN (부분 질의)로 한 번만 훑는다."""
+        """낱말마다: 제목, 아이디, 이름, 또는 어느 메시지의 내용에 든 대화. 메시지 쪽은 IN (부분 질의)로 한 번만 훑는다."""
         for bit in smart_split(search_term):
             if bit[:1] in {'"', "'"} and bit[-1:] == bit[:1]:
                 bit = unescape_string_literal(bit)
             in_messages = Message.objects.filter(content__icontains=bit).values("conversation_id")
             queryset = queryset.filter(
-                Q(title__icontains=bit) | Q(owner__username__icontains=bit) | Q(pk__in=in_messages)
+                Q(title__icontains=bit)
+                | Q(owner__username__icontains=bit)
+                | Q(owner__first_name__icontains=bit)
+                | Q(pk__in=in_messages)
             )
         return queryset, False
 

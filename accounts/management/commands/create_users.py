@@ -1,65 +1,136 @@
 """반 하나의 계정 만들기.
 
-200명이 수업 첫 시간에 한꺼번에 가입하면 가입 한도와 오타에 시간을 다 쓴다. 강사가 명단 CSV(username,
-email·password는 선택)로 미리 만든다. 모든 줄을 먼저 검사하고 하나라도 틀리면 줄 번호와 함께 알리고 아무것도
-만들지 않는다. 비밀번호가 빈 줄은 지어 주어 --output 파일에만 쓰고(화면과 로그에는 쓰지 않는다), 그 사람은
-첫 로그인에서 자기 비밀번호를 정해야 채팅할 수 있다.
+200명이 수업 첫 시간에 한꺼번에 가입하면 가입 한도와 오타에 시간을 다 쓴다. 강사가 명단 CSV(아이디, 이름,
+이메일·비밀번호는 선택)로 미리 만든다. 명단은 대개 한국어 Excel에서 나오므로 CP949와 UTF-8, 쉼표·세미콜론·탭을
+모두 읽는다. 모든 줄을 먼저 검사하고 하나라도 틀리면 줄 번호와 함께 알리고 아무것도 만들지 않는다. 비밀번호가
+빈 줄은 지어 주어 --output 파일에만 쓰고(화면과 로그에는 쓰지 않는다), 그 사람은 첫 로그인에서 자기 비밀번호를
+정해야 채팅할 수 있다. 답은 한 언어로: LANGUAGE_CODE, 또는 --language.
 """
 
+from contextlib import nullcontext
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import cohort
 
 
+def _language_in(argv: list[str]) -> str | None:
+    """명령줄의 --language 값. --help는 인자를 해석하기 전에 찍히므로 미리 본다."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    for index, argument in enumerate(argv):
+        if argument == "--language" and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif argument.startswith("--language="):
+            value = argument.partition("=")[2]
+        else:
+            continue
+        return value if value in codes else None
+    return None
+
+
 class Command(BaseCommand):
-    help = (
-        "Create accounts from a CSV file with a 'username' column and optional 'email' and "
-        "'password' columns. Every row is checked first; nothing is created unless all are valid."
-    )
+    @property
+    def help(self):
+        # argparse는 설명을 str로만 받는다: 게으른 번역 대신 찍을 때의 언어로 번역한다
+        return _(
+            "Create accounts from a CSV file (as Excel saves it) with a 'username' or 'name' "
+            "column and optional 'email' and 'password' columns. Every row is checked first; "
+            "nothing is created unless all are valid."
+        )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "file",
             metavar="FILE.csv",
-            help="UTF-8 CSV with a header line: username[,email][,password]",
+            help=gettext_lazy(
+                "CSV with a header line: username, name (이름, 성명), email, password; UTF-8 or "
+                "CP949, separated by commas, semicolons or tabs"
+            ),
         )
         parser.add_argument(
             "--output",
             metavar="FILE.csv",
-            help="new file (never overwritten, readable only by you) that receives the generated "
-            "passwords of rows without one; required when such rows exist",
+            help=gettext_lazy(
+                "new file (never overwritten, readable only by you) that receives the generated "
+                "passwords of rows without one; required when such rows exist"
+            ),
+        )
+        parser.add_argument(
+            "--romanize",
+            action="store_true",
+            help=gettext_lazy(
+                "make a romanized username (김민수 → kimminsu) for rows whose username is empty "
+                "or Hangul, from the Hangul username or the name"
+            ),
         )
         parser.add_argument(
             "--dry-run",
             action="store_true",
-            help="check every row and report, without creating anyone or writing --output",
+            help=gettext_lazy(
+                "check every row and report, without creating anyone or writing --output"
+            ),
+        )
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            help=gettext_lazy("language of the messages (default: LANGUAGE_CODE)"),
         )
 
-    def handle(self, *args, file, output=None, dry_run=False, **options):
+    def run_from_argv(self, argv):
+        language = _language_in(argv[2:])
+        with translation.override(language) if language else nullcontext():
+            super().run_from_argv(argv)
+
+    def handle(self, *args, language=None, **options):
+        with translation.override(language) if language else nullcontext():
+            self._create(**options)
+
+    def _create(self, *, file, output=None, dry_run=False, romanize=False, **options):
         path = Path(file)
         if not path.is_file():
-            raise CommandError(f"There is no file at {file}.")
+            raise CommandError(_("There is no file at %(path)s.") % {"path": file})
         target = Path(output) if output else None
         if target is not None and target.exists():
-            raise CommandError(f"{output} already exists; choose a new file for the passwords.")
+            raise CommandError(
+                _("%(path)s already exists; choose a new file for the passwords.")
+                % {"path": output}
+            )
         try:
-            rows = cohort.read_rows(path)
+            rows = cohort.read_rows(path, make_usernames=romanize)
             generated = sum(row.generated for row in rows)
+            for row in rows:
+                if row.romanized:
+                    self.stdout.write(f"{row.name or row.line} → {row.username}")
             if dry_run:
                 self.stdout.write(
-                    f"Would create {len(rows)} users, {generated} with a generated password."
+                    ngettext(
+                        "Would create %(count)d user, %(generated)d with a generated password.",
+                        "Would create %(count)d users, %(generated)d with a generated password.",
+                        len(rows),
+                    )
+                    % {"count": len(rows), "generated": generated}
                 )
                 return
             created = cohort.users_create(rows=rows, output=target)
         except cohort.CohortFileError as error:
             for problem in error.problems:
                 self.stderr.write(problem)
-            raise CommandError(f"{file}: nothing was created.") from None
+            raise CommandError(_("%(path)s: nothing was created.") % {"path": file}) from None
         except OSError as error:
             raise CommandError(
-                f"Cannot write {output}: {error.strerror}. Nobody was created."
+                _("Cannot write %(path)s: %(error)s. Nobody was created.")
+                % {"path": output, "error": error.strerror}
             ) from None
-        where = f"; their passwords are in {output}" if generated else ""
-        self.stdout.write(f"Created {created} users, {generated} with a generated password{where}.")
+        done = ngettext(
+            "Created %(count)d user, %(generated)d with a generated password.",
+            "Created %(count)d users, %(generated)d with a generated password.",
+            created,
+        ) % {"count": created, "generated": generated}
+        if generated:
+            done += " " + _("Their passwords are in %(path)s.") % {"path": output}
+        self.stdout.write(done)

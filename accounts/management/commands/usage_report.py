@@ -15,6 +15,8 @@ from accounts.models import DailyUsage
 from core import spreadsheet
 
 GROUPS = {"user": "user__username", "day": "day", "model": "model"}
+# 사람별 보고서는 이름 칸도: 강사는 아이디보다 이름으로 학생을 안다
+NAMES = {"user": "user__first_name"}
 COLUMNS = ["prompt_tokens", "completion_tokens", "total_tokens", "replies", "estimated_replies"]
 
 
@@ -53,9 +55,10 @@ class Command(BaseCommand):
         if since > until:
             raise CommandError(f"--since ({since}) is after --until ({until}).")
         key = GROUPS[by]
+        name = NAMES.get(by)
         rows = (
             DailyUsage.objects.filter(day__gte=since, day__lte=until)
-            .values(key)
+            .values(key, *([name] if name else []))
             .annotate(
                 prompt=Sum("prompt_tokens"),
                 completion=Sum("completion_tokens"),
@@ -67,6 +70,7 @@ class Command(BaseCommand):
         lines = (
             [
                 str(row[key]),
+                *([row[name]] if name else []),
                 row["prompt"],
                 row["completion"],
                 row["prompt"] + row["completion"],
@@ -75,7 +79,7 @@ class Command(BaseCommand):
             ]
             for row in rows.iterator(chunk_size=1000)
         )
-        header = [by, *COLUMNS]
+        header = [by, *(["name"] if name else []), *COLUMNS]
         written = 0
         if format == "csv":
             # 아이디와 모델 이름이 수식으로 돌지 않게
@@ -87,14 +91,16 @@ class Command(BaseCommand):
             # CSV를 더럽히지 않게 수는 표준 오류로
             self.stderr.write(f"{written} rows from {since} to {until}.")
             return
-        widths = [max(len(header[0]), 24), *(len(name) for name in COLUMNS)]
+        texts = 2 if name else 1
+        widths = [max(len(header[0]), 24), *([12] if name else []), *map(len, COLUMNS)]
         self.stdout.write(
-            "  ".join(name.ljust(width) for name, width in zip(header, widths, strict=True))
+            "  ".join(title.ljust(width) for title, width in zip(header, widths, strict=True))
         )
         for line in lines:
-            cells = [line[0].ljust(widths[0])]
+            cells = [text.ljust(width) for text, width in zip(line[:texts], widths, strict=False)]
             cells += [
-                f"{value:,}".rjust(width) for value, width in zip(line[1:], widths[1:], strict=True)
+                f"{value:,}".rjust(width)
+                for value, width in zip(line[texts:], widths[texts:], strict=True)
             ]
             self.stdout.write("  ".join(cells))
             written += 1
