@@ -7,7 +7,13 @@ from django.conf import settings as django_settings
 
 from accounts.models import User
 from tests.support import markers, network_guard
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium, watched_page
+from tests.support.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SIZES,
+    require_chromium,
+    watched_page,
+)
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.servers import asgi_server, llm_env
 
@@ -140,6 +146,28 @@ def browser():
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def open_page(browser, live_asgi):
+    """크기와 테마를 고른 새 창. 콘솔 오류(CSP 위반 포함)를 모은다."""
+    contexts = []
+
+    def make(size="desktop", scheme="light", *, javascript=True, **options):
+        context = browser.new_context(
+            locale="ko-KR",
+            base_url=live_asgi,
+            color_scheme=scheme,
+            java_script_enabled=javascript,
+            **SIZES[size],
+            **options,
+        )
+        contexts.append(context)
+        return watched_page(context)
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

@@ -187,10 +187,12 @@ def test_ime_enter_while_composing_does_not_send(page):
 
 
 def test_delete_with_htmx_asks_first(page, fake_openai):
+    # 제목은 답이 끝난 뒤에 지어진다: 묻는 말이 어느 제목을 담을지 정해 두고, 지어질 때까지 기다린다
+    fake_openai.script(Reply(tokens=["답"]), Reply(tokens=["지울 대화"]))
     sign_up(page, "deleter")
-    page.get_by_label("메시지").fill("지울 대화")
+    page.get_by_label("메시지").fill("이 대화를 지울 거예요")
     page.get_by_role("button", name="보내기").click()
-    expect(page.locator("article.bubble-assistant .markdown")).to_be_visible()
+    expect(page.locator("#conversation-title")).to_have_text("지울 대화")
 
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))

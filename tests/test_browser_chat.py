@@ -5,28 +5,15 @@
 """
 
 import re
-from itertools import count
-from pathlib import Path
 
-import axe_playwright_python
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import watched_page
+from tests.support.browser import PASSWORD, SIZES, axe_violations, send, shot, sign_up
 from tests.support.fake_openai import Reply
 from tests.support.servers import asgi_server, llm_env, manage, server_env, shared_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
-
-PASSWORD = "maple-lantern-58"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
-SIZES = {
-    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
-    "desktop": {"viewport": {"width": 1366, "height": 850}},
-}
-# 시험용으로 설치된 axe-core (실행 중에 내려받지 않는다)
-AXE = Path(axe_playwright_python.__file__).with_name("axe.min.js").read_text()
-_names = count()
 
 # 스트리밍 중에 표와 코드 블록이 먼저 끝나고, 뒤로 문단이 천천히 이어지는 답변
 MARKDOWN_TOKENS = [
@@ -43,53 +30,6 @@ MARKDOWN_TOKENS = [
 ]
 
 
-@pytest.fixture
-def open_page(browser, live_asgi):
-    """크기와 테마를 고른 새 창. 콘솔 오류(CSP 위반 포함)를 모은다."""
-    contexts = []
-
-    def make(size="desktop", scheme="light", *, javascript=True, **options):
-        context = browser.new_context(
-            locale="ko-KR",
-            base_url=live_asgi,
-            color_scheme=scheme,
-            java_script_enabled=javascript,
-            **SIZES[size],
-            **options,
-        )
-        contexts.append(context)
-        return watched_page(context)
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def sign_up(page, prefix="student"):
-    page.goto("/accounts/signup/")
-    page.get_by_label("아이디").fill(f"{prefix}{next(_names)}")
-    page.get_by_label("비밀번호", exact=True).fill(PASSWORD)
-    page.get_by_label("비밀번호 확인").fill(PASSWORD)
-    page.get_by_role("button", name="계정 만들기").click()
-    expect(page.get_by_label("메시지")).to_be_visible()
-
-
-def send(page, text):
-    page.get_by_label("메시지").fill(text)
-    page.get_by_role("button", name="보내기").click()
-
-
-def axe_violations(page):
-    """axe-core의 위반 목록 (영향과 상관없이 모두). CSP는 Playwright의 evaluate를 막지 않는다."""
-    page.evaluate(AXE)
-    return page.evaluate(
-        """async () => {
-        const result = await axe.run(document, {resultTypes: ['violations']});
-        return result.violations.map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}`);
-    }"""
-    )
-
-
 def newest_is_visible(page):
     """마지막 메시지의 아래 끝이 화면 안에 있다 (대화 영역과 입력창 사이)."""
     return page.evaluate(
@@ -100,11 +40,6 @@ def newest_is_visible(page):
         return box.bottom > 0 && box.bottom <= composer.top + 1 && box.top < composer.top;
     }"""
     )
-
-
-def shot(page, name):
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png")
 
 
 def watch_final_swap(page):

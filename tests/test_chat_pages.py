@@ -5,9 +5,11 @@ import re
 import uuid
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from chat import feed
 from chat.models import Conversation, Message
 from chat.services import conversation_start
 from chat.views.conversations import MESSAGES_PAGE_SIZE
@@ -260,7 +262,9 @@ def test_the_sidebar_lists_conversations_by_last_activity_and_pages(logged_in, u
 
     page = logged_in.get("/chat/").content.decode()
 
-    titles = re.findall(r'<li id="sidebar-[^"]+">\s*<a [^>]+>([^<]+)</a>', page)
+    titles = re.findall(
+        r'<li id="sidebar-[^"]+" class="sidebar-item">\s*<a [^>]+>([^<]+)</a>', page
+    )
     assert titles[0] == "오래된 대화"
     assert len(titles) == SIDEBAR_PAGE_SIZE
     more = logged_in.get("/chat/?page=2", headers=HTMX).content.decode()
@@ -311,7 +315,7 @@ def test_rename_with_htmx_updates_the_header_and_the_sidebar(logged_in, user):
 
     html = response.content.decode()
     assert '<h1 id="conversation-title" data-page-title="새 이름 · Daehwa">새 이름</h1>' in html
-    assert f'<li id="sidebar-{conversation.pk}" hx-swap-oob="true">' in html
+    assert f'<li id="sidebar-{conversation.pk}" class="sidebar-item" hx-swap-oob="true">' in html
 
 
 def test_a_blank_name_is_refused_without_javascript(logged_in, user):
@@ -327,11 +331,39 @@ def test_a_blank_name_is_refused_without_javascript(logged_in, user):
 
 def test_delete_with_htmx_redirects_to_the_list(logged_in, user):
     conversation = make_conversation(user, messages=2)
+    here = {**HTMX, "HX-Current-URL": f"http://testserver/chat/{conversation.pk}/"}
 
-    response = logged_in.post(f"/chat/{conversation.pk}/delete/", headers=HTMX)
+    response = logged_in.post(f"/chat/{conversation.pk}/delete/", headers=here)
 
     assert response.headers["HX-Redirect"] == "/chat/"
     assert not Conversation.objects.exists()
+
+
+def test_deleting_another_conversation_from_the_sidebar_stays_on_the_page(logged_in, user):
+    reading = make_conversation(user, messages=2, title="보는 중")
+    other = make_conversation(user, messages=2, title="지울 것")
+    here = {**HTMX, "HX-Current-URL": f"http://testserver/chat/{reading.pk}/"}
+
+    response = logged_in.post(f"/chat/{other.pk}/delete/", headers=here)
+
+    # 목록의 그 줄(hx-target="closest li")만 빈 글로 바뀐다: 이동도 다음 화면의 알림도 없다
+    assert response.status_code == 200
+    assert response.content == b""
+    assert "HX-Redirect" not in response.headers
+    assert list(Conversation.objects.values_list("title", flat=True)) == ["보는 중"]
+    assert "지울 것" not in logged_in.get(f"/chat/{reading.pk}/").content.decode()
+
+
+def test_each_sidebar_item_offers_rename_and_delete_without_javascript(logged_in, user):
+    conversation = make_conversation(user, messages=2, title="정리할 대화")
+
+    page = logged_in.get("/chat/").content.decode()
+
+    item = re.search(rf'<li id="sidebar-{conversation.pk}".*?</li>', page, re.S).group()
+    assert f'href="/chat/{conversation.pk}/rename/"' in item
+    assert f'href="/chat/{conversation.pk}/delete/"' in item
+    assert logged_in.get(f"/chat/{conversation.pk}/rename/").status_code == 200
+    assert logged_in.get(f"/chat/{conversation.pk}/delete/").status_code == 200
 
 
 def test_stop_without_javascript_redirects_back(logged_in, user, llm_server):
@@ -444,12 +476,51 @@ def test_a_nul_character_in_a_message_is_refused_not_a_crash(logged_in, user):
 def test_without_javascript_a_reply_in_progress_refreshes_the_page(logged_in, user, llm_server):
     reply = conversation_start(user=user, content="x", model="fake-model")
 
-    page = logged_in.get(f"/chat/{reply.conversation_id}/").content.decode()
+    page = logged_in.get(f"/chat/{reply.conversation_id}/?writing=1").content.decode()
+    plain = logged_in.get(f"/chat/{reply.conversation_id}/").content.decode()
     finish_reply(reply)
-    finished = logged_in.get(f"/chat/{reply.conversation_id}/").content.decode()
+    finished = logged_in.get(f"/chat/{reply.conversation_id}/?writing=1").content.decode()
 
-    assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in page
+    assert (
+        f'<meta http-equiv="refresh" content="3;url=/chat/{reply.conversation_id}/?writing=2#message-{reply.pk}">'
+        in page
+    )
+    assert "몇 초마다 새로 고쳐집니다" in page
+    assert re.search(r"<title>쓰는 중… · ", page)
+    # 주소에 표시가 없으면 JavaScript가 있을 수 있다: Chromium은 noscript 안의 refresh도 따르므로 넣지 않는다
+    assert "http-equiv" not in plain
+    assert "새로 고치면 더 보입니다" in plain
     assert "http-equiv" not in finished
+    assert "답변을 쓰고 있습니다" not in finished
+    assert "<title>쓰는 중" not in finished
+
+
+# 보내기가 띄운 작업이 테스트와 나란히 DB에 쓴다: 테스트의 트랜잭션이 SQLite 표를 잠그지 않게 커밋하며 간다
+@pytest.mark.django_db(transaction=True)
+def test_without_javascript_a_long_reply_shows_the_writing_page_at_once(
+    logged_in, user, llm_server
+):
+    # 토큰마다 0.5초: 다 쓰려면 5초. 브라우저는 그동안 빈 화면으로 돌지 않고 "쓰는 중" 화면을 받는다
+    llm_server.script(
+        Reply(tokens=[f"조각{n} " for n in range(10)], delay=0.5), Reply(tokens=["긴 답"])
+    )
+
+    sent = logged_in.post("/chat/", {"content": "길게 답해 줘", "model": "fake-model"})
+
+    conversation = Conversation.objects.get()
+    reply = conversation.messages.get(role="assistant")
+    assert sent.status_code == 302
+    assert reply.status in Message.ACTIVE
+    assert "?writing=1#message-" in sent.url
+    writing = logged_in.get(sent.url).content.decode()
+    assert "답변을 쓰고 있습니다" in writing
+    assert f'content="3;url=/chat/{conversation.pk}/?writing=2#message-{reply.pk}"' in writing
+    # 끝난 뒤 처음 보이는 화면이 제목을 짓는다: JavaScript가 없으면 제목을 부를 길이 그것뿐이다.
+    # 보내기가 이미 생성 작업을 띄웠다: 또 띄우지 않고 끝나기만 기다린다
+    assert async_to_sync(feed.wait_finished)(reply, 30)
+    finished = logged_in.get(sent.url).content.decode()
+    assert '<h1 id="conversation-title" data-page-title="긴 답 · ' in finished
+    assert "조각9" in finished
 
 
 def test_an_empty_reply_says_so(logged_in, user, llm_server):

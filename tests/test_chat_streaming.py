@@ -1,5 +1,7 @@
 """답변 스트림: 진짜 openai SDK가 HTTP로 가짜 OpenAI 서버를 부르고, 앱은 ASGI 경로(AsyncClient)로 내보낸다."""
 
+import re
+
 import pytest
 
 from chat.models import Conversation, Message
@@ -311,7 +313,12 @@ def test_the_first_reply_asks_for_a_title_that_arrives_out_of_band(english, user
         '<h1 id="conversation-title" hx-swap-oob="true" data-page-title="Greeting in Seoul · Daehwa">Greeting in Seoul</h1>'
         in html
     )
-    assert f'id="sidebar-{reply.conversation_id}" hx-swap-oob="true"' in html
+    assert re.search(rf'id="sidebar-{reply.conversation_id}"[^>]* hx-swap-oob="true"', html)
+    # Options 안의 이름 칸과 지우기 확인도 새 제목으로 (옛 제목이 남으면 지울 때 다른 이름을 묻는다)
+    assert re.search(r'<form id="rename-form"[^>]* hx-swap-oob="true"', html)
+    assert 'value="Greeting in Seoul"' in html
+    assert re.search(r'<a id="conversation-delete"[^>]* hx-swap-oob="true"', html)
+    assert "Delete “Greeting in Seoul” and all its messages?" in html
     title_request = llm_server.requests[-1]
     assert title_request.get("stream") in (None, False)
     assert "in English" in title_request["messages"][0]["content"]

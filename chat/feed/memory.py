@@ -5,6 +5,7 @@ Writer는 자기 이벤트 루프에서만 바뀐다. 다른 루프(동기 테�
 """
 
 import asyncio
+import contextlib
 import math
 from collections.abc import AsyncIterator, Callable
 
@@ -101,19 +102,26 @@ class Writer:
         for loop, event in waiters:
             if loop is self.loop:
                 event.set()
-            else:
-                loop.call_soon_threadsafe(event.set)
+            elif not loop.is_closed():
+                # 그 사이 닫혔으면 기다리던 사람은 이미 떠났다: 쓰기를 깨뜨리지 않는다
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(event.set)
 
     async def _wait_change(self, timeout: float) -> bool:
         """조각, 맡음 여부, 끝 중 하나가 바뀔 때까지. 시간이 다 되면 False."""
-        event = asyncio.Event()
-        self._waiters.append((asyncio.get_running_loop(), event))
+        waiter = (asyncio.get_running_loop(), asyncio.Event())
+        self._waiters.append(waiter)
         try:
             async with asyncio.timeout(timeout):
-                await event.wait()
+                await waiter[1].wait()
             return True
         except TimeoutError:
             return False
+        finally:
+            # 떠나는 사람(시간 초과, 취소)은 자기 자리를 치운다: JavaScript 없는 보내기가 WSGI에서 잠깐
+            # 기다리다 떠나면 그 루프는 닫히고, 남은 자리는 다음 조각을 알릴 때 닫힌 루프를 부른다
+            with contextlib.suppress(ValueError):
+                self._waiters.remove(waiter)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

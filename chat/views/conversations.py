@@ -19,6 +19,7 @@ from chat.forms import (
 from chat.models import Conversation, Message
 from chat.streams import DETAIL_TEMPLATE, positive_int
 from chat.views.shared import (
+    WRITING_PARAM,
     OwnConversationMixin,
     chat_context,
     finish_without_js,
@@ -134,16 +135,42 @@ def history_slice(request, conversation):
     }
 
 
+def reload_url(request, history):
+    """JavaScript 없이 보낸 뒤 "쓰는 중" 화면이 몇 초 뒤 다시 읽을 주소. 보내기가 붙인 표시가 있을 때만.
+
+    주소가 그대로면(#message-N 포함) 브라우저는 같은 문서 안의 이동으로 보고 새로 읽지 않는다: 셈을 올린다.
+    """
+    count = positive_int(request.GET.get(WRITING_PARAM, ""))
+    active = next((message for message in history if message.is_active), None)
+    if count is None or active is None:
+        return None
+    return f"{request.path}?{WRITING_PARAM}={count + 1}#message-{active.pk}"
+
+
 def conversation_page_context(request, conversation, *, form, **extra):
+    history = history_slice(request, conversation)
     return chat_context(
         request,
-        **history_slice(request, conversation),
+        **history,
+        reload_url=reload_url(request, history["history"]),
         form=form,
         settings_form=ConversationSettingsForm(instance=conversation),
         rename_form=ConversationRenameForm(instance=conversation),
         looks=moderation.looks_at(conversation),
         **extra,
     )
+
+
+def title_when_replied(request, conversation):
+    """첫 답이 끝났는데 제목이 없다: JavaScript 없는 화면은 제목을 부를 수 없으니 페이지를 그리기 전에 짓는다.
+    JavaScript가 있으면 끝난 답변이 htmx로 부른다 (ConversationTitleView). 대화마다 한 번뿐이다."""
+    latest = conversation.messages.order_by("-pk").only("role", "status").first()
+    if latest is not None and not latest.is_user and latest.is_done:
+        title = services.conversation_title_generate(
+            conversation=conversation, language=request.LANGUAGE_CODE
+        )
+        conversation.needs_title = False
+        conversation.title = title or conversation.title
 
 
 class ConversationDetailView(OwnConversationMixin, View):
@@ -154,6 +181,8 @@ class ConversationDetailView(OwnConversationMixin, View):
             return render(
                 request, f"{DETAIL_TEMPLATE}#earlier", history_slice(request, self.conversation)
             )
+        if not request.htmx and self.conversation.needs_title:
+            title_when_replied(request, self.conversation)
         context = conversation_page_context(request, self.conversation, form=MessageForm())
         return render(request, DETAIL_TEMPLATE, context)
 
@@ -226,7 +255,11 @@ class ConversationDeleteView(OwnConversationMixin, View):
 
     def post(self, request, pk):
         title = self.conversation.title
+        here = reverse("chat:conversation", args=[self.conversation.pk])
         services.conversation_delete(conversation=self.conversation)
+        if request.htmx and here not in (request.htmx.current_url_abs_path or ""):
+            # 목록에서 다른 대화를 지웠다: 보던 대화에 머물고, 목록의 그 줄만 빠진다 (hx-target)
+            return HttpResponse("")
         messages.success(request, _("Deleted “%(title)s”.") % {"title": title})
         if request.htmx:
             return HttpResponseClientRedirect(reverse("chat:index"))
@@ -247,4 +280,11 @@ class ConversationTitleView(View):
         if title is None:
             return HttpResponse(status=204)
         conversation.title = title
-        return render(request, f"{DETAIL_TEMPLATE}#title-update", {"conversation": conversation})
+        return render(
+            request,
+            f"{DETAIL_TEMPLATE}#title-update",
+            {
+                "conversation": conversation,
+                "rename_form": ConversationRenameForm(instance=conversation),
+            },
+        )

@@ -16,8 +16,11 @@ from chat.services import RefusalCode
 from core import rows
 
 SIDEBAR_PAGE_SIZE = 30
-# JavaScript 없이 보내면 답변을 이만큼 기다렸다가 대화로 간다. 더 길면 그 화면이 끝날 때까지 새로 읽는다.
-WAIT_WITHOUT_JS_SECONDS = 25
+# JavaScript 없이 보내면 답변을 이만큼만 기다린다: 짧은 답은 끝난 채로 보이고, 긴 답은 브라우저가 빈 화면으로
+# 몇 초씩 도는 대신 "쓰는 중" 화면이 곧바로 뜬다.
+WAIT_WITHOUT_JS_SECONDS = 2
+# 그 "쓰는 중" 화면의 주소에 붙는 이름: 이것이 있고 답변이 쓰이는 중일 때만 페이지가 스스로 새로 읽는다
+WRITING_PARAM = "writing"
 
 
 def sidebar_page(request):
@@ -59,17 +62,21 @@ def chat_context(request, **extra):
 
 
 def finish_without_js(request, reply: Message):
-    """JavaScript 없는 보내기의 끝: 생성 작업이 끝나기를 (정해진 만큼) 기다리고, 첫 답변이면 제목까지 지은 뒤
-    대화로 이동한다. 더 걸리면 대화 화면이 답변이 끝날 때까지 스스로 새로 읽는다."""
+    """JavaScript 없는 보내기의 끝: 짧은 답이면 끝나기를 잠깐 기다리고, 첫 답변이면 제목까지 지은 뒤 대화로
+    이동한다. 더 걸리면 빈 화면 대신 "답변을 쓰는 중" 화면으로 가고, 그 화면이 끝날 때까지 스스로 새로 읽는다
+    (제목은 그 화면이 끝난 답을 처음 보일 때 짓는다: ConversationDetailView)."""
     if async_to_sync(feed.wait_finished)(reply, WAIT_WITHOUT_JS_SECONDS):
         reply = replies.load(reply.pk)
     if reply.conversation.needs_title and reply.is_done:
         services.conversation_title_generate(
             conversation=reply.conversation, language=request.LANGUAGE_CODE
         )
-    return redirect(
-        f"{reverse('chat:conversation', args=[reply.conversation_id])}#message-{reply.pk}"
-    )
+    url = reverse("chat:conversation", args=[reply.conversation_id])
+    if reply.is_active:
+        # 스스로 새로 읽으라는 표시. <noscript> 안의 meta refresh는 Chromium이 JavaScript가 켜져 있어도
+        # 따르므로 쓰지 않는다: htmx 없이 보낸 이 요청이 곧 JavaScript가 없다는 증거다
+        url += f"?{WRITING_PARAM}=1"
+    return redirect(f"{url}#message-{reply.pk}")
 
 
 # 거절 코드마다 JavaScript 없는 화면의 상태. 너무 잦거나 오늘의 한도에 닿은 것은 429(기다리면 된다),

@@ -1,9 +1,12 @@
 """브라우저 테스트 준비: 데비안 chromium을 Playwright로 구동한다. 브라우저를 내려받지 않는다."""
 
 import os
+from itertools import count
 from pathlib import Path
 
+import axe_playwright_python
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,3 +39,44 @@ def watched_page(context):
     )
     page.on("pageerror", lambda error: page.console_errors.append(str(error)))
     return page
+
+
+PASSWORD = "maple-lantern-58"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+SIZES = {
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+    "desktop": {"viewport": {"width": 1366, "height": 850}},
+}
+# 시험용으로 설치된 axe-core (실행 중에 내려받지 않는다)
+AXE = Path(axe_playwright_python.__file__).with_name("axe.min.js").read_text()
+_names = count()
+
+
+def sign_up(page, prefix="student"):
+    page.goto("/accounts/signup/")
+    page.get_by_label("아이디").fill(f"{prefix}{next(_names)}")
+    page.get_by_label("비밀번호", exact=True).fill(PASSWORD)
+    page.get_by_label("비밀번호 확인").fill(PASSWORD)
+    page.get_by_role("button", name="계정 만들기").click()
+    expect(page.get_by_label("메시지")).to_be_visible()
+
+
+def send(page, text):
+    page.get_by_label("메시지").fill(text)
+    page.get_by_role("button", name="보내기").click()
+
+
+def axe_violations(page):
+    """axe-core의 위반 목록 (영향과 상관없이 모두). CSP는 Playwright의 evaluate를 막지 않는다."""
+    page.evaluate(AXE)
+    return page.evaluate(
+        """async () => {
+        const result = await axe.run(document, {resultTypes: ['violations']});
+        return result.violations.map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')}`);
+    }"""
+    )
+
+
+def shot(page, name):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png")

@@ -66,16 +66,23 @@
       }
       afterStop();
       announceFinished(article);
+      syncTitle();
       D.follow();
       D.hint("");
     }, 0);
   });
 
-  // 서버가 보낸 새 제목(첫 답변 뒤 out-of-band로, 이름 바꾸기 뒤 머리글째): 탭 제목도 따라 바꾼다
+  // 탭 제목: 서버가 보낸 새 제목(첫 답변 뒤 out-of-band로, 이름 바꾸기 뒤 머리글째)을 따르고, 답변이 쓰이는
+  // 동안에는 그렇다고 앞에 붙인다 (다른 탭을 보다가도 안다)
   function syncTitle() {
     var heading = document.getElementById("conversation-title");
-    if (heading && heading.dataset.pageTitle && document.title !== heading.dataset.pageTitle) {
-      document.title = heading.dataset.pageTitle;
+    if (!heading || !heading.dataset.pageTitle) {
+      return;
+    }
+    var writing = document.querySelector("#messages [aria-busy=true]") !== null;
+    var title = (writing ? D.strings().writingTitle + " · " : "") + heading.dataset.pageTitle;
+    if (document.title !== title) {
+      document.title = title;
     }
   }
   document.addEventListener("htmx:oobAfterSwap", syncTitle);
