@@ -17,6 +17,7 @@ from accounts.forms import (
     LoginForm,
     PasswordChangeForm,
     PasswordSetForm,
+    PreferencesForm,
     SignupForm,
     client_address,
     signup_throttled_error,
@@ -135,3 +136,23 @@ class UsageView(TemplateView):
             rows=chart.bars[::-1],
             **kwargs,
         )
+
+
+class PreferencesView(FormView):
+    """내 설정: 맞춤 지시와 화면 색. JavaScript 없이 보통의 양식으로 저장한다."""
+
+    template_name = "accounts/preferences.html"
+    form_class = PreferencesForm
+    success_url = reverse_lazy("accounts:settings")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.request.user}
+
+    def form_valid(self, form):
+        services.user_preferences_save(
+            user=self.request.user,
+            custom_instructions=form.cleaned_data["custom_instructions"],
+            theme=form.cleaned_data["theme"],
+        )
+        messages.success(self.request, _("Settings saved."))
+        return super().form_valid(form)

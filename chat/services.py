@@ -217,12 +217,18 @@ def _busy_as_refusal():
 
 
 def conversation_start(*, user, content: str, model: str) -> Message:
-    """새 대화와 첫 메시지, 대기 중인 답변을 한 번에 만든다. 답변을 돌려준다."""
+    """새 대화와 첫 메시지, 대기 중인 답변을 한 번에 만든다. 답변을 돌려준다.
+
+    그 사람의 맞춤 지시를 대화의 시스템 프롬프트로 복사한다: 맞춤 지시를 나중에 고쳐도 이 대화는 그대로다.
+    """
     with _busy_as_refusal(), transaction.atomic():
         _quota_check(user)
         _rate_check(user)
         conversation = Conversation.objects.create(
-            owner=user, title=fallback_title(content), model=llm.usable_model(model)
+            owner=user,
+            title=fallback_title(content),
+            model=llm.usable_model(model),
+            system_prompt=user.custom_instructions,
         )
         return _pair_create(conversation, content).reply
 
