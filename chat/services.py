@@ -283,12 +283,16 @@ def conversation_rename(*, conversation: Conversation, title: str) -> Conversati
     return conversation
 
 
-def conversation_configure(
-    *, conversation: Conversation, model: str, system_prompt: str
-) -> Conversation:
-    conversation.model = llm.usable_model(model)
+def conversation_configure(*, conversation: Conversation, system_prompt: str) -> Conversation:
     conversation.system_prompt = system_prompt
-    conversation.save(update_fields=["model", "system_prompt"])
+    conversation.save(update_fields=["system_prompt"])
+    return conversation
+
+
+def conversation_model_choose(*, conversation: Conversation, model: str) -> Conversation:
+    """다음 답변부터 쓸 모델. 지난 답변은 저마다 쓴 모델을 기억한다 (Message.model)."""
+    conversation.model = llm.usable_model(model)
+    conversation.save(update_fields=["model"])
     return conversation
 
 

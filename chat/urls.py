@@ -4,6 +4,7 @@ from chat.views.conversations import (
     ConversationDeleteView,
     ConversationDetailView,
     ConversationListView,
+    ConversationModelView,
     ConversationRenameView,
     ConversationSettingsView,
     ConversationTitleView,
@@ -20,6 +21,7 @@ urlpatterns = [
     path("chat/", ConversationListView.as_view(), name="index"),
     path("chat/<uuid:pk>/", ConversationDetailView.as_view(), name="conversation"),
     path("chat/<uuid:pk>/messages/", MessageCreateView.as_view(), name="message-create"),
+    path("chat/<uuid:pk>/model/", ConversationModelView.as_view(), name="conversation-model"),
     path(
         "chat/<uuid:pk>/settings/", ConversationSettingsView.as_view(), name="conversation-settings"
     ),

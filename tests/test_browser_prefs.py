@@ -3,8 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import axe_violations, send, shot, sign_up
+from tests.support.browser import SIZES, axe_violations, send, shot, sign_up, watched_page
 from tests.support.fake_openai import Reply
+from tests.support.servers import asgi_server, llm_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -85,3 +86,93 @@ def test_light_on_a_dark_device_and_the_device_when_asked(open_page):
     expect(page.locator("html")).to_have_attribute("data-theme", "system")
     assert background(page) == DARK_BG
     assert page.console_errors == []
+
+
+@pytest.fixture(scope="module")
+def two_models_site(tmp_path_factory, fake_openai_server):
+    """모델 둘을 쓰는 사이트: 머리글에 고르기가 나온다."""
+    env = {**llm_env(fake_openai_server), "OPENAI_MODELS": "fake-model,fake-large"}
+    with asgi_server(tmp_path_factory.mktemp("models"), **env) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def open_site_page(browser, two_models_site):
+    contexts = []
+
+    def make(size="desktop", scheme="light", *, javascript=True):
+        context = browser.new_context(
+            locale="ko-KR",
+            base_url=two_models_site,
+            color_scheme=scheme,
+            java_script_enabled=javascript,
+            **SIZES[size],
+        )
+        contexts.append(context)
+        return watched_page(context)
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def header_fits(page):
+    """머리글이 화면 너비를 넘지 않고, 제목·모델·Options가 한 줄에 있다."""
+    return page.evaluate(
+        """() => {
+        const header = document.getElementById('conversation-header');
+        const tops = ['#conversation-title', '#model-picker select, #model-picker', '.conversation-menu > summary']
+            .map(s => header.querySelector(s).getBoundingClientRect());
+        return header.scrollWidth <= header.clientWidth
+            && header.getBoundingClientRect().right <= window.innerWidth
+            && tops.every(r => r.right <= window.innerWidth && r.width > 0);
+    }"""
+    )
+
+
+@pytest.mark.parametrize(
+    ("size", "scheme"),
+    [("phone", "light"), ("phone", "dark"), ("desktop", "light"), ("desktop", "dark")],
+)
+def test_the_header_shows_the_model_and_changing_it_takes_one_tap(
+    open_site_page, fake_openai, size, scheme
+):
+    page = open_site_page(size, scheme)
+    sign_up(page)
+    fake_openai.script(
+        Reply(tokens=["첫 답"]),
+        Reply(tokens=["아주 긴 대화 제목이 여기에 들어갑니다 정말로 길게"]),
+        Reply(tokens=["둘째 답"]),
+    )
+    send(page, "안녕")
+    expect(page.locator("article.bubble-assistant .markdown")).to_contain_text("첫 답")
+    picker = page.get_by_label("모델", exact=True)
+    expect(picker).to_have_value("fake-model")
+    expect(page.get_by_role("button", name="적용")).to_be_hidden()
+    assert header_fits(page)
+    assert axe_violations(page) == []
+    shot(page, f"model-header-{size}-{scheme}")
+
+    # 고르는 사람의 초점은 고르기에 있다 (select_option은 초점을 옮기지 않는다): 바뀐 뒤에도 그대로다
+    picker.focus()
+    picker.select_option("fake-large")
+    expect(page.locator("#model-picker [role=status]")).to_be_attached()
+    expect(page.get_by_label("모델", exact=True)).to_be_focused()
+    send(page, "다시")
+    expect(page.locator("article.bubble-assistant .markdown").last).to_contain_text("둘째 답")
+    assert fake_openai.requests[-1]["model"] == "fake-large"
+    assert page.console_errors == []
+
+
+def test_without_javascript_the_model_is_changed_with_its_button(open_site_page, fake_openai):
+    page = open_site_page("phone", "light", javascript=False)
+    sign_up(page)
+    fake_openai.script(Reply(tokens=["첫 답"]), Reply(tokens=["제목"]))
+    send(page, "안녕")
+    expect(page.locator("article.bubble-assistant .markdown")).to_contain_text("첫 답")
+    page.get_by_label("모델", exact=True).select_option("fake-large")
+    page.get_by_role("button", name="적용").click()
+    expect(page.locator(".messages")).to_contain_text("다음 답변부터 fake-large 모델을 씁니다")
+    expect(page.get_by_label("모델", exact=True)).to_have_value("fake-large")
+    assert header_fits(page)
+    shot(page, "model-header-phone-nojs")

@@ -272,32 +272,97 @@ def test_the_sidebar_lists_conversations_by_last_activity_and_pages(logged_in, u
     assert "대화 0</a>" in more
 
 
-def test_settings_change_the_model_and_system_prompt(logged_in, user, llm_server):
+def test_settings_change_the_system_prompt(logged_in, user, llm_server):
     conversation = make_conversation(user)
 
     response = logged_in.post(
-        f"/chat/{conversation.pk}/settings/",
-        {"model": "fake-large", "system_prompt": "반말로 답해"},
-        headers=HTMX,
+        f"/chat/{conversation.pk}/settings/", {"system_prompt": "반말로 답해"}, headers=HTMX
     )
 
     assert 'role="status"' in response.content.decode()
     conversation.refresh_from_db()
-    assert (conversation.model, conversation.system_prompt) == ("fake-large", "반말로 답해")
-    refused = logged_in.post(
-        f"/chat/{conversation.pk}/settings/", {"model": "gpt-unknown", "system_prompt": ""}
+    assert conversation.system_prompt == "반말로 답해"
+
+
+def test_the_header_shows_the_model_and_offers_the_others(logged_in, user, llm_server):
+    conversation = make_conversation(user)
+    Conversation.objects.filter(pk=conversation.pk).update(model="fake-model")
+
+    html = logged_in.get(f"/chat/{conversation.pk}/").content.decode()
+
+    header = html.split('id="conversation-header"')[1].split('class="menu conversation-menu"')[0]
+    assert f'action="/chat/{conversation.pk}/model/"' in header
+    assert '<option value="fake-model" selected>fake-model</option>' in header
+    assert '<option value="fake-large">fake-large</option>' in header
+
+
+def test_with_one_model_the_header_shows_its_name_only(logged_in, user):
+    conversation = make_conversation(user)
+
+    html = logged_in.get(f"/chat/{conversation.pk}/").content.decode()
+
+    header = html.split('id="conversation-header"')[1].split('class="menu conversation-menu"')[0]
+    assert "daehwa-demo" in header
+    assert "<select" not in header
+
+
+def test_choosing_a_model_in_the_header_with_htmx(logged_in, user, llm_server):
+    conversation = make_conversation(user)
+
+    response = logged_in.post(
+        f"/chat/{conversation.pk}/model/", {"model": "fake-large"}, headers=HTMX
     )
-    assert refused.status_code == 302
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<form id="model-picker"')
+    assert '<option value="fake-large" selected>' in html
+    assert 'role="status"' in html
     conversation.refresh_from_db()
     assert conversation.model == "fake-large"
 
 
+def test_choosing_a_model_without_javascript_goes_back_to_the_conversation(
+    logged_in, user, llm_server
+):
+    conversation = make_conversation(user)
+
+    response = logged_in.post(f"/chat/{conversation.pk}/model/", {"model": "fake-large"})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/chat/{conversation.pk}/"
+    conversation.refresh_from_db()
+    assert conversation.model == "fake-large"
+
+
+def test_a_model_the_site_does_not_use_is_refused_with_a_message(logged_in, user, llm_server):
+    conversation = make_conversation(user)
+    Conversation.objects.filter(pk=conversation.pk).update(model="fake-model")
+
+    with_htmx = logged_in.post(
+        f"/chat/{conversation.pk}/model/", {"model": "gpt-unknown"}, headers=HTMX
+    )
+    without = logged_in.post(
+        f"/chat/{conversation.pk}/model/", {"model": "gpt-unknown"}, follow=True
+    )
+
+    assert "“gpt-unknown”은 이 사이트가 쓰는 모델이 아닙니다" in with_htmx.content.decode()
+    assert "“gpt-unknown”은 이 사이트가 쓰는 모델이 아닙니다" in without.content.decode()
+    conversation.refresh_from_db()
+    assert conversation.model == "fake-model"
+
+
+def test_the_model_form_refuses_with_its_code(user, llm_server):
+    from chat.forms import ConversationModelForm
+
+    conversation = make_conversation(user)
+    form = ConversationModelForm({"model": "gpt-unknown"}, conversation=conversation)
+    assert form.has_error("model", "invalid_choice")
+
+
 def test_the_reply_uses_the_chosen_model_and_system_prompt(logged_in, user, llm_server):
     conversation = make_conversation(user)
-    logged_in.post(
-        f"/chat/{conversation.pk}/settings/",
-        {"model": "fake-large", "system_prompt": "반말로 답해"},
-    )
+    logged_in.post(f"/chat/{conversation.pk}/model/", {"model": "fake-large"})
+    logged_in.post(f"/chat/{conversation.pk}/settings/", {"system_prompt": "반말로 답해"})
 
     logged_in.post(f"/chat/{conversation.pk}/messages/", {"content": "안녕"})
 
@@ -391,6 +456,7 @@ def test_a_moderator_hidden_conversation_is_gone_for_its_owner(logged_in, user):
         ("get", "/chat/{c}/?before=999"),
         ("post", "/chat/{c}/messages/"),
         ("post", "/chat/{c}/settings/"),
+        ("post", "/chat/{c}/model/"),
         ("get", "/chat/{c}/rename/"),
         ("post", "/chat/{c}/rename/"),
         ("get", "/chat/{c}/delete/"),
