@@ -1,5 +1,7 @@
 """내 설정을 브라우저에서: 맞춤 지시와 화면 색(서버가 첫 그림부터 정한다), 머리글의 모델, 단축키와 도움말."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -176,3 +178,98 @@ def test_without_javascript_the_model_is_changed_with_its_button(open_site_page,
     expect(page.get_by_label("모델", exact=True)).to_have_value("fake-large")
     assert header_fits(page)
     shot(page, "model-header-phone-nojs")
+
+
+def test_question_mark_opens_the_shortcuts_help_and_escape_closes_it(open_page, fake_openai):
+    page = open_page("desktop", "light")
+    sign_up(page)
+    help_dialog = page.get_by_role("dialog", name="키보드 단축키")
+
+    page.locator("body").press("?")
+    expect(help_dialog).to_be_visible()
+    expect(help_dialog).to_contain_text("새 대화 시작")
+    assert axe_violations(page) == []
+    shot(page, "shortcuts-desktop-light")
+    page.keyboard.press("Escape")
+    expect(help_dialog).to_be_hidden()
+
+    # 입력창에 쓰는 ?는 글자다
+    composer = page.get_by_label("메시지")
+    composer.press("?")
+    expect(composer).to_have_value("?")
+    expect(help_dialog).to_be_hidden()
+    assert page.console_errors == []
+
+
+def test_the_account_menu_opens_the_shortcuts_help(open_page):
+    page = open_page("phone", "dark")
+    sign_up(page)
+    page.locator("details.account-menu summary").click()
+    page.get_by_role("link", name="키보드 단축키").click()
+    help_dialog = page.get_by_role("dialog", name="키보드 단축키")
+    expect(help_dialog).to_be_visible()
+    expect(page.locator("details.account-menu")).not_to_have_attribute("open", "")
+    assert axe_violations(page) == []
+    shot(page, "shortcuts-phone-dark")
+    help_dialog.get_by_role("button", name="닫기").click()
+    expect(help_dialog).to_be_hidden()
+    assert page.console_errors == []
+
+
+def test_without_javascript_the_shortcuts_link_is_a_page(open_page):
+    page = open_page("phone", "light", javascript=False)
+    sign_up(page)
+    page.locator("details.account-menu summary").click()
+    page.get_by_role("link", name="키보드 단축키").click()
+    expect(page).to_have_url(re.compile(r"/chat/shortcuts/$"))
+    expect(page.get_by_role("heading", name="키보드 단축키")).to_be_visible()
+    shot(page, "shortcuts-page-phone-nojs")
+
+
+def test_slash_focuses_the_composer_and_ctrl_shift_o_starts_a_new_conversation(
+    open_page, fake_openai
+):
+    fake_openai.script(Reply(tokens=["답"]), Reply(tokens=["제목"]))
+    page = open_page("desktop", "dark")
+    sign_up(page)
+    send(page, "안녕")
+    expect(page.locator("article.bubble-assistant .markdown")).to_contain_text("답")
+    expect(page.locator("#conversation-title")).to_have_text("제목")
+    page.locator("#conversation-title").click()
+
+    page.keyboard.press("/")
+    composer = page.get_by_label("메시지")
+    expect(composer).to_be_focused()
+    expect(composer).to_have_value("")
+
+    page.keyboard.press("Control+Shift+O")
+    expect(page).to_have_url(re.compile(r"/chat/$"))
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_escape_closes_a_menu_first_then_stops_the_reply(open_page, fake_openai, size):
+    fake_openai.script(Reply(tokens=[f"긴답{index} " for index in range(200)], delay=0.05))
+    page = open_page(size, "light")
+    sign_up(page)
+    send(page, "길게")
+    reply = page.locator("article.bubble-assistant").last
+    expect(reply.locator(".stream-tail")).to_contain_text("긴답3")
+
+    account = page.locator("details.account-menu")
+    account.locator("summary").click()
+    page.keyboard.press("Escape")
+    expect(account).not_to_have_attribute("open", "")
+    expect(reply.locator(".badge")).to_have_text("작성 중")
+    if size == "phone":
+        # 서랍도 메뉴처럼 먼저 닫힌다
+        page.get_by_role("link", name="대화 목록").click()
+        expect(page.locator("#conversations")).to_be_in_viewport()
+        page.keyboard.press("Escape")
+        expect(page.locator("#conversations")).not_to_be_in_viewport()
+        expect(reply.locator(".badge")).to_have_text("작성 중")
+
+    page.get_by_label("메시지").focus()
+    page.keyboard.press("Escape")
+    expect(reply.locator(".badge")).to_have_text("멈춤")
+    assert page.console_errors == []

@@ -622,3 +622,13 @@ def test_with_htmx_a_blank_first_message_returns_only_the_form_with_its_error(lo
     assert "메시지를 입력해 주세요" in html
     assert "<html" not in html
     assert not Conversation.objects.exists()
+
+
+def test_the_shortcuts_are_a_plain_page_without_javascript_and_a_dialog_with_it(logged_in):
+    page = logged_in.get("/chat/shortcuts/").content.decode()
+    chat = logged_in.get("/chat/").content.decode()
+
+    assert "<kbd>Esc</kbd>" in page
+    assert 'class="shortcuts-link" href="/chat/shortcuts/"' in chat
+    assert '<dialog id="shortcuts-dialog"' in chat
+    assert "js/chat/shortcuts" in chat
