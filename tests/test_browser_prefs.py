@@ -273,3 +273,56 @@ def test_escape_closes_a_menu_first_then_stops_the_reply(open_page, fake_openai,
     page.keyboard.press("Escape")
     expect(reply.locator(".badge")).to_have_text("멈춤")
     assert page.console_errors == []
+
+
+def action_styles(locator):
+    return locator.evaluate_all(
+        """elements => elements.map(element => {
+        const style = getComputedStyle(element);
+        return [Math.round(element.getBoundingClientRect().height), style.fontSize, style.color,
+                style.borderRadius, element.querySelectorAll('svg.action-icon').length];
+    })"""
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_message_actions_share_one_style_and_the_users_copy_shows_on_hover(
+    open_page, fake_openai, scheme
+):
+    fake_openai.script(Reply(tokens=["반쯤 ", "쓴 답", " 더"], cut_after=2))
+    page = open_page("desktop", scheme)
+    sign_up(page)
+    send(page, "끊기는 답")
+    reply = page.locator("article.bubble-assistant").last
+    expect(reply.get_by_role("button", name="다시 시도")).to_be_visible()
+
+    actions = reply.locator(".message-action")
+    expect(actions).to_have_count(3)
+    styles = action_styles(actions)
+    assert len(set(map(tuple, styles))) == 1, styles
+    assert styles[0][4] == 1
+
+    copy_mine = page.locator("article.bubble-user .copy-message")
+    page.mouse.move(5, 5)
+    expect(copy_mine).to_have_css("opacity", "0")
+    page.locator("article.bubble-user").hover()
+    expect(copy_mine).to_have_css("opacity", "1")
+    page.mouse.move(5, 5)
+    copy_mine.focus()
+    expect(copy_mine).to_have_css("opacity", "1")
+    assert axe_violations(page) == []
+    shot(page, f"message-actions-desktop-{scheme}")
+    assert page.console_errors == []
+
+
+def test_on_a_phone_the_users_copy_is_always_visible(open_page, fake_openai):
+    fake_openai.script(Reply(tokens=["답"]), Reply(tokens=["제목"]))
+    page = open_page("phone", "dark")
+    sign_up(page)
+    send(page, "안녕")
+    expect(page.locator("article.bubble-assistant .markdown")).to_contain_text("답")
+    expect(page.locator("article.bubble-user .copy-message")).to_have_css("opacity", "1")
+    expect(page.locator("#conversation-title")).to_have_text("제목")
+    assert axe_violations(page) == []
+    shot(page, "message-actions-phone-dark")
+    assert page.console_errors == []
