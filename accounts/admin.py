@@ -10,6 +10,8 @@ from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils import formats
+from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -105,9 +107,21 @@ class DaehwaUserAdmin(PermissionLabels, UserAdmin):
     def conversation_count(self, obj):
         return obj.conversation_total
 
-    @admin.display(description=_("tokens today"), ordering="tokens_today")
+    @admin.display(description=_("today"), ordering="tokens_today")
     def tokens_today(self, obj):
-        return obj.tokens_today
+        """오늘 쓴 토큰 / 한도 ("12,340 / 50,000"), 한도에 닿았으면 표시 하나. 한도는 이미 읽은 행에서 센다."""
+        status = usage.QuotaStatus(
+            used=obj.tokens_today, quota=usage.quota_for(obj), resets_at=usage.next_reset()
+        )
+        used = formats.number_format(status.used, force_grouping=True)
+        if not status.limited:
+            return gettext("%(used)s / no limit") % {"used": used}
+        quota = formats.number_format(status.quota, force_grouping=True)
+        if status.level != usage.QuotaLevel.OVER:
+            return f"{used} / {quota}"
+        return format_html(
+            '{} / {} <strong class="usage-over-mark">{}</strong>', used, quota, status.level_word
+        )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

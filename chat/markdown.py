@@ -13,6 +13,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from chat.markdown_cjk import cjk_friendly_emphasis
+
 __all__ = ["StreamingMarkdown", "headings_below", "render_markdown", "render_or_escape"]
 
 logger = logging.getLogger(__name__)
@@ -71,6 +73,8 @@ _md = (
     .enable(["table", "strikethrough"])
     # 외부 이미지는 CSP가 막고, 주소에 데이터를 실어 빼돌리는 통로가 될 수 있다
     .disable("image")
+    # 한국어는 조사를 띄우지 않는다: **리스트(list)**는 처럼 문장부호로 끝난 굵은 글씨도 굵게 (chat/markdown_cjk.py)
+    .use(cjk_friendly_emphasis)
 )
 _md.add_render_rule("code_block", _code_block)
 
