@@ -78,5 +78,6 @@ def axe_violations(page):
 
 
 def shot(page, name):
+    """화면을 남긴다. 커서를 숨기려고 Playwright가 넣는 <style>은 CSP가 막아 콘솔 오류가 되므로 커서는 그대로 둔다."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", caret="initial")
