@@ -1,4 +1,6 @@
-"""가입, 로그인, 로그아웃, 비밀번호 변경 화면. 가능한 곳은 Django의 auth 뷰를 그대로 쓴다."""
+"""가입, 로그인, 로그아웃, 비밀번호 변경, 내 설정 화면. 가능한 곳은 Django의 auth 뷰를 그대로 쓴다."""
+
+import copy
 
 from django.conf import settings
 from django.contrib import messages
@@ -146,7 +148,8 @@ class PreferencesView(FormView):
     success_url = reverse_lazy("accounts:settings")
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.request.user}
+        # 양식은 사본을 고친다: 거절된 입력(예: 어둡게)이 이 응답의 <html data-theme>에 칠해지지 않게
+        return {**super().get_form_kwargs(), "instance": copy.copy(self.request.user)}
 
     def form_valid(self, form):
         services.user_preferences_save(

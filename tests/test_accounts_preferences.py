@@ -111,3 +111,15 @@ def test_the_dark_palette_is_the_same_when_chosen_and_when_following_the_device(
     following = css.split(':root:not([data-theme="light"]) {')[1].split("}")[0]
     assert len(_declarations(chosen)) >= 10
     assert _declarations(chosen) == _declarations(following)
+
+
+def test_a_refused_form_does_not_paint_the_unsaved_theme(logged_in, user):
+    response = logged_in.post(
+        "/accounts/settings/",
+        {"custom_instructions": "가" * (CUSTOM_INSTRUCTIONS_MAX_CHARS + 1), "theme": "dark"},
+    )
+
+    assert response.status_code == 200
+    assert 'data-theme="system"' in response.content.decode()
+    user.refresh_from_db()
+    assert user.theme == "system"
