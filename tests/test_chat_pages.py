@@ -14,26 +14,11 @@ from chat.models import Conversation, Message
 from chat.services import conversation_start
 from chat.views.conversations import MESSAGES_PAGE_SIZE
 from chat.views.shared import SIDEBAR_PAGE_SIZE
+from tests.support.factories import make_conversation
 from tests.support.fake_openai import Reply
 from tests.support.sse import finish_reply, read_stream
 
 HTMX = {"HX-Request": "true"}
-
-
-def make_conversation(user, messages=0, title="대화"):
-    conversation = Conversation.objects.create(
-        owner=user, title=title, model="fake-model", needs_title=False
-    )
-    Message.objects.bulk_create(
-        Message(
-            conversation=conversation,
-            role=Message.Role.USER if index % 2 == 0 else Message.Role.ASSISTANT,
-            content=f"메시지 {index}",
-            rendered_html=f"<p>메시지 {index}</p>",
-        )
-        for index in range(messages)
-    )
-    return conversation
 
 
 def test_without_javascript_a_conversation_is_started_continued_renamed_and_deleted(
