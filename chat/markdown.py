@@ -13,7 +13,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from chat.markdown_cjk import cjk_friendly_emphasis
+from chat.markdown_cjk import cjk_friendly_emphasis, commonmark_emphasis
 
 __all__ = ["StreamingMarkdown", "headings_below", "render_markdown", "render_or_escape"]
 
@@ -65,18 +65,32 @@ def _code_block(_renderer, tokens, idx, _options, _env):
     return _highlight(tokens[idx].content, "", "") + "\n"
 
 
-_md = (
-    MarkdownIt(
-        "commonmark",
-        {"html": False, "linkify": False, "typographer": False, "highlight": _highlight},
+def _parser(**cjk):
+    return (
+        MarkdownIt(
+            "commonmark",
+            {"html": False, "linkify": False, "typographer": False, "highlight": _highlight},
+        )
+        .enable(["table", "strikethrough"])
+        # 외부 이미지는 CSP가 막고, 주소에 데이터를 실어 빼돌리는 통로가 될 수 있다
+        .disable("image")
+        # 한국어는 조사를 띄우지 않는다: **리스트(list)**는 처럼 문장부호로 끝난 굵은 글씨도 굵게 (chat/markdown_cjk.py)
+        .use(cjk_friendly_emphasis, **cjk)
     )
-    .enable(["table", "strikethrough"])
-    # 외부 이미지는 CSP가 막고, 주소에 데이터를 실어 빼돌리는 통로가 될 수 있다
-    .disable("image")
-    # 한국어는 조사를 띄우지 않는다: **리스트(list)**는 처럼 문장부호로 끝난 굵은 글씨도 굵게 (chat/markdown_cjk.py)
-    .use(cjk_friendly_emphasis)
-)
+
+
+_md = _parser()
 _md.add_render_rule("code_block", _code_block)
+
+
+# 내보내기만 쓰는 같은 설정의 파서: 구분자의 원문 위치를 적는다 (화면의 파서는 그 값을 치르지 않는다)
+_md_positions = _parser(positions=True)
+
+
+def emphasis_for_any_viewer(text: str) -> str:
+    """내보낸 Markdown이 수정안을 모르는 뷰어에서도 화면처럼 굵게 보이도록 (chat.markdown_cjk.commonmark_emphasis)."""
+    return commonmark_emphasis(text.replace("\r\n", "\n"), _md_positions)
+
 
 # 페이지의 제목 순서: h1은 대화 제목, h2는 메시지의 작성자다. 답변 안의 제목은 h3부터 시작한다.
 # 모델이 ## 나 ### 로 시작해도 건너뛰지 않게, 답변의 첫 제목을 h3로 두고 나머지는 그에 맞춰 옮긴다.

@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
 from markdown_it.rules_inline import emphasis, strikethrough
 
-__all__ = ["cjk_friendly_emphasis", "delimiter_flags", "is_cjk"]
+__all__ = ["cjk_friendly_emphasis", "commonmark_emphasis", "delimiter_flags", "is_cjk"]
 
 # 수정안의 "CJK 글자" (동아시아 너비 W·F·H 중 이모지가 아닌 것과 한글), Unicode 17.
 # 출처: markdown-cjk-friendly의 ranges.md. Python의 unicodedata에는 이모지 표시 속성과 문자 체계가 없어 표로 둔다.
@@ -90,24 +90,105 @@ def delimiter_flags(src: str, start: int, end: int) -> tuple[bool, bool]:
     return left_flanking, right_flanking
 
 
-def _amended(tokenize):
-    """markdown-it-py의 규칙을 부르고, 그 규칙이 이번에 쌓은 구분자의 열림·닫힘만 수정안대로 바꾼다."""
+def _amended(tokenize, positions: bool):
+    """markdown-it-py의 규칙을 부르고, 그 규칙이 이번에 쌓은 구분자의 열림·닫힘만 수정안대로 바꾼다.
+
+    positions: 내보내기(commonmark_emphasis)용으로 새 토큰마다 원문 위치와 수정안이 바꿨는지를 meta에 적는다.
+    """
 
     def rule(state, silent: bool) -> bool:
-        start, count = state.pos, len(state.delimiters)
+        start, count, first = state.pos, len(state.delimiters), len(state.tokens)
+        # 규칙이 처음 push할 때 쌓여 있던 글(pending)이 먼저 토큰이 된다: 그것은 구분자가 아니다
+        first += 1 if state.pending else 0
         if not tokenize(state, silent):
             return False
         added = state.delimiters[count:]
         if added:
             can_open, can_close = delimiter_flags(state.src, start, state.posMax)
+            amended = any((d.open, d.close) != (can_open, can_close) for d in added)
             for delimiter in added:
                 delimiter.open, delimiter.close = can_open, can_close
+            if positions:
+                pos = start
+                for token in state.tokens[first:]:
+                    token.meta = {"src": pos, "amended": amended}
+                    pos += len(token.content)
         return True
 
     return rule
 
 
-def cjk_friendly_emphasis(md: MarkdownIt) -> None:
+def cjk_friendly_emphasis(md: MarkdownIt, positions: bool = False) -> None:
     """markdown-it-py 플러그인: md.use(cjk_friendly_emphasis). 강조(*, _)와 취소선(~)에 수정안을 건다."""
-    md.inline.ruler.at("emphasis", _amended(emphasis.tokenize))
-    md.inline.ruler.at("strikethrough", _amended(strikethrough.tokenize))
+    md.inline.ruler.at("emphasis", _amended(emphasis.tokenize, positions))
+    md.inline.ruler.at("strikethrough", _amended(strikethrough.tokenize, positions))
+
+
+# 짝이 된 구분자 토큰이 원문에서 차지하는 곳: (토큰 위치에서 앞으로 몇 글자, 길이), 그리고 바꿀 HTML.
+# 굵게(**)는 markdown-it-py가 여는 쪽을 두 글자 중 뒤 글자에, 닫는 쪽을 앞 글자에 둔다.
+_SPANS = {
+    "strong_open": (1, 2, "<strong>"),
+    "strong_close": (0, 2, "</strong>"),
+    "em_open": (0, 1, "<em>"),
+    "em_close": (0, 1, "</em>"),
+    "s_open": (0, 2, "<s>"),
+    "s_close": (0, 2, "</s>"),
+}
+
+
+def commonmark_emphasis(text: str, md: MarkdownIt) -> str:
+    """수정안으로만 짝이 맞는 강조를 HTML 태그로 바꾼 원문: 수정안을 모르는 뷰어(GitHub, VS Code)에서도 굵게.
+
+    내보낸 Markdown 파일을 위한 것이다. md는 화면과 같은 설정에 cjk_friendly_emphasis(positions=True)를 쓴
+    파서다. 수정안이 손대지 않은 줄은 한 글자도 바꾸지 않는다. 위치가 원문과 맞지 않으면 그 줄은 그대로 둔다.
+    """
+    lines = text.split("\n")
+    edits = []  # (줄, 칸, 길이, 바꿀 글)
+    cursor: dict[int, int] = {}
+    for block in md.parse(text):
+        if block.type != "inline" or not block.map or not block.children:
+            continue
+        places = _inline_places(block, lines, cursor)
+        if places is None or not any((child.meta or {}).get("amended") for child in block.children):
+            continue
+        found = []
+        for child in block.children:
+            span = _SPANS.get(child.type)
+            if span is None or "src" not in (child.meta or {}):
+                continue
+            back, length, html = span
+            offset = child.meta["src"] - back
+            line, column = _locate(places, offset)
+            if lines[line][column : column + length] != child.markup * (
+                length // len(child.markup)
+            ):
+                found = None
+                break
+            found.append((line, column, length, html))
+        edits.extend(found or ())
+    for line, column, length, html in sorted(edits, reverse=True):
+        lines[line] = lines[line][:column] + html + lines[line][column + length :]
+    return "\n".join(lines)
+
+
+def _inline_places(block, lines, cursor):
+    """인라인 글의 줄마다 (인라인 안의 시작, 원문의 줄, 그 줄의 칸). 원문에서 찾지 못하면 None."""
+    places, start = [], 0
+    for index, part in enumerate(block.content.split("\n")):
+        line = block.map[0] + index
+        if line >= len(lines):
+            return None
+        column = lines[line].find(part, cursor.get(line, 0))
+        if column < 0:
+            return None
+        cursor[line] = column + len(part)
+        places.append((start, line, column))
+        start += len(part) + 1
+    return places
+
+
+def _locate(places, offset):
+    for start, line, column in reversed(places):
+        if offset >= start:
+            return line, column + offset - start
+    raise ValueError(offset)

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from markdown_it import MarkdownIt
 
-from chat.markdown import render_markdown
+from chat.markdown import emphasis_for_any_viewer, render_markdown
 from chat.markdown_cjk import cjk_friendly_emphasis, delimiter_flags
 from chat.models import Message
 from chat.services import conversation_start
@@ -63,6 +63,55 @@ ENGLISH = [
     # 그림 글자는 CJK 글자가 아니다 (CJK로 쳤다면 여는 ** 가 열었다)
     ("a**😀**", "a**😀**"),
 ]
+
+
+# 수정안을 모르는 보통 CommonMark 뷰어 (GitHub, VS Code의 미리 보기처럼 HTML 태그는 그대로 그린다)와,
+# 수정안을 아는 같은 뷰어. 내보낸 글을 앞의 것이 그린 결과가 원문을 뒤의 것이 그린 결과와 같아야 한다
+PLAIN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+AMENDED = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(cjk_friendly_emphasis)
+
+
+@pytest.mark.parametrize(("text", "html"), CJK, ids=[text for text, _ in CJK])
+def test_exported_markdown_is_bold_in_a_viewer_without_the_amendment(text, html):
+    assert PLAIN.render(emphasis_for_any_viewer(text)) == AMENDED.render(text)
+
+
+@pytest.mark.parametrize(("text", "html"), ENGLISH, ids=[text for text, _ in ENGLISH])
+def test_exported_english_markdown_is_left_as_written(text, html):
+    assert emphasis_for_any_viewer(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "exported"),
+    [
+        ("`**코드(code)**는` 그대로", "`**코드(code)**는` 그대로"),
+        ("```\n**코드(code)**는\n```", "```\n**코드(code)**는\n```"),
+        ("    **들여쓴(code)**는", "    **들여쓴(code)**는"),
+        (
+            "[**링크(link)**는](https://example.com)",
+            "[<strong>링크(link)</strong>는](https://example.com)",
+        ),
+    ],
+)
+def test_exported_code_keeps_its_asterisks_and_links_their_target(text, exported):
+    assert emphasis_for_any_viewer(text) == exported
+
+
+def test_exported_containers_are_bold_in_a_viewer_without_the_amendment():
+    text = (
+        "- 항목 **리스트(list)**는\n  이어서 **튜플(tuple)**은 끝\n\n"
+        "> 인용 *「강조」*입니다\n\n"
+        "| 이름 | 설명 |\n|---|---|\n| a | **리스트(list)**는 |\n\n"
+        "~~취소(x)~~는"
+    )
+
+    html = PLAIN.render(emphasis_for_any_viewer(text))
+
+    assert html.count("<strong>리스트(list)</strong>는") == 2
+    assert "<strong>튜플(tuple)</strong>은" in html
+    assert "<em>「강조」</em>입니다" in html
+    assert "<s>취소(x)</s>는" in html
+    assert "**" not in html
 
 
 def inline(html):
@@ -174,9 +223,12 @@ def test_the_admin_and_a_re_imported_export_are_bold(
 
     assert STUDENT_REPORT_HTML in admin.content.decode()
 
-    # Markdown으로 내보내면 모델이 쓴 글 그대로, JSON Lines를 다시 가져오면 같은 렌더러로 다시 그린다
+    # Markdown으로 내보내면 수정안으로만 맞는 강조가 HTML 태그가 된다: 수정안을 모르는 뷰어에서도 굵게.
+    # JSON Lines는 모델이 쓴 글 그대로이고, 다시 가져오면 같은 렌더러로 다시 그린다
     call_command("export_conversations", "--user", user.username, "--format", "markdown")
-    assert STUDENT_REPORT in capsys.readouterr().out
+    markdown = capsys.readouterr().out
+    assert "<strong>리스트(list)</strong>는" in markdown
+    assert AMENDED.render(STUDENT_REPORT) in PLAIN.render(markdown)
     exported = tmp_path / "minji.jsonl"
     call_command("export_conversations", "--user", user.username, "--output", str(exported))
     call_command("import_conversations", str(exported), "--user", other_user.username)

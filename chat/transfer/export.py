@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from chat.markdown import headings_below
+from chat.markdown import emphasis_for_any_viewer, headings_below
 from chat.models import Conversation, Message
 
 FORMAT_NAME = "daehwa.conversation"
@@ -120,6 +120,6 @@ def markdown_lines(conversations, count: ExportCount) -> Iterator[str]:
             )
             yield (
                 f"## {who}{status} · {_when(message.created_at)}\n\n"
-                f"{headings_below(message.content)}\n\n"
+                f"{headings_below(emphasis_for_any_viewer(message.content))}\n\n"
             )
         yield "---\n\n"
