@@ -70,6 +70,8 @@ class DaehwaUserAdmin(PermissionLabels, UserAdmin):
     fieldsets = (
         *UserAdmin.fieldsets,
         (_("Usage"), {"fields": ("daily_token_quota", "must_change_password")}),
+        # 학생이 설정 페이지에서 고르는 것: 강사가 "왜 이렇게 답하지?"를 물을 때 볼 수 있게
+        (_("Preferences"), {"fields": ("custom_instructions", "theme")}),
     )
 
     def get_queryset(self, request):

@@ -16,6 +16,17 @@ def test_admin_manages_users(admin_client, user):
     assert change.status_code == 200
 
 
+def test_admin_shows_a_persons_custom_instructions_and_theme(admin_client, user):
+    user.custom_instructions = "반말로, 예시는 파이썬으로"
+    user.theme = "dark"
+    user.save()
+
+    change = admin_client.get(f"/admin/accounts/user/{user.pk}/change/").content.decode()
+
+    assert "반말로, 예시는 파이썬으로" in change
+    assert 'name="theme"' in change
+
+
 def test_admin_refuses_a_case_duplicate(admin_client, user):
     response = admin_client.post(
         "/admin/accounts/user/add/",
