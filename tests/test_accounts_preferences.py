@@ -123,3 +123,20 @@ def test_a_refused_form_does_not_paint_the_unsaved_theme(logged_in, user):
     assert 'data-theme="system"' in response.content.decode()
     user.refresh_from_db()
     assert user.theme == "system"
+
+
+def test_the_new_conversation_page_greets_by_name_and_says_the_instructions_apply(
+    logged_in, user
+):
+    plain = logged_in.get("/chat/").content.decode()
+    user.first_name = "김민지"
+    user.custom_instructions = "존댓말로 답해 주세요."
+    user.save()
+
+    page = logged_in.get("/chat/").content.decode()
+
+    assert "minji님, 안녕하세요" in plain
+    assert "맞춤 지시" not in plain
+    assert "김민지님, 안녕하세요" in page
+    assert "이 대화에는 내 맞춤 지시가 적용됩니다." in page
+    assert 'href="/accounts/settings/"' in page
