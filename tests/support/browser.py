@@ -79,4 +79,22 @@ def axe_violations(page):
 
 def shot(page, name):
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+    # caret="hide"(기본)는 입력칸에 style을 붙였다 떼며 style=""를 남긴다. 뒤이은 htmx 교체가 그 속성을 옮겨
+    # 적다가 CSP에 막혀 콘솔 오류가 된다 (제목이 바뀌는 순간처럼): 커서는 그대로 둔다
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", caret="initial")
+
+
+def watch_final_swap(page):
+    """마지막 답변으로 바뀌기 직전과 직후의 말풍선 높이를 잰다 (끝날 때의 레이아웃 이동)."""
+    page.evaluate(
+        """() => {
+        window.finalSwap = null;
+        document.addEventListener('htmx:sseBeforeMessage', event => {
+          if (event.detail.type !== 'reply') return;
+          const id = event.target.id, before = event.target.getBoundingClientRect().height;
+          requestAnimationFrame(() => setTimeout(() => {
+            window.finalSwap = {before, after: document.getElementById(id).getBoundingClientRect().height};
+          }, 50));
+        });
+    }"""
+    )
