@@ -2,30 +2,65 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, SetUnusablePasswordMixin
+from django.contrib.auth.models import Group
 from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils import formats
+from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services, usage
 from accounts.models import DailyUsage, User
 from core import spreadsheet
+from core.admin_i18n import permission_label, yes_no_icon
 
 # CSV를 이만큼씩 읽는다: 긴 기간도 메모리를 일정하게
 CSV_CHUNK_ROWS = 2000
 
 
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django의 경고 한 줄("If disabled, …")은 번역 표시 없이 붙어 있어 우리 문장으로 바꾼다."""
+
+    usable_password_help_text = format_lazy(
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        SetUnusablePasswordMixin.usable_password_help_text,
+        _("If disabled, the current password for this user will be lost."),
+    )
+
+
+class PermissionLabels:
+    """권한 고르기 칸의 이름을 지금 언어로 (DB에는 "Can add …"가 영어로 저장되어 있다)."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name in {"permissions", "user_permissions"}:
+            field.label_from_instance = permission_label
+        return field
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class DaehwaGroupAdmin(PermissionLabels, GroupAdmin):
+    pass
+
+
 @admin.register(User)
-class DaehwaUserAdmin(UserAdmin):
+class DaehwaUserAdmin(PermissionLabels, UserAdmin):
+    change_password_form = PasswordChangeForm
     list_display = (
         "username",
         "name",
-        "is_active",
-        "is_staff",
+        "active",
+        "staff",
         "date_joined",
         "last_login",
         "conversation_count",
@@ -59,13 +94,34 @@ class DaehwaUserAdmin(UserAdmin):
     def name(self, obj):
         return obj.get_full_name()
 
+    # 예·아니요 아이콘의 alt를 번역하려고 필드 대신 메서드로 보인다 (core.admin_i18n.yes_no_icon)
+    @admin.display(description=_("active"), ordering="is_active")
+    def active(self, obj):
+        return yes_no_icon(obj.is_active)
+
+    @admin.display(description=_("staff status"), ordering="is_staff")
+    def staff(self, obj):
+        return yes_no_icon(obj.is_staff)
+
     @admin.display(description=_("conversations"), ordering="conversation_total")
     def conversation_count(self, obj):
         return obj.conversation_total
 
-    @admin.display(description=_("tokens today"), ordering="tokens_today")
+    @admin.display(description=_("today"), ordering="tokens_today")
     def tokens_today(self, obj):
-        return obj.tokens_today
+        """오늘 쓴 토큰 / 한도 ("12,340 / 50,000"), 한도에 닿았으면 표시 하나. 한도는 이미 읽은 행에서 센다."""
+        status = usage.QuotaStatus(
+            used=obj.tokens_today, quota=usage.quota_for(obj), resets_at=usage.next_reset()
+        )
+        used = formats.number_format(status.used, force_grouping=True)
+        if not status.limited:
+            return gettext("%(used)s / no limit") % {"used": used}
+        quota = formats.number_format(status.quota, force_grouping=True)
+        if status.level != usage.QuotaLevel.OVER:
+            return f"{used} / {quota}"
+        return format_html(
+            '{} / {} <strong class="usage-over-mark">{}</strong>', used, quota, status.level_word
+        )
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -5,15 +5,20 @@
 
 import datetime
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from accounts.models import DailyUsage, User
 
-# 화면의 계량기가 나타나는 비율: 한도의 80 %를 넘으면
+# 계량기가 "거의 다 씀"이 되는 비율: 한도의 80 %부터. 입력창의 계량기는 이때부터 보인다
 METER_FROM_PERCENT = 80
 CHART_DAYS = 30
 
@@ -110,6 +115,14 @@ def tokens_on(user_id: int, day: datetime.date) -> int:
     return (totals["prompt"] or 0) + (totals["completion"] or 0)
 
 
+class QuotaLevel(StrEnum):
+    """계량기의 세 단계. 값은 CSS 클래스(usage-level-…)의 끝이다."""
+
+    OK = "ok"
+    NEAR = "near"
+    OVER = "over"
+
+
 @dataclass(frozen=True)
 class QuotaStatus:
     """오늘 쓴 양과 한도. 화면(계량기, 사용량 페이지)과 보내기 확인이 함께 쓴다."""
@@ -128,15 +141,38 @@ class QuotaStatus:
 
     @property
     def percent(self) -> int:
-        """0~100으로 자른 쓴 비율. 한도가 없으면 0."""
+        """쓴 비율. 넘었으면 100보다 크다 ("40개 중 80개 (100%)"는 거짓말이다). 한도가 없으면 0."""
         if not self.limited:
             return 0
-        return min(100, self.used * 100 // self.quota)
+        return self.used * 100 // self.quota
+
+    @property
+    def resets_when_html(self) -> SafeString:
+        """풀리는 때를 한 덩이로: "자정(0시)"가 "자정"과 "(0시)"로 줄에서 갈라지지 않게."""
+        return format_html('<span class="nowrap">{}</span>', self.resets_when)
+
+    @property
+    def level(self) -> QuotaLevel:
+        """80 % 이상이면 거의 다 씀, 한도에 닿았거나 넘었으면 넘음. 한도가 없으면 늘 OK."""
+        if self.reached:
+            return QuotaLevel.OVER
+        if self.limited and self.used * 100 >= self.quota * METER_FROM_PERCENT:
+            return QuotaLevel.NEAR
+        return QuotaLevel.OK
+
+    @property
+    def level_word(self) -> str:
+        """단계를 색만으로 알리지 않게 글에도 쓰는 말. OK는 말이 없다."""
+        return level_word(self.level)
 
     @property
     def shows_meter(self) -> bool:
-        """입력창의 계량기: 한도의 80 %를 넘었을 때만 보인다."""
-        return self.limited and self.used * 100 > self.quota * METER_FROM_PERCENT
+        """입력창의 계량기: 한도의 80 %부터 보인다."""
+        return self.level != QuotaLevel.OK
+
+    @property
+    def resets_when(self) -> str:
+        return reset_phrase(self.resets_at)
 
     @property
     def left(self) -> int:
@@ -148,6 +184,66 @@ def quota_status(user: User, *, count_without_quota: bool = False) -> QuotaStatu
     quota = quota_for(user)
     used = tokens_on(user.pk, today()) if quota > 0 or count_without_quota else 0
     return QuotaStatus(used=used, quota=quota, resets_at=next_reset())
+
+
+def level_word(level: QuotaLevel) -> str:
+    if level == QuotaLevel.OVER:
+        return _("Limit reached")
+    if level == QuotaLevel.NEAR:
+        return _("Almost used up")
+    return ""
+
+
+# ---------------------------------------------------------------- 말로
+
+
+def reset_phrase(resets_at: datetime.datetime) -> str:
+    """한도가 풀리는 때를 사이트 시간대와 켜진 언어의 짧은 말로: "자정(0시)", "내일 9시"처럼.
+
+    Django의 날짜 형식은 자정을 "12:00 오전"으로 써서 학생이 낮 12시로 읽었다. 그래서 시계는 24시간제로
+    쓰고, 오늘이 끝나는 자정은 날짜 없이 "자정(0시)"라고만 한다. 한국어는 뒤에 "에"를 붙여 읽는다.
+    """
+    zone = timezone.get_default_timezone()
+    moment = resets_at.astimezone(zone)
+    days = (moment.date() - now().astimezone(zone).date()).days
+    if days == 1 and moment.time() == datetime.time():
+        return _("at midnight")
+    if moment.minute:
+        clock = _("%(hour)s:%(minute)s") % {"hour": moment.hour, "minute": f"{moment.minute:02}"}
+    else:
+        clock = _("%(hour)s:00") % {"hour": moment.hour}
+    if days == 0:
+        return _("today at %(time)s") % {"time": clock}
+    if days == 1:
+        return _("tomorrow at %(time)s") % {"time": clock}
+    day = formats.date_format(moment, "MONTH_DAY_FORMAT")
+    return _("on %(day)s at %(time)s") % {"day": day, "time": clock}
+
+
+def _with_usage_link(sentence: str) -> SafeString:
+    """거절 문구 뒤에 사용량 페이지로 가는 고리. 입력창 위의 오류 자리에 그대로 그려진다."""
+    return format_html(
+        '{} <a href="{}">{}</a>', sentence, reverse("accounts:usage"), _("See usage")
+    )
+
+
+def quota_reached_message(status: QuotaStatus) -> SafeString:
+    """한도에 닿은 보내기의 거절: 무슨 일인지, 언제 풀리는지, 어디서 더 보는지. 휴대폰에서 두세 줄."""
+    # 번역문을 먼저 이스케이프하고 나서 값을 넣는다: 풀리는 때는 줄에서 갈라지지 않는 덩이(HTML)다
+    sentence = conditional_escape(
+        _("You have used today's %(quota)s tokens. You can send again %(when)s.")
+    ) % {
+        "quota": formats.number_format(status.quota, force_grouping=True),
+        "when": status.resets_when_html,
+    }
+    return _with_usage_link(mark_safe(sentence))  # noqa: S308 - 위에서 이스케이프했다
+
+
+def quota_reserved_message() -> SafeString:
+    """쓰이는 중인 답변의 몫까지 더하면 한도에 닿는 보내기의 거절."""
+    return _with_usage_link(
+        _("Replies still being written may use up today's tokens. Send again when they finish.")
+    )
 
 
 # ---------------------------------------------------------------- 사용량 페이지

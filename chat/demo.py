@@ -33,8 +33,10 @@ def reply_text(messages: list[dict]) -> str:
                 ]
             ),
             '```python\ndef greet(name: str) -> str:\n    return f"안녕하세요, {name}님!"\n```',
+            # 읽는 사람은 대개 학생이다: 서버 설정(.env)은 말하지 않는다. 운영자에게는 직원만 보는 안내가 있다
+            # (chat_layout.html의 demo-notice, docs/operator-manual.md).
             _(
-                "To talk to a real model, set `OPENAI_API_KEY` or `OPENAI_BASE_URL` in `.env` and restart."
+                "When your teacher or the site's operator connects a real model, it will answer here."
             ),
         ]
     )

@@ -13,7 +13,9 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-__all__ = ["StreamingMarkdown", "render_markdown", "render_or_escape"]
+from chat.markdown_cjk import cjk_friendly_emphasis
+
+__all__ = ["StreamingMarkdown", "headings_below", "render_markdown", "render_or_escape"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +73,8 @@ _md = (
     .enable(["table", "strikethrough"])
     # 외부 이미지는 CSP가 막고, 주소에 데이터를 실어 빼돌리는 통로가 될 수 있다
     .disable("image")
+    # 한국어는 조사를 띄우지 않는다: **리스트(list)**는 처럼 문장부호로 끝난 굵은 글씨도 굵게 (chat/markdown_cjk.py)
+    .use(cjk_friendly_emphasis)
 )
 _md.add_render_rule("code_block", _code_block)
 
@@ -124,6 +128,44 @@ def render_or_escape(text: str, env: dict | None = None) -> str:
             for paragraph in paragraphs
             if paragraph
         )
+
+
+# 줄 앞의 그릇 표시(들여쓰기, 인용 >, 목록 -, 1.)와 ATX 제목의 #들. 파서가 제목이라고 한 줄에만 쓴다.
+_ATX_MARKS = re.compile(r"^([ \t>*+\-\d.)]*?)#{1,6}(?=[ \t]|$)")
+
+
+def headings_below(text: str, first: int = FIRST_HEADING) -> str:
+    """마크다운 원문의 제목을 first 수준부터 시작하도록 옮긴다 (화면의 _heading과 같은 규칙, 최대 ######).
+
+    내보낸 Markdown은 # 대화, ## 메시지라서 답변 안의 # 제목이 목차를 깨뜨린다. 파서가 찾은 제목 줄만
+    고치므로 코드 블록 안의 #는 그대로이고, 밑줄(===, ---) 제목은 # 꼴로 바꾼다.
+    """
+    text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    tokens = _md.parse(text)
+    base = None
+    # 뒤에서부터 고쳐야 밑줄 줄을 지워도 앞의 줄 번호가 맞다
+    edits = []
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or token.map is None:
+            continue
+        level = int(token.tag[1])
+        base = level if base is None else base
+        marks = "#" * min(max(first + level - base, first), 6)
+        start, end = token.map
+        if token.markup.startswith("#"):
+            edits.append(
+                (start, start + 1, [_ATX_MARKS.sub(rf"\g<1>{marks}", lines[start], count=1)])
+            )
+        else:
+            content = tokens[index + 1].content.split("\n")
+            # 제목 글 앞까지가 그릇 표시다 (목록의 "- ", 인용의 "> ")
+            prefix = lines[start][: max(lines[start].find(content[0]), 0)]
+            words = " ".join(content)
+            edits.append((start, end, [f"{prefix}{marks} {words}"]))
+    for start, end, replacement in reversed(edits):
+        lines[start:end] = replacement
+    return "\n".join(lines)
 
 
 # 자라는 답변 ─────────────────────────────────────────────────────────────

@@ -124,6 +124,18 @@ def report_resolve(*, report: Report, moderator, note: str, request=None) -> boo
     return True
 
 
+def reply_reports_resolve(*, reply: Message, moderator, note: str, request=None) -> int:
+    """한 답변의 열린 신고를 모두 처리한다 (대화 관리 화면의 "처리" 단추). 처리한 수를 돌려준다.
+
+    신고마다 report_resolve를 불러 감사 기록도 신고마다 하나씩 남는다.
+    """
+    reports = Report.objects.open().filter(reply=reply).select_related("reply").order_by("pk")
+    return sum(
+        report_resolve(report=report, moderator=moderator, note=note, request=request)
+        for report in reports
+    )
+
+
 def looks_at(conversation: Conversation) -> list[AuditEvent]:
     """주인에게 보여 줄 최근 열람: 누가(아이디) 언제, 최신부터."""
     return list(

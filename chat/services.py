@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -46,7 +46,10 @@ class RefusalCode(StrEnum):
 
 
 class ChatRefused(Exception):
-    """사람에게 그대로 보여 줄 번역된 이유와 함께 요청을 거절한다. 아무것도 저장하지 않은 상태다."""
+    """사람에게 그대로 보여 줄 번역된 이유와 함께 요청을 거절한다. 아무것도 저장하지 않은 상태다.
+
+    한도의 거절은 사용량 페이지로 가는 고리가 든 SafeString이다: 화면의 오류 자리가 그대로 그린다.
+    """
 
     def __init__(self, *, code: RefusalCode, message: str):
         super().__init__(message)
@@ -101,26 +104,11 @@ def _quota_check(user) -> None:
         rows.exists(User, {"pk": user.pk}, lock=True)
     status = usage.quota_status(user)
     if status.reached:
-        resets_at = timezone.localtime(status.resets_at)
         raise ChatRefused(
-            code=RefusalCode.QUOTA_REACHED,
-            message=_(
-                "You have used today's %(quota)s tokens. You can send again after midnight "
-                "(%(reset)s)."
-            )
-            % {
-                "quota": formats.number_format(status.quota, force_grouping=True),
-                "reset": formats.date_format(resets_at, "DATETIME_FORMAT"),
-            },
+            code=RefusalCode.QUOTA_REACHED, message=usage.quota_reached_message(status)
         )
     if status.used + _tokens_reserved(user) >= status.quota:
-        raise ChatRefused(
-            code=RefusalCode.QUOTA_RESERVED,
-            message=_(
-                "The replies still being written may use the rest of today's tokens. "
-                "Please wait until they have finished, then send again."
-            ),
-        )
+        raise ChatRefused(code=RefusalCode.QUOTA_RESERVED, message=usage.quota_reserved_message())
 
 
 def _tokens_reserved(user) -> int:

@@ -307,6 +307,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Seoul")
 USE_I18N = True
 USE_TZ = True
+# 날짜·시각은 한 가족: "2026년 12월 6일 오후 3:05" (core/formats)
+FORMAT_MODULE_PATH = ["core.formats"]
 
 
 # ---------------------------------------------------------------- 정적 파일

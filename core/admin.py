@@ -6,6 +6,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import ACTION_LABELS, action_label
 from core.models import AuditEvent
 
 
@@ -22,11 +23,31 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """행동으로 거른다. 이름표는 번역된 이름이고 주소에는 코드가 남는다."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return list(ACTION_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "actor_username", "action", "target_link", "payload", "address")
+    list_display = (
+        "created_at",
+        "actor_username",
+        "action_name",
+        "target_link",
+        "payload",
+        "address",
+    )
     list_display_links = ("created_at",)
-    list_filter = ("action", "created_at")
+    list_filter = (ActionFilter, "created_at")
     search_fields = ("actor_username", "target_repr", "=target_id")
     search_help_text = _("Search by username, target name or id.")
     list_per_page = 100
@@ -49,6 +70,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
         return lookup in {"target_id", "actor__id__exact"} or super().lookup_allowed(
             lookup, value, request
         )
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_name(self, obj):
+        return action_label(obj.action)
 
     @admin.display(description=_("target"))
     def target_link(self, obj):

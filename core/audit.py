@@ -5,6 +5,7 @@ import ipaddress
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from core.models import AuditEvent
 
@@ -19,6 +20,23 @@ class Action:
     CONVERSATIONS_EXPORTED = "conversations.exported"
     CONVERSATIONS_PURGED = "conversations.purged"
     USER_QUOTA_CHANGED = "user.quota_changed"
+
+
+# 관리 화면에 보일 이름. 저장하는 것은 코드 그대로다 (이름을 바꿔도 기록은 그대로)
+ACTION_LABELS = {
+    Action.CONVERSATION_VIEWED: _("conversation viewed"),
+    Action.CONVERSATION_HIDDEN: _("conversation hidden"),
+    Action.CONVERSATION_UNHIDDEN: _("conversation unhidden"),
+    Action.REPORT_RESOLVED: _("report resolved"),
+    Action.CONVERSATIONS_EXPORTED: _("conversations exported"),
+    Action.CONVERSATIONS_PURGED: _("conversations purged"),
+    Action.USER_QUOTA_CHANGED: _("daily quota changed"),
+}
+
+
+def action_label(code: str) -> str:
+    """행동 코드의 이름. 모르는 코드(다른 판에서 온 기록)는 코드 그대로."""
+    return ACTION_LABELS.get(code, code)
 
 
 def _address(request) -> str | None:

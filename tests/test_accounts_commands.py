@@ -231,6 +231,34 @@ def test_usage_report_sums_by_user_as_a_table(ledger, capsys):
     assert lines[3] == "2 rows from 2026-03-01 to 2026-03-02."
 
 
+def test_usage_report_lists_every_active_user_even_without_use(ledger, django_user_model, capsys):
+    django_user_model.objects.create_user(username="quiet", first_name="조용한")
+    django_user_model.objects.create_user(username="gone", is_active=False)
+    left = django_user_model.objects.create_user(username="left", is_active=False)
+    usage.usage_record(
+        user_id=left.pk,
+        model="fake-model",
+        prompt_tokens=5,
+        completion_tokens=0,
+        estimated=False,
+        day=datetime.date(2026, 3, 2),
+    )
+
+    call_command(
+        "usage_report", "--since", "2026-03-02", "--until", "2026-03-02", "--format", "csv"
+    )
+
+    captured = capsys.readouterr()
+    # 쓰지 않은 학생도 0으로 (강사가 찾는 사람), 떠난 계정은 그 기간에 쓴 것이 있을 때만
+    assert list(csv.reader(io.StringIO(captured.out)))[1:] == [
+        ["junho", "", "10", "1", "11", "1", "0"],
+        ["left", "", "5", "0", "5", "1", "0"],
+        ["minji", "", "1000", "1", "1001", "1", "0"],
+        ["quiet", "조용한", "0", "0", "0", "0", "0"],
+    ]
+    assert "4 rows from 2026-03-02 to 2026-03-02." in captured.err
+
+
 def test_usage_report_by_model_as_csv(ledger, capsys):
     call_command(
         "usage_report",

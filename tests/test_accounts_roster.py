@@ -326,4 +326,8 @@ def test_staff_see_the_name_in_moderation_and_usage(admin_client, handed_out, ca
     assertInHTML('<td class="field-owner nowrap">김민수 (minsu_kim)</td>', conversations)
     assert found.result_count == 1
     report = list(csv.DictReader(capsys.readouterr().out.splitlines()))
-    assert (report[0]["user"], report[0]["name"]) == ("minsu_kim", "김민수")
+    # 쓰지 않은 활성 계정(관리자)도 0으로 나온다
+    assert [(row["user"], row["name"], row["total_tokens"]) for row in report] == [
+        ("admin", "", "0"),
+        ("minsu_kim", "김민수", "4"),
+    ]

@@ -237,8 +237,12 @@ def test_a_send_at_the_quota_is_refused_with_the_reset_time_and_the_text_stays(
 
     html = response.content.decode()
     assert response.status_code == (200 if htmx else 429)
-    assert "You have used today&#x27;s 2,000 tokens" in html
-    assert "after midnight (March 3, 2026, midnight)" in html
+    # 무슨 일인지, 언제 풀리는지, 어디서 더 보는지: 입력창 위의 오류 자리에 세 가지만
+    assert (
+        "You have used today&#x27;s 2,000 tokens. You can send again "
+        '<span class="nowrap">at midnight</span>. <a href="/accounts/usage/">See usage</a>'
+    ) in html
+    assert "12:00" not in html
     assert "한도 넘은 질문</textarea>" in html
     assert not conversation.messages.exists()
 
@@ -276,8 +280,11 @@ def test_the_refusal_carries_its_code_and_a_korean_sentence(user, settings, monk
         conversation_start(user=user, content="질문", model="daehwa-demo")
 
     assert refused.value.code == "quota_reached"
-    assert refused.value.message.startswith("오늘의 토큰 2,000개를 모두 썼습니다.")
-    assert "2026년 3월 3일" in refused.value.message
+    assert refused.value.message == (
+        "오늘의 토큰 2,000개를 모두 썼습니다. "
+        '<span class="nowrap">자정(0시)</span>에 다시 보낼 수 있습니다. '
+        '<a href="/accounts/usage/">사용량 보기</a>'
+    )
     assert not Conversation.objects.exists()
 
 
@@ -322,7 +329,10 @@ def test_a_retry_past_the_quota_is_refused(logged_in, user, settings):
 
     failed.refresh_from_db()
     assert failed.status == Message.Status.FAILED
-    assert "100" in response.content.decode()
+    assert (
+        '<p class="form-errors">오늘의 토큰 100개를 모두 썼습니다. <span class="nowrap">자정(0시)</span>'
+        '에 다시 보낼 수 있습니다. <a href="/accounts/usage/">사용량 보기</a></p>'
+    ) in response.content.decode()
     assert failed.attempt == 0
 
 
@@ -354,6 +364,7 @@ def test_a_running_reply_holds_back_its_share_of_the_quota_until_it_ends(user, s
     with pytest.raises(ChatRefused) as refused:
         conversation_start(user=user, content="다른 탭의 질문", model="daehwa-demo")
     assert refused.value.code == "quota_reserved"
+    assert refused.value.message.endswith('<a href="/accounts/usage/">사용량 보기</a>')
 
     # 끝나면 몫이 풀리고 장부의 실제 값이 대신한다 (정산)
     Message.objects.filter(pk=running.pk).update(status=Message.Status.DONE)
@@ -419,21 +430,76 @@ def test_the_quota_check_is_one_query_and_none_without_a_quota(
 # ---------------------------------------------------------------- 학생이 보는 것
 
 
-def test_the_composer_shows_a_meter_only_past_80_percent(english, user, settings):
+def test_the_composer_shows_a_meter_from_80_percent_amber_then_red_with_a_word(
+    english, user, settings, monkeypatch
+):
     settings.DAILY_TOKEN_QUOTA = 2000
+    at(monkeypatch, 2026, 3, 2, 21, 0)
     english.force_login(user)
     conversation = conversation_of(user)
-    spend(user, 1600)
+    spend(user, 1599, day=datetime.date(2026, 3, 2))
 
     calm = english.get(f"/chat/{conversation.pk}/").content.decode()
-    spend(user, 1)
-    close = english.get(f"/chat/{conversation.pk}/").content.decode()
+    spend(user, 1, day=datetime.date(2026, 3, 2))
+    near = english.get(f"/chat/{conversation.pk}/").content.decode()
     start = english.get("/chat/").content.decode()
+    spend(user, 1400, day=datetime.date(2026, 3, 2))
+    over = english.get(f"/chat/{conversation.pk}/").content.decode()
 
     assert "usage-meter" not in calm
-    assert '<meter min="0" max="2000" value="1601"' in close
-    assert "80% of today's tokens used (1,601 of 2,000)." in close
-    assert "usage-meter" in start
+    assert '<p class="usage-meter usage-level-near" id="usage-meter">' in near
+    assert '<meter min="0" max="2000" value="1600"' in near
+    # 단계는 색만이 아니라 말로도
+    assert '<strong class="usage-level-word">Almost used up</strong>' in near
+    assert "80% of today's tokens used (1,600 of 2,000)." in near
+    assert 'The count starts again <span class="nowrap">at midnight</span>.' in near
+    assert "usage-level-near" in start
+    assert '<p class="usage-meter usage-level-over" id="usage-meter">' in over
+    assert '<strong class="usage-level-word">Limit reached</strong>' in over
+    # 넘은 만큼도 그대로: "2,000 중 3,000 (100%)"라고 하지 않는다
+    assert "150% of today's tokens used (3,000 of 2,000)." in over
+
+
+@pytest.mark.parametrize(
+    ("used", "quota", "level"),
+    [
+        (0, 0, "ok"),
+        (10**9, 0, "ok"),
+        (79, 100, "ok"),
+        (80, 100, "near"),
+        (99, 100, "near"),
+        (100, 100, "over"),
+        (250, 100, "over"),
+        (1599, 2000, "ok"),
+        (1600, 2000, "near"),
+    ],
+)
+def test_the_meter_has_three_levels(used, quota, level):
+    status = usage.QuotaStatus(used=used, quota=quota, resets_at=usage.next_reset())
+
+    assert status.level == level
+    assert status.shows_meter == (level != "ok")
+
+
+@pytest.mark.parametrize(
+    ("resets_at", "korean", "english"),
+    [
+        # 오늘이 끝나는 자정: 날짜도 "오전 12:00"도 없이
+        (datetime.datetime(2026, 3, 3, tzinfo=SEOUL), "자정(0시)", "at midnight"),
+        # 같은 순간을 UTC로 받아도 사이트 시간대로 읽는다
+        (datetime.datetime(2026, 3, 2, 15, tzinfo=datetime.UTC), "자정(0시)", "at midnight"),
+        (datetime.datetime(2026, 3, 3, 9, tzinfo=SEOUL), "내일 9시", "tomorrow at 9:00"),
+        (datetime.datetime(2026, 3, 2, 18, 5, tzinfo=SEOUL), "오늘 18시 05분", "today at 18:05"),
+        (datetime.datetime(2026, 3, 4, tzinfo=SEOUL), "3월 4일 0시", "on March 4 at 0:00"),
+    ],
+)
+def test_the_reset_reads_as_midnight_or_a_24_hour_clock(monkeypatch, resets_at, korean, english):
+    at(monkeypatch, 2026, 3, 2, 15, 30)
+
+    with translation.override("ko"):
+        assert usage.reset_phrase(resets_at) == korean
+    with translation.override("en"):
+        assert usage.reset_phrase(resets_at) == english
 
 
 def test_the_usage_page_draws_today_and_30_days_as_svg_and_a_table(
@@ -453,6 +519,14 @@ def test_the_usage_page_draws_today_and_30_days_as_svg_and_a_table(
     html = response.content.decode()
     assert response.status_code == 200
     assert "Today you have used <strong>1,800</strong> of your <strong>2,000</strong>" in html
+    assert '<div class="usage-today usage-level-near">' in html
+    assert '<strong class="usage-level-word">Almost used up</strong>' in html
+    assert 'The count starts again <span class="nowrap">at midnight</span>.' in html
+    # 긴 대화가 왜 비싼지 한 문장으로, 새 대화로 가는 고리와 함께
+    assert (
+        "Every reply reads the whole conversation so far as its input, so long conversations "
+        'cost more tokens: for a new topic, <a href="/chat/">start a new conversation</a>.'
+    ) in html
     assert (
         '<svg viewBox="0 0 600 184" role="img" aria-labelledby="usage-chart-title usage-chart-desc"'
         in html
@@ -527,8 +601,9 @@ def test_the_admin_refuses_a_broken_date_filter_without_a_500(admin_client):
 
 
 def test_the_users_list_shows_tokens_today_without_a_query_per_user(
-    admin_client, user, other_user, django_user_model, django_assert_num_queries
+    admin_client, user, other_user, django_user_model, django_assert_num_queries, settings
 ):
+    settings.DAILY_TOKEN_QUOTA = 2000
     spend(user, 1234)
     spend(user, 1, day=usage.today() - datetime.timedelta(days=1))
     with CaptureQueriesContext(connection) as few:
@@ -539,9 +614,29 @@ def test_the_users_list_shows_tokens_today_without_a_query_per_user(
     with django_assert_num_queries(len(few)):
         html = admin_client.get("/admin/accounts/user/").content.decode()
 
-    assert '<td class="field-tokens_today">1234</td>' in html
-    assert '<td class="field-tokens_today">0</td>' in html
-    assert html.count('<td class="field-tokens_today">7</td>') == 10
+    assert '<td class="field-tokens_today">1,234 / 2,000</td>' in html
+    assert '<td class="field-tokens_today">0 / 2,000</td>' in html
+    assert html.count('<td class="field-tokens_today">7 / 2,000</td>') == 10
+
+
+def test_the_users_list_marks_who_reached_the_quota_in_korean(
+    admin_client, user, other_user, django_user_model, settings
+):
+    settings.DAILY_TOKEN_QUOTA = 50000
+    spend(user, 12340)
+    spend(other_user, 50000)
+    unlimited = django_user_model.objects.create(username="teacher", daily_token_quota=0)
+    spend(unlimited, 123456)
+
+    html = admin_client.get("/admin/accounts/user/").content.decode()
+
+    assert '<th scope="col" class="sortable column-tokens_today">' in html
+    assert '<td class="field-tokens_today">12,340 / 50,000</td>' in html
+    assert (
+        '<td class="field-tokens_today">50,000 / 50,000 '
+        '<strong class="usage-over-mark">한도 도달</strong></td>'
+    ) in html
+    assert '<td class="field-tokens_today">123,456 / 제한 없음</td>' in html
 
 
 def test_changing_a_quota_in_the_admin_writes_an_audit_event(admin_client, admin_user, user):

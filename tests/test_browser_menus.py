@@ -45,7 +45,7 @@ def test_menus_close_on_escape_and_outside_and_one_closes_the_other(open_page, f
 
 
 def test_the_report_form_opens_in_view_closes_and_keeps_what_was_typed(open_page, fake_openai):
-    page = open_page("phone")
+    page = open_page("phone", "dark")
     sign_up(page)
     finished_reply(page, fake_openai)
     requests = []
@@ -57,6 +57,8 @@ def test_the_report_form_opens_in_view_closes_and_keeps_what_was_typed(open_page
     form = page.locator(".report-form")
     expect(form).to_be_in_viewport()
     form.get_by_label("메모 (선택)").fill("표가 틀렸어요")
+    assert axe_violations(page) == []
+    shot(page, "report-form-phone-dark")
     page.keyboard.press("Escape")
     expect(form).to_be_hidden()
     expect(page.get_by_role("link", name="신고")).to_be_focused()
@@ -137,12 +139,14 @@ def test_a_reply_being_written_pulses_and_names_itself_in_the_tab(open_page, fak
 
 def test_the_pulse_holds_still_for_reduced_motion(open_page, fake_openai):
     fake_openai.script(Reply(tokens=["a"], stall=3.0, stall_after=0), Reply(tokens=["b"]))
-    page = open_page("desktop", reduced_motion="reduce")
+    page = open_page("desktop", "dark", reduced_motion="reduce")
     sign_up(page)
     send(page, "x")
 
     tail = page.locator("article.bubble-assistant .stream-tail").last
     expect(tail).to_be_visible()
+    assert axe_violations(page) == []
+    shot(page, "writing-desktop-dark")
     assert tail.evaluate("node => getComputedStyle(node, '::after').animationName") == "none"
 
 

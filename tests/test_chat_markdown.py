@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chat.markdown import render_markdown
+from chat.markdown import headings_below, render_markdown
 
 # 모듈의 목록을 가져다 쓰지 않고 따로 적는다. 모듈 쪽을 넓히면 여기서 걸리게.
 ALLOWED_TAGS = {
@@ -312,3 +312,23 @@ def test_link_title_cannot_break_out():
 )
 def test_checker_catches_known_bad_html(bad):
     assert problems(bad) != []
+
+
+# 내보내기의 제목 옮기기: # 대화, ## 메시지 아래로. 화면의 규칙과 같다 (첫 제목이 ###, 최대 ######)
+
+
+@pytest.mark.parametrize(
+    ("text", "moved"),
+    [
+        ("# 큰\n\n## 작은", "### 큰\n\n#### 작은"),
+        ("## 둘로 시작\n\n# 더 큰", "### 둘로 시작\n\n### 더 큰"),
+        ("# a\n\n#### b\n\n###### c", "### a\n\n###### b\n\n###### c"),
+        ("```\n# 코드\n```\n\n    # 들여쓴 코드", "```\n# 코드\n```\n\n    # 들여쓴 코드"),
+        ("본문 # 아님\n\n#해시태그", "본문 # 아님\n\n#해시태그"),
+        ("> # 인용\n\n- # 목록\n1. ## 번호", "> ### 인용\n\n- ### 목록\n1. #### 번호"),
+        ("밑줄\n===\n\n- 목록 밑줄\n  ---", "### 밑줄\n\n- #### 목록 밑줄"),
+        ("문단\n\n---\n\n끝", "문단\n\n---\n\n끝"),
+    ],
+)
+def test_headings_below_moves_only_real_headings(text, moved):
+    assert headings_below(text) == moved

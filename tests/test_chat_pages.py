@@ -523,6 +523,20 @@ def test_without_javascript_a_long_reply_shows_the_writing_page_at_once(
     assert "조각9" in finished
 
 
+def test_a_first_reply_finished_while_away_asks_for_its_title_from_the_page(
+    logged_in, user, llm_server
+):
+    # 탭을 닫은 사이 끝난 첫 답: 마지막 그림이 제목을 부르지 못했다. 화면은 모델을 기다리지 않고 htmx로 부른다
+    reply = conversation_start(user=user, content="x", model="fake-model")
+    finish_reply(reply)
+    asked = len(llm_server.requests)
+
+    page = logged_in.get(f"/chat/{reply.conversation_id}/").content.decode()
+
+    assert f'hx-post="/chat/{reply.conversation_id}/title/" hx-trigger="load"' in page
+    assert len(llm_server.requests) == asked
+
+
 def test_an_empty_reply_says_so(logged_in, user, llm_server):
     llm_server.script(Reply(tokens=[]))
     reply = conversation_start(user=user, content="x", model="fake-model")

@@ -13,6 +13,7 @@ from django.utils import translation
 
 from chat.models import Conversation, Message
 from chat.upstream_errors import sentence
+from chat.views import shared
 from tests.support.chunks import body, chunk, error_event, text
 from tests.support.fake_openai import Reply
 from tests.support.sse import read_stream
@@ -505,7 +506,9 @@ def test_each_shape_through_htmx_and_the_stream(chat, logged_in, llm_server, sha
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=[shape.name for shape in SHAPES])
-def test_each_shape_without_javascript(chat, logged_in, llm_server, shape):
+def test_each_shape_without_javascript(chat, logged_in, llm_server, shape, monkeypatch):
+    # 여기서 보는 것은 모양마다의 끝난 화면이다: 2초 뒤의 "쓰는 중" 화면(test_chat_pages)이 아니라 끝까지 기다린다
+    monkeypatch.setattr(shared, "WAIT_WITHOUT_JS_SECONDS", 30)
     llm_server.script(*shape.script)
 
     sent = logged_in.post(reverse("chat:message-create", args=[chat.pk]), {"content": "질문"})

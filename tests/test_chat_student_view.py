@@ -164,7 +164,7 @@ def test_messages_show_their_time_with_the_full_date_for_screen_readers(logged_i
 
     assert '<time datetime="2026-03-01T14:05:00+09:00"' in page
     assert '<span aria-hidden="true">오후 2:05</span>' in page
-    assert '<span class="visually-hidden">2026년 3월 1일 2:05 오후</span>' in page
+    assert '<span class="visually-hidden">2026년 3월 1일 오후 2:05</span>' in page
 
 
 WRITING = "## 제목\n\n| a |\n|---|\n| 1 |\n\n**아직\n쓰는"

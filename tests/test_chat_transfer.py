@@ -85,13 +85,84 @@ def test_export_writes_one_conversation_per_line_and_counts(user, other_user, tm
 def test_export_to_standard_output_keeps_the_count_out_of_the_data(user, capsys):
     make_conversation(user, "첫 대화", ["안녕", "안녕하세요"])
 
-    call_command("export_conversations", "--format", "markdown")
+    call_command("export_conversations", "--format", "markdown", "--language", "en")
 
     captured = capsys.readouterr()
     assert captured.out.startswith("# 첫 대화\n")
     assert "## Assistant · " in captured.out
-    assert "Exported 1 conversations with 2 messages." in captured.err
+    assert "Exported 1 conversation with 2 messages." in captured.err
     assert "Exported" not in captured.out
+
+
+def test_markdown_export_speaks_korean_in_the_site_time_zone(user, capsys, settings):
+    settings.TIME_ZONE = "Asia/Seoul"
+    make_conversation(user, "첫 대화", ["안녕", "안녕하세요", "더?", "그만"])
+
+    call_command("export_conversations", "--format", "markdown", "--language", "ko")
+
+    out = capsys.readouterr().out
+    # 09:00 UTC는 서울의 오후 6시: 말풍선과 같은 날짜 꼴
+    assert "- 만든 때: 2026년 3월 2일 오후 6:00\n" in out
+    assert "## minji · 2026년 3월 2일 오후 6:00\n" in out
+    assert "## 어시스턴트 (멈춤) · 2026년 3월 2일 오후 6:00\n" in out
+    assert "T09:00" not in out
+    assert "Assistant" not in out
+
+
+def test_markdown_export_puts_a_replys_headings_below_the_message_heading(user, capsys):
+    reply = "# 개요\n\n본문\n\n## 자세히\n\n```md\n# 코드 안의 샵\n```\n\n깊은 곳\n---\n\n###### 끝"
+    make_conversation(user, "제목이 있는 답", ["질문", reply])
+
+    call_command("export_conversations", "--format", "markdown")
+
+    out = capsys.readouterr().out
+    headings = [line for line in out.splitlines() if line.startswith("#")]
+    assert headings == [
+        "# 제목이 있는 답",
+        headings[1],
+        headings[2],
+        "### 개요",
+        "#### 자세히",
+        "# 코드 안의 샵",
+        "#### 깊은 곳",
+        "###### 끝",
+    ]
+    assert headings[1].startswith("## minji · ")
+    assert headings[2].startswith("## ")
+
+
+def test_export_refuses_to_overwrite_a_file_without_force(user, tmp_path):
+    make_conversation(user, "첫 대화", ["a", "b"])
+    output = tmp_path / "all.jsonl"
+    output.write_text("지난 학기의 기록", encoding="utf-8")
+
+    with translation.override("ko"), pytest.raises(CommandError, match="--force"):
+        call_command("export_conversations", "--output", str(output))
+    kept = output.read_text(encoding="utf-8")
+    call_command("export_conversations", "--output", str(output), "--force")
+
+    assert kept == "지난 학기의 기록"
+    assert json.loads(output.read_text(encoding="utf-8"))["title"] == "첫 대화"
+
+
+def test_the_refusal_to_overwrite_is_translated(user, tmp_path):
+    output = tmp_path / "all.jsonl"
+    output.touch()
+
+    with pytest.raises(CommandError, match="이미 있습니다"):
+        call_command("export_conversations", "--output", str(output), "--language", "ko")
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_the_exported_file_is_readable_only_by_its_owner(user, tmp_path, existing):
+    make_conversation(user, "첫 대화", ["a", "b"])
+    output = tmp_path / "all.md"
+    if existing:
+        output.touch(mode=0o644)
+
+    call_command("export_conversations", "--output", str(output), "--format", "markdown", "--force")
+
+    assert output.stat().st_mode & 0o777 == 0o600
 
 
 def test_export_since_takes_conversations_with_later_activity(user, capsys):

@@ -1,4 +1,4 @@
-"""Django, asgiref, OpenAI SDK, httpx2, aiohttp, redis-py의 공개 API를 비켜 가는 곳마다 하나씩 거는 줄 (tripwire).
+"""Django, asgiref, OpenAI SDK, httpx2, aiohttp, redis-py, markdown-it-py의 공개 API를 비켜 가는 곳마다 하나씩 거는 줄 (tripwire).
 
 대부분 속도를 위해 비켜 간다. 라이브러리를 올리면서 우리가 기대는 내부가 옮겨지거나 달리 움직이면 여기서 먼저,
 어느 판이 무엇을 옮겼는지와 볼 파일을 말하며 실패한다: 깨진 채 배포되어 교실에서 스트림이 멈추기 전에.
@@ -36,6 +36,7 @@ CHECKED = {
     "httpx2": "2.17.0",
     "aiohttp": "3.14.5",
     "redis": "8.1.0",
+    "markdown-it-py": "4.3.0",
 }
 
 # 비켜 가는 곳이 사는 파일. 옮기면 여기와 문서를 함께 고친다.
@@ -47,6 +48,7 @@ SDK_REQUEST = "chat/llm/ (stream_reply: messages through extra_body)"
 ROWS = "core/rows.py, accounts/usage.py, chat/context.py, core/cache.py (SQL built from Django's pieces)"
 CACHE = "core/cache.py (SharedRedisCache, SharedRedisCacheClient, SharedDatabaseCache)"
 REQUEST_LOG = "core/request_log.py (_LazyUserId)"
+CJK_EMPHASIS = "chat/markdown_cjk.py (cjk_friendly_emphasis, delimiter_flags)"
 
 
 @contextmanager
@@ -534,3 +536,43 @@ def test_authentication_middleware_caches_the_user_where_the_log_looks():
     with fence("Django", "request._acached_user (AuthenticationMiddleware's cache)", REQUEST_LOG):
         user = asyncio.run(middleware.auser(request))
         assert request._acached_user is user
+
+
+# ---------------------------------------------------------------- 강조 규칙의 CJK 수정안
+
+
+def test_the_emphasis_rules_whose_delimiter_flags_the_cjk_amendment_rewrites():
+    """CJK 수정안은 markdown-it-py의 강조·취소선 규칙을 부른 뒤, 그 규칙이 쌓은 구분자의 open/close만 바꾼다."""
+    from markdown_it import MarkdownIt
+    from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
+    from markdown_it.rules_inline import StateInline, emphasis, strikethrough
+
+    from chat.markdown_cjk import cjk_friendly_emphasis
+
+    md = MarkdownIt("commonmark").enable("strikethrough")
+    with fence("markdown-it-py", "the inline rules the CJK amendment wraps", CJK_EMPHASIS):
+        rules = {rule.name: rule.fn for rule in md.inline.ruler.__rules__}
+        assert rules["emphasis"] is emphasis.tokenize
+        assert rules["strikethrough"] is strikethrough.tokenize
+        # 짝짓기는 뒤처리(ruler2)가 구분자의 open/close를 읽어서 한다: 그사이에 다시 정하는 곳이 없어야 한다
+        assert {"emphasis", "strikethrough"} <= {rule.name for rule in md.inline.ruler2.__rules__}
+
+    with fence("markdown-it-py", "the delimiters an emphasis rule pushes", CJK_EMPHASIS):
+        for tokenize, text in ((emphasis.tokenize, "**x"), (strikethrough.tokenize, "~~x")):
+            state = StateInline(text, md, {}, [])
+            assert tokenize(state, False) is True
+            assert state.pos == 2
+            assert state.delimiters
+            assert all((d.open, d.close) == (True, False) for d in state.delimiters)
+
+    with fence("markdown-it-py", "the character classes the CJK amendment reads", CJK_EMPHASIS):
+        assert isWhiteSpace(0x20)
+        assert isWhiteSpace(0x3000)
+        assert isMdAsciiPunct(ord(")"))
+        assert isPunctChar("」")
+        assert not isPunctChar("가")
+
+    with fence("markdown-it-py", "where emphasis flags are decided", CJK_EMPHASIS):
+        amended = MarkdownIt("commonmark").enable("strikethrough").use(cjk_friendly_emphasis)
+        assert amended.renderInline("**리스트(list)**는") == "<strong>리스트(list)</strong>는"
+        assert amended.renderInline("~~지운 글(deleted)~~은") == "<s>지운 글(deleted)</s>은"

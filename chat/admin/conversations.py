@@ -1,17 +1,26 @@
-"""대화 관리: 최근 활동 순 목록(한 번의 질의로 센 열들), 쪽으로 나눈 읽기 전용 메시지, 숨기기와 되돌리기."""
+"""대화 관리: 최근 활동 순 목록(한 번의 질의로 센 열들), 쪽으로 나눈 읽기 전용 메시지, 숨기기와 되돌리기, 신고된 답변 처리."""
+
+from collections import defaultdict
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from chat import moderation
-from chat.admin.reasons import BOTH, ReasonForm, ask_reason
+from chat.admin.reasons import BOTH, REASON_MAX_CHARS, NoteForm, ReasonForm, ask_reason
+from chat.admin.records import reply_in_conversation_url
 from chat.models import Conversation, Message, Report
+from core.admin_i18n import yes_no_icon
 
 # 대화 화면의 한 쪽. 긴 대화도 한 번에 다 그리지 않는다.
 MESSAGES_PER_PAGE = 50
@@ -72,7 +81,7 @@ class ConversationAdmin(admin.ModelAdmin):
         "message_count",
         "token_count",
         "updated_at",
-        "is_hidden",
+        "hidden",
         "open_report_count",
     )
     list_display_links = ("title",)
@@ -89,7 +98,7 @@ class ConversationAdmin(admin.ModelAdmin):
     search_fields = ("title", "owner__username")
     search_help_text = _("Search by title, username, name or the words of any message.")
     ordering = ("-updated_at", "-pk")
-    fields = ("owner", "title", "model", "system_prompt", "is_hidden", "created_at", "updated_at")
+    fields = ("owner", "title", "model", "system_prompt", "hidden", "created_at", "updated_at")
     readonly_fields = fields
     actions = ["hide_conversations", "unhide_conversations"]
 
@@ -139,6 +148,11 @@ class ConversationAdmin(admin.ModelAdmin):
     def token_count(self, obj):
         return obj.token_total
 
+    # 예·아니요 아이콘의 alt를 번역하려고 필드 대신 메서드로 보인다 (core.admin_i18n.yes_no_icon)
+    @admin.display(description=_("hidden"), ordering="is_hidden")
+    def hidden(self, obj):
+        return yes_no_icon(obj.is_hidden)
+
     @admin.display(description=_("open reports"), ordering="open_reports")
     def open_report_count(self, obj):
         return obj.open_reports
@@ -157,6 +171,45 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def has_hide_permission(self, request):
         return request.user.has_perm("chat.hide_conversation")
+
+    def has_resolve_permission(self, request):
+        return request.user.has_perm("chat.resolve_report")
+
+    def get_urls(self):
+        resolve = self.admin_site.admin_view(require_POST(self.resolve_view))
+        return [
+            path(
+                "<path:object_id>/messages/<int:message_id>/resolve/",
+                resolve,
+                name="chat_conversation_resolve",
+            ),
+            *super().get_urls(),
+        ]
+
+    def resolve_view(self, request, object_id, message_id):
+        """대화 화면에서 신고된 답변의 열린 신고를 처리하고 그 답변으로 돌아간다."""
+        conversation = self.get_object(request, unquote(object_id))
+        if conversation is None or not self.has_view_permission(request, conversation):
+            raise Http404
+        if not self.has_resolve_permission(request):
+            raise PermissionDenied
+        reply = get_object_or_404(conversation.messages, pk=message_id)
+        form = NoteForm(request.POST)
+        if form.is_valid():
+            resolved = moderation.reply_reports_resolve(
+                reply=reply,
+                moderator=request.user,
+                note=form.cleaned_data["reason"],
+                request=request,
+            )
+            self.message_user(
+                request,
+                ngettext("%(count)d report resolved.", "%(count)d reports resolved.", resolved)
+                % {"count": resolved},
+            )
+        else:
+            self.message_user(request, " ".join(form.errors["reason"]), level="error")
+        return redirect(reply_in_conversation_url(reply.pk, conversation.pk))
 
     @admin.action(description=_("Hide from their owners…"), permissions=["hide"], location=BOTH)
     def hide_conversations(self, request, queryset):
@@ -239,9 +292,31 @@ class ConversationAdmin(admin.ModelAdmin):
         if wanted.isascii() and wanted.isdigit() and len(wanted) <= 18:
             number = messages.filter(pk__gt=int(wanted)).count() // MESSAGES_PER_PAGE + 1
         page = paginator.get_page(number)
+        # 쪽 안에서는 옛것부터 읽는다
+        shown = list(page.object_list)[::-1]
+        reports = defaultdict(list)
+        for report in (
+            Report.objects.open()
+            .filter(reply__in=[message.pk for message in shown])
+            .select_related("reporter")
+            .order_by("created_at", "pk")
+        ):
+            reports[report.reply_id].append(report)
+        for message in shown:
+            message.open_reports = reports[message.pk]
         return {
             "message_page": page,
-            # 쪽 안에서는 옛것부터 읽는다
-            "page_messages": list(page.object_list)[::-1],
+            "page_messages": shown,
             "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=2)),
+            # 다른 쪽에 있는 신고된 답변으로도 곧장 간다
+            "reported_replies": [
+                (reply_id, reply_in_conversation_url(reply_id, conversation.pk))
+                for reply_id in Report.objects.open()
+                .filter(reply__conversation=conversation)
+                .order_by("reply_id")
+                .values_list("reply_id", flat=True)
+                .distinct()
+            ],
+            "can_resolve": self.has_resolve_permission(request),
+            "note_max_chars": REASON_MAX_CHARS,
         }

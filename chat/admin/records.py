@@ -82,8 +82,8 @@ class MessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("error kind"), ordering="error_kind")
     def error(self, obj):
-        # None이면 관리 화면이 빈 칸 표시(-)를 쓴다: 필드를 보이던 때와 같다
-        return obj.error_sentence or None
+        # 빈 칸 표시(-): None을 돌려주면 변경 화면은 "None"이라고 영어로 쓴다
+        return obj.error_sentence or self.get_empty_value_display()
 
     @admin.display(description=_("tokens"))
     def tokens(self, obj):

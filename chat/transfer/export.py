@@ -5,6 +5,10 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from chat.markdown import headings_below
 from chat.models import Conversation, Message
 
 FORMAT_NAME = "daehwa.conversation"
@@ -83,20 +87,39 @@ def jsonl_lines(conversations, count: ExportCount) -> Iterator[str]:
         yield json.dumps(record, ensure_ascii=False) + "\n"
 
 
+def _when(moment: datetime.datetime) -> str:
+    """사이트 시간대(TIME_ZONE)와 지금 언어의 날짜·시각: 화면의 말풍선과 같은 꼴 (core/formats)."""
+    return formats.date_format(
+        timezone.localtime(moment, timezone.get_default_timezone()), "DATETIME_FORMAT"
+    )
+
+
 def markdown_lines(conversations, count: ExportCount) -> Iterator[str]:
-    """사람이 읽는 Markdown: 대화마다 제목, 메시지마다 누가 언제."""
+    """사람이 읽는 Markdown: # 대화 제목, ## 누가 언제, 그 아래에 메시지. 낱말은 지금 언어로.
+
+    메시지 안의 제목은 ###부터로 옮긴다 (chat.markdown.headings_below): 목차가 대화 › 메시지 › 답변 속 제목이 된다.
+    """
     for conversation in conversations.iterator(chunk_size=CHUNK_ROWS):
         count.conversations += 1
+        owner = conversation.owner.username
         yield f"# {conversation.title}\n\n"
         yield (
-            f"- owner: {conversation.owner.username}\n- model: {conversation.model}\n"
-            f"- created: {conversation.created_at.isoformat()}\n\n"
+            f"- {_('owner')}: {owner}\n- {_('model')}: {conversation.model}\n"
+            f"- {_('created')}: {_when(conversation.created_at)}\n\n"
         )
         if conversation.system_prompt:
-            yield f"> {conversation.system_prompt.replace(chr(10), chr(10) + '> ')}\n\n"
+            prompt = headings_below(conversation.system_prompt)
+            yield f"> {prompt.replace(chr(10), chr(10) + '> ')}\n\n"
         for message in _messages(conversation):
             count.messages += 1
-            who = "You" if message.role == Message.Role.USER else "Assistant"
-            status = "" if message.status == Message.Status.DONE else f" ({message.status})"
-            yield f"## {who}{status} · {message.created_at.isoformat()}\n\n{message.content}\n\n"
+            who = owner if message.role == Message.Role.USER else message.get_role_display()
+            status = (
+                ""
+                if message.status == Message.Status.DONE
+                else f" ({message.get_status_display()})"
+            )
+            yield (
+                f"## {who}{status} · {_when(message.created_at)}\n\n"
+                f"{headings_below(message.content)}\n\n"
+            )
         yield "---\n\n"

@@ -126,6 +126,8 @@ def history_slice(request, conversation):
     page = page[:MESSAGES_PAGE_SIZE][::-1]
     if page and before is None:
         streams.mark_latest(page[-1], conversation)
+        # 탭을 닫은 사이 끝난 첫 답: 그 답의 마지막 그림이 부르지 못한 제목을 이 화면이 htmx로 부른다
+        page[-1].asks_title = conversation.needs_title and not page[-1].is_user and page[-1].is_done
     return {
         "conversation": conversation,
         "history": page,
@@ -181,7 +183,8 @@ class ConversationDetailView(OwnConversationMixin, View):
             return render(
                 request, f"{DETAIL_TEMPLATE}#earlier", history_slice(request, self.conversation)
             )
-        if not request.htmx and self.conversation.needs_title:
+        if WRITING_PARAM in request.GET and self.conversation.needs_title:
+            # "쓰는 중" 화면(JavaScript 없음)만 여기서 짓는다: 다른 화면은 끝난 답이 htmx로 부른다 (asks_title)
             title_when_replied(request, self.conversation)
         context = conversation_page_context(request, self.conversation, form=MessageForm())
         return render(request, DETAIL_TEMPLATE, context)

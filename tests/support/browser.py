@@ -78,9 +78,8 @@ def axe_violations(page):
 
 
 def shot(page, name):
+    """화면을 남긴다. 커서를 숨기려고 Playwright가 넣는 <style>은 CSP가 막아 콘솔 오류가 되므로 커서는 그대로 둔다."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    # caret="hide"(기본)는 입력칸에 style을 붙였다 떼며 style=""를 남긴다. 뒤이은 htmx 교체가 그 속성을 옮겨
-    # 적다가 CSP에 막혀 콘솔 오류가 된다 (제목이 바뀌는 순간처럼): 커서는 그대로 둔다
     page.screenshot(path=SCREENSHOTS / f"{name}.png", caret="initial")
 
 

@@ -1,23 +1,45 @@
 """사용량 보고서.
 
 강사와 운영자가 API 청구서와 맞춰 보거나 누가 얼마나 썼는지 볼 때 쓴다. 사용량 장부(accounts.DailyUsage)만 읽고
-메시지 표는 더하지 않는다. 사람, 날짜, 모델 가운데 하나로 묶어 표나 CSV로 낸다.
+메시지 표는 더하지 않는다. 사람, 날짜, 모델 가운데 하나로 묶어 표나 CSV로 낸다. 사람별이면 활성 계정은 그 기간에
+쓴 것이 없어도 0으로 나온다.
 """
 
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Sum
+from django.db.models import Count, FilteredRelation, Q, Sum
+from django.db.models.functions import Coalesce
 
 from accounts import usage
 from accounts.management.arguments import day
-from accounts.models import DailyUsage
+from accounts.models import DailyUsage, User
 from core import spreadsheet
 
-GROUPS = {"user": "user__username", "day": "day", "model": "model"}
-# 사람별 보고서는 이름 칸도: 강사는 아이디보다 이름으로 학생을 안다
-NAMES = {"user": "user__first_name"}
 COLUMNS = ["prompt_tokens", "completion_tokens", "total_tokens", "replies", "estimated_replies"]
+
+
+def _rows_by_user(since: datetime.date, until: datetime.date):
+    """사람별 합계: 활성 계정은 그 기간에 쓰지 않았어도 0으로 한 줄씩 (강사는 안 쓴 학생도 찾는다).
+
+    비활성 계정은 그 기간에 쓴 것이 있을 때만. 기간의 장부만 LEFT JOIN으로 붙여 질의 하나로 센다.
+    """
+    period = FilteredRelation(
+        "daily_usage", condition=Q(daily_usage__day__gte=since, daily_usage__day__lte=until)
+    )
+    return (
+        User.objects.annotate(period=period)
+        .values("username", "first_name")
+        .annotate(
+            prompt=Coalesce(Sum("period__prompt_tokens"), 0),
+            completion=Coalesce(Sum("period__completion_tokens"), 0),
+            count=Coalesce(Sum("period__replies"), 0),
+            estimated=Coalesce(Sum("period__estimated_replies"), 0),
+            ledger_rows=Count("period"),
+        )
+        .filter(Q(is_active=True) | Q(ledger_rows__gt=0))
+        .order_by("username")
+    )
 
 
 class Command(BaseCommand):
@@ -38,7 +60,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--by",
-            choices=sorted(GROUPS),
+            choices=["user", "day", "model"],
             default="user",
             help="one row per user (default), per day or per model",
         )
@@ -54,19 +76,23 @@ class Command(BaseCommand):
         since = since or until - datetime.timedelta(days=29)
         if since > until:
             raise CommandError(f"--since ({since}) is after --until ({until}).")
-        key = GROUPS[by]
-        name = NAMES.get(by)
-        rows = (
-            DailyUsage.objects.filter(day__gte=since, day__lte=until)
-            .values(key, *([name] if name else []))
-            .annotate(
-                prompt=Sum("prompt_tokens"),
-                completion=Sum("completion_tokens"),
-                count=Sum("replies"),
-                estimated=Sum("estimated_replies"),
+        if by == "user":
+            # 사람별 보고서는 이름 칸도: 강사는 아이디보다 이름으로 학생을 안다
+            key, name = "username", "first_name"
+            rows = _rows_by_user(since, until)
+        else:
+            key, name = by, None
+            rows = (
+                DailyUsage.objects.filter(day__gte=since, day__lte=until)
+                .values(key)
+                .annotate(
+                    prompt=Sum("prompt_tokens"),
+                    completion=Sum("completion_tokens"),
+                    count=Sum("replies"),
+                    estimated=Sum("estimated_replies"),
+                )
+                .order_by(key)
             )
-            .order_by(key)
-        )
         lines = (
             [
                 str(row[key]),

@@ -1,18 +1,36 @@
 """대화 내보내기.
 
 수업이 끝나 기록을 지우기 전에 남겨 두거나, 학생이 자기 대화를 가져가거나, 다른 서버로 옮길 때 쓴다.
-JSON Lines는 한 줄에 대화 하나(메시지 포함)이고 import_conversations가 그대로 다시 읽는다. Markdown은 사람이 읽는다.
-대화와 메시지를 조각씩 읽어 흘려 쓰므로 표가 커도 메모리가 일정하다.
+JSON Lines는 한 줄에 대화 하나(메시지 포함)이고 import_conversations가 그대로 다시 읽는다. Markdown은 사람이 읽는다
+(사이트 시간대, 지금 언어 또는 --language). 대화와 메시지를 조각씩 읽어 흘려 쓰므로 표가 커도 메모리가 일정하다.
+--output 파일은 학생들의 대화를 담으므로 주인만 읽을 수 있게(0600) 만들고, 있는 파일은 --force 없이 덮지 않는다.
 """
 
 import datetime
+import os
+from contextlib import nullcontext
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.management.arguments import day, find_user
 from chat.transfer import export
 from core.audit import Action, audit_record
+
+# 내보낸 파일은 학생들의 대화다: 주인만 읽고 쓴다
+OUTPUT_MODE = 0o600
+
+
+def _open_output(path: str, *, force: bool):
+    """쓸 파일을 0600으로 연다. force가 아니면 있는 파일을 덮지 않는다 (O_EXCL이라 확인과 만들기 사이의 틈도 없다)."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if force else os.O_EXCL)
+    descriptor = os.open(path, flags, OUTPUT_MODE)
+    # 덮어쓴 파일은 예전 권한을 그대로 가진다: 새 파일과 같이 맞춘다
+    os.fchmod(descriptor, OUTPUT_MODE)
+    return os.fdopen(descriptor, "w", encoding="utf-8")
 
 
 class Command(BaseCommand):
@@ -39,10 +57,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output",
             metavar="PATH",
-            help="file to write (default: standard output; the count then goes to standard error)",
+            help="file to write, readable only by you (default: standard output; the count then "
+            "goes to standard error)",
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="overwrite the --output file if it exists"
+        )
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            help="language of the Markdown words and of the messages (default: LANGUAGE_CODE)",
         )
 
-    def handle(self, *args, user=None, since=None, format="jsonl", output=None, **options):
+    def handle(self, *args, language=None, **options):
+        with translation.override(language) if language else nullcontext():
+            self._export(**options)
+
+    def _export(self, *, user=None, since=None, format="jsonl", output=None, force=False, **_opts):
         owner = find_user(user) if user else None
         start = (
             timezone.make_aware(datetime.datetime.combine(since, datetime.time()))
@@ -53,9 +84,15 @@ class Command(BaseCommand):
         lines = export.jsonl_lines if format == "jsonl" else export.markdown_lines
         count = export.ExportCount()
         try:
-            file = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115
+            file = _open_output(output, force=force) if output else None
+        except FileExistsError:
+            raise CommandError(
+                _("%(path)s already exists; add --force to overwrite it.") % {"path": output}
+            ) from None
         except OSError as error:
-            raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
+            raise CommandError(
+                _("Cannot write %(path)s: %(error)s.") % {"path": output, "error": error.strerror}
+            ) from None
         write = file.write if file else lambda line: self.stdout.write(line, ending="")
         try:
             for line in lines(conversations, count):
@@ -74,6 +111,10 @@ class Command(BaseCommand):
                 "messages": count.messages,
             },
         )
-        summary = f"Exported {count.conversations} conversations with {count.messages} messages."
+        summary = ngettext(
+            "Exported %(count)d conversation with %(messages)d messages.",
+            "Exported %(count)d conversations with %(messages)d messages.",
+            count.conversations,
+        ) % {"count": count.conversations, "messages": count.messages}
         # 표준 출력으로 내보냈다면 그 내용을 더럽히지 않게 표준 오류로
         (self.stdout if output else self.stderr).write(summary)
