@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from chat import markdown
-from chat.markdown import StreamingMarkdown, stream_grow, stream_growing
+from chat import markdown, markdown_stream
+from chat.markdown_stream import StreamingMarkdown, stream_grow, stream_growing
 from tests.support.fake_openai import Reply
 from tests.support.sse import read_stream
 from tests.test_chat_markdown import HOSTILE, problems
@@ -153,14 +153,14 @@ def test_hostile_text_in_an_open_block_stays_harmless(payload):
 
 def test_open_blocks_are_read_and_drawn_in_linear_time(monkeypatch):
     rendered, parsed = [], []
-    real_render, real_starts = markdown.render_or_escape, markdown._block_starts
+    real_render, real_starts = markdown.render_or_escape, markdown_stream._block_starts
     monkeypatch.setattr(
-        markdown,
+        markdown_stream,
         "render_or_escape",
         lambda text, env=None: rendered.append(text) or real_render(text, env),
     )
     monkeypatch.setattr(
-        markdown, "_block_starts", lambda text: parsed.append(len(text)) or real_starts(text)
+        markdown_stream, "_block_starts", lambda text: parsed.append(len(text)) or real_starts(text)
     )
     table = "| 번호 | 설명 |\n|---|---|\n" + "".join(
         f"| {i} | 행 {i}입니다 |\n" for i in range(300)
