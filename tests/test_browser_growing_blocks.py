@@ -142,3 +142,42 @@ def test_without_javascript_the_page_shows_the_open_table_as_a_table(open_page, 
     shot(page, "growing-table-nojs-phone-light")
     fake_openai.release()
     assert page.console_errors == []
+
+
+def test_a_list_being_written_is_a_list_of_items(open_page, fake_openai):
+    fake_openai.script(
+        Reply(
+            tokens=[
+                "순서대로 하면:\n\n",
+                "1. 파이썬을 설치합니다\n",
+                "2. **편집기**를 엽니다\n",
+                "   그리고 새 파일을 만듭니다\n",
+                "3. 코드를 씁",
+                "니다\n\n끝.",
+            ],
+            delay=0.05,
+            stall=20.0,
+            stall_after=5,
+            stall_ping=1.0,
+        ),
+        Reply(tokens=["순서"]),
+    )
+    page = open_page("phone", "dark")
+    sign_up(page)
+
+    send(page, "순서대로 알려 줘")
+    reply = page.locator("article.bubble-assistant").last
+    items = reply.locator(".stream-growing ol > li")
+    expect(items).to_have_count(2)
+    expect(items.last.locator("strong")).to_have_text("편집기")
+    expect(items.last).to_contain_text("새 파일을 만듭니다")
+    # 줄바꿈 전의 마지막 줄만 글 그대로
+    expect(reply.locator(".stream-tail")).to_have_text("3. 코드를 씁")
+    assert "**" not in reply.locator(".bubble-body").inner_text()
+    assert axe_violations(page) == []
+    shot(page, "growing-list-phone-dark")
+    fake_openai.release()
+
+    final = page.locator("article.bubble-assistant .markdown").last
+    expect(final.locator("ol > li")).to_have_count(3, timeout=15_000)
+    assert page.console_errors == []
