@@ -394,6 +394,7 @@ def stream_growing(reply_id: int, growing: Growing | None, tail: str, *, oob: bo
         units = "".join(growing.unit(reply_id, index) for index in range(len(growing.units)))
         box = (
             f'<{growing.box}{growing.box_attrs} id="grow-{reply_id}" sse-swap="grow"'
+            # settle을 기다리지 않는 까닭은 chat_tags.streaming_reply에
             f' hx-swap="beforeend settle:0ms">{units}</{growing.box}>'
         )
         if growing.kind == "code" and not growing.closed:

@@ -26,8 +26,9 @@ def streaming_reply(message) -> str:
     """
     state = StreamingMarkdown(message.content)
     return format_html(
-        # settle:0ms: 새로 들어온 자리(쓰는 블록, 꼬리)가 곧바로 다음 이벤트를 듣는다. htmx는 기본으로 20 ms 뒤에
-        # 새 요소를 처리해서, 그 사이에 온 grow·token(바쁜 브라우저에서는 쌓여 있다 한꺼번에 온다)을 잃었다
+        # settle을 기다리지 않는다: 새로 들어온 자리(쓰는 블록, 꼬리)가 곧바로 다음 이벤트를 듣는다.
+        # htmx는 새 요소를 조금 뒤(settle)에 처리해서, 그 사이에 온 grow·token을 잃었다
+        # (바쁜 브라우저에서는 쌓여 있다가 한꺼번에 온다)
         '{}<div class="stream-blocks" sse-swap="blocks" hx-swap="beforeend settle:0ms">{}</div>{}',
         mark_safe(thought_block(message, streaming=True)),  # noqa: S308 - 안에서 escape한다
         mark_safe(state.html),  # noqa: S308 - render_markdown이 nh3로 거른 HTML
