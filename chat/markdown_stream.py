@@ -12,8 +12,6 @@ from chat.markdown import block_tokens, language_alias, render_or_escape
 
 __all__ = ["Growing", "StreamingMarkdown", "stream_grow", "stream_growing", "stream_tail"]
 
-# 자라는 답변 ─────────────────────────────────────────────────────────────
-
 _FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})")
 # 문단은 빈 줄 뒤나 이런 글자로 시작하는 줄에서만 끊긴다 (제목, 인용, 목록, 구분선, 펜스, 표)
 _MAY_START_BLOCK = frozenset("#>-*+_=~`|0123456789")
@@ -23,7 +21,7 @@ _THEMATIC_BREAK = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 
 
 class StreamingMarkdown:
-    """자라는 답변을 블록 단위로 그린다: 끝난 블록은 한 번만 그리고, 아직 쓰는 블록은 글자 그대로 남긴다.
+    """자라는 답변을 블록 단위로 그린다: 끝난 블록은 한 번만 그리고, 아직 쓰는 블록은 글 그대로 남긴다.
 
     블록이 끝났는지는 다음 블록이 시작되었는지로 안다. 판단은 완성된 줄마다 한 번, 쓰는 중인 블록만
     다시 읽어서 한다: 답변 전체를 프레임마다 다시 그리지 않으니 비용이 길이에 비례한다.
@@ -285,6 +283,11 @@ class _Table(Growing):
             self.units.append(html[start + len("<tbody>\n") : end])
 
 
+# 쓰는 중인 항목을 줄마다 다시 그리는 것은 이 길이까지: 더 긴 항목(안에 긴 코드가 든 것)은 다음 항목이 시작될 때
+# 한 번만 다시 그려, 항목 하나가 아무리 길어도 비용이 길이에 비례한다
+ITEM_REDRAW_CHARS = 2000
+
+
 class _List(Growing):
     kind = "list"
 
@@ -304,6 +307,7 @@ class _List(Growing):
         self._marker = item.group(2)[-1]  # - * + 또는 . )
         self._column = 0  # 지금 항목의 글이 시작하는 칸: 그보다 덜 들여쓴 같은 표지가 다음 항목
         self._source = ""  # 지금 항목의 글
+        self._stale = False  # 지금 항목이 길어 줄마다 다시 그리지 않았다
         if token.type == "ordered_list_open":
             self.box = "ol"
             start = token.attrs.get("start")
@@ -334,6 +338,8 @@ class _List(Growing):
     def line(self, line: str) -> None:
         item = self._sibling(line)
         if item is not None:
+            if self._stale:
+                self._redraw()
             spaces = len(item.group(3))
             self._column = len(item.group(1)) + len(item.group(2)) + (spaces if spaces <= 4 else 1)
             self._source = line + "\n"
@@ -343,8 +349,14 @@ class _List(Growing):
             return
         self._source += line + "\n"
         if line.strip():
-            self.units[-1] = self._render()
-            self.redrawn.add(len(self.units) - 1)
+            self._stale = len(self._source) > ITEM_REDRAW_CHARS
+            if not self._stale:
+                self._redraw()
+
+    def _redraw(self) -> None:
+        self.units[-1] = self._render()
+        self.redrawn.add(len(self.units) - 1)
+        self._stale = False
 
     def _render(self) -> str:
         """지금 항목 하나만 목록으로 그려 그 <li>를 꺼낸다."""

@@ -151,30 +151,46 @@ def test_hostile_text_in_an_open_block_stays_harmless(payload):
         assert "<script" not in stream_growing(1, growing, state.shown_tail).lower()
 
 
-def test_open_blocks_are_read_and_drawn_in_linear_time(monkeypatch):
+def long_reply(size):
+    """표, 목록(안에 긴 글이 든 항목 하나 포함), 코드 블록이 모두 size줄쯤 되는 답변."""
+    table = "| 번호 | 설명 |\n|---|---|\n" + "".join(
+        f"| {i} | 행 {i}입니다 |\n" for i in range(size)
+    )
+    items = "".join(f"- 항목 {i}은 한 줄입니다\n" for i in range(size))
+    items += "- 긴 항목\n" + "".join(f"  이어지는 줄 {i}\n" for i in range(size)) + "- 다음\n"
+    code = "```python\n" + "".join(f"x{i} = {i}\n" for i in range(size)) + "```\n"
+    return f"{table}\n{items}\n{code}\n끝\n"
+
+
+def work_for(text, monkeypatch):
+    """글을 조각조각 먹이는 동안 그린 글자 수와 다시 읽은 글자 수."""
     rendered, parsed = [], []
     real_render, real_starts = markdown.render_or_escape, markdown_stream._block_starts
-    monkeypatch.setattr(
-        markdown_stream,
-        "render_or_escape",
-        lambda text, env=None: rendered.append(text) or real_render(text, env),
-    )
-    monkeypatch.setattr(
-        markdown_stream, "_block_starts", lambda text: parsed.append(len(text)) or real_starts(text)
-    )
-    table = "| 번호 | 설명 |\n|---|---|\n" + "".join(
-        f"| {i} | 행 {i}입니다 |\n" for i in range(300)
-    )
-    items = "".join(f"- 항목 {i}은 한 줄입니다\n" for i in range(300))
-    code = "```python\n" + "".join(f"x{i} = {i}\n" for i in range(300)) + "```\n"
-    text = f"{table}\n{items}\n{code}\n끝\n"
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            markdown_stream,
+            "render_or_escape",
+            lambda text, env=None: rendered.append(len(text)) or real_render(text, env),
+        )
+        patch.setattr(
+            markdown_stream,
+            "_block_starts",
+            lambda text: parsed.append(len(text)) or real_starts(text),
+        )
+        fed(text, [4] * len(text))
+    return sum(rendered), sum(parsed)
 
-    fed(text, [4] * len(text))
 
-    # 행·항목마다 그 줄만 (머리 행과 함께) 그린다: 블록 전체를 줄마다 다시 그리지 않는다
-    assert sum(len(block) for block in rendered) < 4 * len(text)
-    # 300행짜리 표와 300항목짜리 목록도 줄마다 블록 전체를 다시 읽지 않는다
-    assert sum(parsed) < 3 * len(text)
+def test_open_blocks_are_read_and_drawn_in_linear_time(monkeypatch):
+    short, long = long_reply(400), long_reply(1600)
+    short_work, long_work = work_for(short, monkeypatch), work_for(long, monkeypatch)
+
+    # 네 배 긴 답변은 네 배쯤의 일: 행·항목마다 그 단위만 그리고, 긴 항목도 줄마다 통째로 다시 그리지 않으며,
+    # 표와 목록 안의 행·항목은 블록 경계를 찾으려 블록 전체를 다시 읽지 않는다
+    ratio = len(long) / len(short)
+    assert long_work[0] < 1.3 * ratio * short_work[0]
+    assert long_work[1] < 1.3 * ratio * short_work[1]
+    assert long_work[1] < 3 * len(long)
 
 
 def test_the_stream_sends_an_open_table_and_code_block_in_their_final_shape(
