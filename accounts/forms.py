@@ -7,7 +7,7 @@ from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
+from accounts.models import CUSTOM_INSTRUCTIONS_MAX_CHARS, Theme, User
 from accounts.services import login_attempt_begin
 from accounts.validators import USERNAME_MAX_LENGTH
 
@@ -139,3 +139,34 @@ class PasswordSetForm(auth_forms.SetPasswordForm):
                 ),
             )
         return cleaned_data
+
+
+class PreferencesForm(forms.ModelForm):
+    """내 설정: 새 대화마다 모델이 읽는 맞춤 지시와 화면 색."""
+
+    theme = forms.ChoiceField(label=_("Theme"), choices=Theme.choices)
+
+    class Meta:
+        model = User
+        fields = ("custom_instructions", "theme")
+        labels = {"custom_instructions": _("Custom instructions")}
+        help_texts = {
+            "custom_instructions": _(
+                "The model reads these at the start of every new conversation, for example "
+                "“Answer in Korean and explain terms simply.” Conversations you already have keep "
+                "their own instructions (change them in the conversation’s Options)."
+            ),
+        }
+        widgets = {
+            "custom_instructions": forms.Textarea(
+                attrs={"rows": 6, "maxlength": CUSTOM_INSTRUCTIONS_MAX_CHARS}
+            )
+        }
+        error_messages = {
+            "custom_instructions": {
+                "max_length": _(
+                    "Custom instructions can be at most %(limit_value)d characters "
+                    "(these have %(show_value)d)."
+                )
+            }
+        }

@@ -7,6 +7,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.validators import UsernameValidator
 
+# 맞춤 지시는 새 대화의 시스템 프롬프트가 된다: 대화 설정의 한도(chat.forms.SYSTEM_PROMPT_MAX_CHARS)와 같다
+CUSTOM_INSTRUCTIONS_MAX_CHARS = 4000
+
+
+class Theme(models.TextChoices):
+    """화면 색. 서버가 <html data-theme>에 적어 첫 그림부터 맞는 색이다 (깜빡임 없이)."""
+
+    SYSTEM = "system", _("Same as the device")
+    LIGHT = "light", _("Light")
+    DARK = "dark", _("Dark")
+
 
 class CaseInsensitiveUserManager(UserManager):
     def get_by_natural_key(self, username):
@@ -41,6 +52,16 @@ class User(AbstractUser):
             "Set for accounts made with a generated password: they choose their own first."
         ),
     )
+
+    # 새 대화를 만들 때 그 대화의 시스템 프롬프트로 복사한다: 나중에 고쳐도 지난 대화는 그대로다
+    custom_instructions = models.TextField(
+        _("custom instructions"),
+        blank=True,
+        max_length=CUSTOM_INSTRUCTIONS_MAX_CHARS,
+        help_text=_("Instructions the model reads in every new conversation."),
+    )
+    # 선택지의 문구는 양식이 Theme에서 읽는다: 모델 필드에 두면 마이그레이션에 얼어붙는다
+    theme = models.CharField(_("theme"), max_length=6, default=Theme.SYSTEM)
 
     objects = CaseInsensitiveUserManager()
     # 이메일은 쓰지 않는다 (메일 서버도, 메일로 비밀번호 찾기도 없다): createsuperuser가 묻지 않게

@@ -137,3 +137,11 @@ def user_quota_changed(*, actor, user: User, previous: int | None, request=None)
         payload={"from": previous, "to": user.daily_token_quota},
         request=request,
     )
+
+
+def user_preferences_save(*, user: User, custom_instructions: str, theme: str) -> User:
+    """맞춤 지시와 화면 색. 맞춤 지시는 새 대화에만 쓰인다 (chat.services.conversation_start가 복사한다)."""
+    user.custom_instructions = custom_instructions
+    user.theme = theme
+    user.save(update_fields=["custom_instructions", "theme"])
+    return user

@@ -1,4 +1,6 @@
-"""가입, 로그인, 로그아웃, 비밀번호 변경 화면. 가능한 곳은 Django의 auth 뷰를 그대로 쓴다."""
+"""가입, 로그인, 로그아웃, 비밀번호 변경, 내 설정 화면. 가능한 곳은 Django의 auth 뷰를 그대로 쓴다."""
+
+import copy
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,6 +19,7 @@ from accounts.forms import (
     LoginForm,
     PasswordChangeForm,
     PasswordSetForm,
+    PreferencesForm,
     SignupForm,
     client_address,
     signup_throttled_error,
@@ -135,3 +138,24 @@ class UsageView(TemplateView):
             rows=chart.bars[::-1],
             **kwargs,
         )
+
+
+class PreferencesView(FormView):
+    """내 설정: 맞춤 지시와 화면 색. JavaScript 없이 보통의 양식으로 저장한다."""
+
+    template_name = "accounts/preferences.html"
+    form_class = PreferencesForm
+    success_url = reverse_lazy("accounts:settings")
+
+    def get_form_kwargs(self):
+        # 양식은 사본을 고친다: 거절된 입력(예: 어둡게)이 이 응답의 <html data-theme>에 칠해지지 않게
+        return {**super().get_form_kwargs(), "instance": copy.copy(self.request.user)}
+
+    def form_valid(self, form):
+        services.user_preferences_save(
+            user=self.request.user,
+            custom_instructions=form.cleaned_data["custom_instructions"],
+            theme=form.cleaned_data["theme"],
+        )
+        messages.success(self.request, _("Settings saved."))
+        return super().form_valid(form)

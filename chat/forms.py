@@ -45,12 +45,41 @@ class ConversationStartForm(MessageForm):
             self.fields["model"].widget = forms.HiddenInput()
 
 
+class ConversationModelForm(forms.Form):
+    """머리글의 모델 고르기. 이 사이트가 쓰는 모델(OPENAI_MODELS)이 아닌 이름은 거절한다."""
+
+    model = forms.ChoiceField(
+        label=_("Model"),
+        choices=_model_choices,
+        error_messages={
+            "invalid_choice": _(
+                "“%(value)s” is not one of the models this site uses. Choose one from the list."
+            )
+        },
+    )
+
+    def __init__(self, *args, conversation: Conversation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conversation = conversation
+        self.initial.setdefault("model", llm.usable_model(conversation.model))
+
+    @property
+    def current(self) -> str:
+        """다음 답변이 쓸 모델 (설정에서 빠진 모델이면 기본 모델)."""
+        return llm.usable_model(self.conversation.model)
+
+    @property
+    def offers_choice(self) -> bool:
+        """고를 것이 하나뿐이면(데모, 모델 하나) 머리글은 이름만 보인다."""
+        return len(llm.available_models()) > 1
+
+
 class ConversationSettingsForm(forms.ModelForm):
-    model = forms.ChoiceField(label=_("Model"), choices=_model_choices)
+    """이 대화의 지시 (시스템 프롬프트). 모델은 머리글에서 고른다 (ConversationModelForm)."""
 
     class Meta:
         model = Conversation
-        fields = ("model", "system_prompt")
+        fields = ("system_prompt",)
         labels = {"system_prompt": _("System prompt")}
         help_texts = {
             "system_prompt": _(
@@ -67,7 +96,6 @@ class ConversationSettingsForm(forms.ModelForm):
         self.fields["system_prompt"].validators.append(
             forms.fields.validators.MaxLengthValidator(SYSTEM_PROMPT_MAX_CHARS)
         )
-        self.initial["model"] = llm.usable_model(self.instance.model)
 
 
 class ConversationRenameForm(forms.ModelForm):

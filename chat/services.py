@@ -205,12 +205,18 @@ def _busy_as_refusal():
 
 
 def conversation_start(*, user, content: str, model: str) -> Message:
-    """새 대화와 첫 메시지, 대기 중인 답변을 한 번에 만든다. 답변을 돌려준다."""
+    """새 대화와 첫 메시지, 대기 중인 답변을 한 번에 만든다. 답변을 돌려준다.
+
+    그 사람의 맞춤 지시를 대화의 시스템 프롬프트로 복사한다: 맞춤 지시를 나중에 고쳐도 이 대화는 그대로다.
+    """
     with _busy_as_refusal(), transaction.atomic():
         _quota_check(user)
         _rate_check(user)
         conversation = Conversation.objects.create(
-            owner=user, title=fallback_title(content), model=llm.usable_model(model)
+            owner=user,
+            title=fallback_title(content),
+            model=llm.usable_model(model),
+            system_prompt=user.custom_instructions,
         )
         return _pair_create(conversation, content).reply
 
@@ -265,12 +271,16 @@ def conversation_rename(*, conversation: Conversation, title: str) -> Conversati
     return conversation
 
 
-def conversation_configure(
-    *, conversation: Conversation, model: str, system_prompt: str
-) -> Conversation:
-    conversation.model = llm.usable_model(model)
+def conversation_configure(*, conversation: Conversation, system_prompt: str) -> Conversation:
     conversation.system_prompt = system_prompt
-    conversation.save(update_fields=["model", "system_prompt"])
+    conversation.save(update_fields=["system_prompt"])
+    return conversation
+
+
+def conversation_model_choose(*, conversation: Conversation, model: str) -> Conversation:
+    """다음 답변부터 쓸 모델. 지난 답변은 저마다 쓴 모델을 기억한다 (Message.model)."""
+    conversation.model = llm.usable_model(model)
+    conversation.save(update_fields=["model"])
     return conversation
 
 

@@ -1,9 +1,11 @@
 from django.urls import path
+from django.views.generic import TemplateView
 
 from chat.views.conversations import (
     ConversationDeleteView,
     ConversationDetailView,
     ConversationListView,
+    ConversationModelView,
     ConversationRenameView,
     ConversationSettingsView,
     ConversationTitleView,
@@ -18,8 +20,14 @@ app_name = "chat"
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("chat/", ConversationListView.as_view(), name="index"),
+    path(
+        "chat/shortcuts/",
+        TemplateView.as_view(template_name="chat/shortcuts.html"),
+        name="shortcuts",
+    ),
     path("chat/<uuid:pk>/", ConversationDetailView.as_view(), name="conversation"),
     path("chat/<uuid:pk>/messages/", MessageCreateView.as_view(), name="message-create"),
+    path("chat/<uuid:pk>/model/", ConversationModelView.as_view(), name="conversation-model"),
     path(
         "chat/<uuid:pk>/settings/", ConversationSettingsView.as_view(), name="conversation-settings"
     ),

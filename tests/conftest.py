@@ -1,6 +1,7 @@
 """공용 픽스처와, 쓰는 픽스처로 붙이는 live·browser 표시 (tests/support/markers.py)."""
 
 import uuid
+from contextlib import ExitStack
 
 import pytest
 from django.conf import settings as django_settings
@@ -15,7 +16,7 @@ from tests.support.browser import (
     watched_page,
 )
 from tests.support.fake_openai import FakeOpenAI
-from tests.support.servers import asgi_server, llm_env
+from tests.support.servers import asgi_server, llm_env, shared_database
 
 pytest_plugins = ["pytester"]
 
@@ -130,6 +131,36 @@ def live_asgi(tmp_path_factory, fake_openai_server):
     llm = llm_env(fake_openai_server)
     with asgi_server(tmp_path_factory.mktemp("asgi"), **llm) as base_url:
         yield base_url
+
+
+@pytest.fixture
+def site(tmp_path, fake_openai):
+    """같은 DB와 캐시 접두어를 쓰는 앱 프로세스를 필요한 만큼 띄우는 함수 (test_chat_jobs_live, test_chat_faults_live).
+
+    test_site_multihost는 nginx 뒤의 호스트 둘을 같은 이름의 자기 픽스처로 쓴다.
+    """
+    with ExitStack() as stack:
+        url = stack.enter_context(shared_database(tmp_path))
+        env = {
+            "DATABASE_URL": url,
+            "CACHE_KEY_PREFIX": f"site-{uuid.uuid4().hex}",
+            **llm_env(fake_openai),
+        }
+
+        def start(name, **overrides):
+            workdir = tmp_path / name
+            workdir.mkdir()
+            return stack.enter_context(asgi_server(workdir, **env, **overrides))
+
+        def server(name, **overrides):
+            """with 블록이 끝나면 SIGTERM으로 멈추는 서버."""
+            workdir = tmp_path / name
+            workdir.mkdir()
+            return asgi_server(workdir, **env, **overrides)
+
+        start.server = server
+        start.database_url = url
+        yield start
 
 
 @pytest.fixture(scope="module")

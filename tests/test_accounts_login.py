@@ -16,7 +16,7 @@ def test_login_page_is_korean_by_default(client, db):
     response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
 
     assert response.status_code == 200
-    assert '<html lang="ko">' in response.content.decode()
+    assert '<html lang="ko" ' in response.content.decode()
     assert "로그인" in response.content.decode()
 
 

@@ -6,11 +6,10 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import PASSWORD, sign_up
 from tests.support.fake_openai import Reply
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
-
-PASSWORD = "maple-lantern-58"
 
 
 def test_sign_up_switch_language_log_out_and_back_in(page):
@@ -74,15 +73,6 @@ def test_a_get_on_logout_only_asks(page):
     page.goto("/")
     expect(page.get_by_role("link", name="새 대화")).to_be_visible()
     assert page.console_errors == []
-
-
-def sign_up(page, username):
-    page.goto("/accounts/signup/")
-    page.get_by_label("아이디").fill(username)
-    page.get_by_label("비밀번호", exact=True).fill(PASSWORD)
-    page.get_by_label("비밀번호 확인").fill(PASSWORD)
-    page.get_by_role("button", name="계정 만들기").click()
-    expect(page.get_by_label("메시지")).to_be_visible()
 
 
 def test_chat_send_watch_the_reply_grow_reload_and_stop(page, fake_openai):

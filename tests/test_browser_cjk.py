@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from tests.support.browser import axe_violations, send, shot, sign_up
 from tests.support.fake_openai import Reply
-from tests.test_chat_markdown_cjk import STUDENT_REPORT
+from tests.support.html import STUDENT_REPORT
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

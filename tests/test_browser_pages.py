@@ -1,4 +1,4 @@
-"""학생이 닿는 모든 페이지를 한 바퀴: 휴대폰(390×844)과 데스크톱(1366×850), 밝은 테마와 어두운 테마에서.
+"""학생이 닿는 모든 페이지(설정과 단축키 페이지 포함)를 한 바퀴: 휴대폰(390×844)과 데스크톱(1366×850), 밝은 테마와 어두운 테마에서.
 
 페이지마다 axe-core의 위반이 없고, 콘솔 오류(CSP 위반 포함)가 없고, 가로로 넘치지 않는다. 스크린숏은
 screenshots/pages-*.png (git 밖)에 남는다. 흐름(보내기, 스트림, 메뉴)은 다른 브라우저 테스트가 본다.
@@ -58,6 +58,8 @@ def test_every_page_a_student_reaches_is_accessible_and_fits(browser, tmp_path, 
                 "conversation": f"/chat/{conversation}/",
                 "usage": "/accounts/usage/",
                 "password-change": "/accounts/password_change/",
+                "settings": "/accounts/settings/",
+                "shortcuts": "/chat/shortcuts/",
                 "rename": f"/chat/{conversation}/rename/",
                 "delete": f"/chat/{conversation}/delete/",
                 "report": f"/chat/replies/{reply}/report/",

@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import sign_up
 from tests.support.fake_openai import Reply
-from tests.test_browser import sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 

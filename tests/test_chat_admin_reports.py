@@ -10,12 +10,12 @@ from accounts.models import User
 from chat.models import Report
 from chat.moderation import report_submit
 from core.models import AuditEvent
-from tests.test_chat_moderation import PASSWORD, last_reply, make_conversation
+from tests.support.factories import STAFF_PASSWORD, last_reply, make_conversation
 
 
 @pytest.fixture
 def reported(user, other_user):
-    conversation = make_conversation(user, messages=4)
+    conversation = make_conversation(user, messages=4, usage=True)
     reply = last_reply(conversation)
     report_submit(reply=reply, reporter=user, reason="wrong", note="계산이 틀렸어요")
     report_submit(reply=reply, reporter=other_user, reason="harmful", note="")
@@ -76,9 +76,9 @@ def test_resolving_from_the_conversation_page_closes_its_reports_and_audits_each
 
 
 def test_a_moderator_resolves_there_too(db, client, reported):
-    User.objects.create_user(username="teacher_kim", password=PASSWORD, is_staff=True)
+    User.objects.create_user(username="teacher_kim", password=STAFF_PASSWORD, is_staff=True)
     call_command("createmoderator", "teacher_kim", verbosity=0)
-    client.login(username="teacher_kim", password=PASSWORD)
+    client.login(username="teacher_kim", password=STAFF_PASSWORD)
 
     assert 'name="reason"' in article(page_of(client, reported), reported).group(2)
     assert client.post(resolve_url(reported), {"reason": ""}).status_code == 302
@@ -86,7 +86,7 @@ def test_a_moderator_resolves_there_too(db, client, reported):
 
 
 def test_staff_who_may_only_read_see_the_mark_but_cannot_resolve(db, client, reported):
-    reader = User.objects.create_user(username="reader", password=PASSWORD, is_staff=True)
+    reader = User.objects.create_user(username="reader", password=STAFF_PASSWORD, is_staff=True)
     reader.user_permissions.add(Permission.objects.get(codename="view_conversation"))
     client.force_login(reader)
 
@@ -103,7 +103,7 @@ def test_staff_who_may_only_read_see_the_mark_but_cannot_resolve(db, client, rep
 
 
 def test_resolving_takes_a_post_and_a_message_of_that_conversation(admin_client, user, reported):
-    elsewhere = last_reply(make_conversation(user, messages=2))
+    elsewhere = last_reply(make_conversation(user, messages=2, usage=True))
 
     fetched = admin_client.get(resolve_url(reported))
     crossed = admin_client.post(

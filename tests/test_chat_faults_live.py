@@ -14,7 +14,6 @@ import pytest
 from chat.feed.database import PROGRESS_SECONDS
 from tests.support.fake_openai import Reply
 from tests.support.servers import Browserless, running_on_postgres
-from tests.test_chat_jobs_live import site  # noqa: F401 - 픽스처
 
 pytestmark = pytest.mark.live
 
@@ -65,7 +64,7 @@ def _page(user, url, needle, seconds=30):
 
 
 @pytest.mark.skipif(not running_on_postgres(), reason="the outage is made in PostgreSQL")
-def test_a_reply_that_ends_during_a_database_outage_is_saved_when_it_is_back(site, fake_openai):  # noqa: F811
+def test_a_reply_that_ends_during_a_database_outage_is_saved_when_it_is_back(site, fake_openai):
     whole = [f"c{index} " for index in range(30)]
     fake_openai.script(Reply(tokens=whole, delay=0.1))
     user = Browserless(site("a"))
@@ -85,7 +84,7 @@ def test_a_reply_that_ends_during_a_database_outage_is_saved_when_it_is_back(sit
     assert "".join(whole).strip() in page
 
 
-def test_a_killed_worker_leaves_the_text_of_its_last_progress_save(site, fake_openai):  # noqa: F811
+def test_a_killed_worker_leaves_the_text_of_its_last_progress_save(site, fake_openai):
     fake_openai.script(Reply(tokens=[f"k{index} " for index in range(200)], delay=0.05))
     before = site("before")
     user = Browserless(before)

@@ -5,50 +5,15 @@
 
 import os
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 
 import pytest
 
 from tests.support.fake_openai import Reply
-from tests.support.servers import (
-    Browserless,
-    asgi_server,
-    llm_env,
-    running_on_postgres,
-    shared_database,
-)
-from tests.test_chat_live import read_events, wait_for_page
+from tests.support.servers import Browserless, running_on_postgres, wait_for_page
+from tests.support.sse import read_events
 
 pytestmark = pytest.mark.live
-
-
-@pytest.fixture
-def site(tmp_path, fake_openai):
-    """같은 DB와 캐시 접두어를 쓰는 앱 프로세스를 필요한 만큼 띄우는 함수."""
-    with ExitStack() as stack:
-        url = stack.enter_context(shared_database(tmp_path))
-        env = {
-            "DATABASE_URL": url,
-            "CACHE_KEY_PREFIX": f"site-{uuid.uuid4().hex}",
-            **llm_env(fake_openai),
-        }
-
-        def start(name, **overrides):
-            workdir = tmp_path / name
-            workdir.mkdir()
-            return stack.enter_context(asgi_server(workdir, **env, **overrides))
-
-        def server(name, **overrides):
-            """with 블록이 끝나면 SIGTERM으로 멈추는 서버."""
-            workdir = tmp_path / name
-            workdir.mkdir()
-            return asgi_server(workdir, **env, **overrides)
-
-        start.server = server
-        start.database_url = url
-        yield start
 
 
 def test_a_reply_is_generated_even_if_no_stream_is_ever_opened(site, fake_openai):

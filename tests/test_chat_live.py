@@ -5,38 +5,10 @@ import time
 import pytest
 
 from tests.support.fake_openai import Reply
-from tests.support.servers import Browserless
+from tests.support.servers import Browserless, wait_for_page
+from tests.support.sse import read_events
 
 pytestmark = pytest.mark.live
-
-
-def read_events(response, *, until=None):
-    """(이벤트 이름, 데이터, 도착 시각) 목록. until 이벤트를 받으면 멈춘다 (연결은 열어 둔다).
-
-    id: 줄은 response.last_event_id에 남는다 (EventSource처럼).
-    """
-    events, name, data, started = [], None, [], time.monotonic()
-    while (line := response.readline()) != b"":
-        text = line.decode().rstrip("\n")
-        if text.startswith("event: "):
-            name = text.removeprefix("event: ")
-        elif text.startswith("id: "):
-            response.last_event_id = text.removeprefix("id: ")
-        elif text.startswith("data: "):
-            data.append(text.removeprefix("data: "))
-        elif text == "" and name:
-            events.append((name, "\n".join(data), time.monotonic() - started))
-            if name == until:
-                break
-            name, data = None, []
-    return events
-
-
-def wait_for_page(user, url, needle, seconds=15):
-    deadline = time.monotonic() + seconds
-    while needle not in (page := user.get(url)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return page
 
 
 def test_frames_arrive_spread_over_time_not_buffered(live_asgi, fake_openai):

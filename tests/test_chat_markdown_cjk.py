@@ -12,18 +12,10 @@ from chat.markdown_cjk import cjk_friendly_emphasis, delimiter_flags
 from chat.models import Message
 from chat.services import conversation_start
 from tests.support.fake_openai import Reply
+from tests.support.html import STUDENT_REPORT, STUDENT_REPORT_HTML
 from tests.support.sse import finish_reply, read_stream
 
 SPEC = Path(__file__).parent / "fixtures" / "commonmark" / "emphasis.json"
-
-# 학생이 버그로 알린 모양: 모델이 한국어로 늘 쓰는 것
-STUDENT_REPORT = (
-    '**리스트(list)**는 바꿀 수 있고 **튜플(tuple)**은 못 바꿉니다. **"안녕"**이라고 쓰세요.'
-)
-STUDENT_REPORT_HTML = (
-    "<p><strong>리스트(list)</strong>는 바꿀 수 있고 <strong>튜플(tuple)</strong>은 못 바꿉니다. "
-    '<strong>"안녕"</strong>이라고 쓰세요.</p>\n'
-)
 
 CJK = [
     # 한국어: 괄호·따옴표·코드로 끝난 강조 뒤의 조사

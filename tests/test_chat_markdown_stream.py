@@ -7,7 +7,7 @@ import pytest
 from chat import markdown, markdown_stream
 from chat.markdown import render_markdown
 from chat.markdown_stream import StreamingMarkdown
-from tests.test_chat_markdown import HOSTILE, problems
+from tests.support.html import HOSTILE, problems
 
 REPLY = (
     "# 제목\n\n첫 문단입니다.\n둘째 줄.\n\n- 하나\n- 둘\n\n"

@@ -13,36 +13,13 @@ from chat.markdown import render_markdown
 from chat.models import Conversation, Message, Report
 from chat.moderation import report_submit
 from core.models import AuditEvent
-from tests.test_chat_markdown import HOSTILE, parsed_tags, problems
-
-PASSWORD = "teacher-pass-2026"
-
-
-def make_conversation(owner, messages=2, title="대화", **fields):
-    conversation = Conversation.objects.create(
-        owner=owner, title=title, model="fake-model", needs_title=False, **fields
-    )
-    Message.objects.bulk_create(
-        Message(
-            conversation=conversation,
-            role=Message.Role.USER if index % 2 == 0 else Message.Role.ASSISTANT,
-            content=f"메시지 {index}",
-            rendered_html=f"<p>메시지 {index}</p>",
-            prompt_tokens=None if index % 2 == 0 else 10,
-            completion_tokens=None if index % 2 == 0 else 5,
-        )
-        for index in range(messages)
-    )
-    return conversation
-
-
-def last_reply(conversation):
-    return conversation.messages.filter(role=Message.Role.ASSISTANT).latest("pk")
+from tests.support.factories import STAFF_PASSWORD, last_reply, make_conversation
+from tests.support.html import HOSTILE, parsed_tags, problems
 
 
 @pytest.fixture
 def moderator(db, client):
-    teacher = User.objects.create_user(username="teacher_kim", password=PASSWORD)
+    teacher = User.objects.create_user(username="teacher_kim", password=STAFF_PASSWORD)
     call_command("createmoderator", "teacher_kim", verbosity=0)
     teacher.refresh_from_db()
     client.force_login(teacher)
@@ -53,7 +30,7 @@ def moderator(db, client):
 
 
 def test_the_owner_sees_who_read_their_conversation(admin_client, client, user):
-    conversation = make_conversation(user)
+    conversation = make_conversation(user, messages=2, usage=True)
     before = client
     before.force_login(user)
     assert "looked-notice" not in before.get(f"/chat/{conversation.pk}/").content.decode()
@@ -68,7 +45,7 @@ def test_the_owner_sees_who_read_their_conversation(admin_client, client, user):
 
 
 def test_opening_one_message_in_the_admin_is_a_look_too(admin_client, user):
-    conversation = make_conversation(user)
+    conversation = make_conversation(user, messages=2, usage=True)
 
     response = admin_client.get(f"/admin/chat/message/{last_reply(conversation).pk}/change/")
 
@@ -78,7 +55,7 @@ def test_opening_one_message_in_the_admin_is_a_look_too(admin_client, user):
 
 @pytest.mark.parametrize("page", ["message", "conversation"])
 def test_a_history_page_shows_the_words_so_opening_it_is_a_look(moderator, client, user, page):
-    conversation = make_conversation(user)
+    conversation = make_conversation(user, messages=2, usage=True)
     shown = last_reply(conversation) if page == "message" else conversation
 
     response = client.get(f"/admin/chat/{page}/{shown.pk}/history/")
@@ -94,8 +71,8 @@ def test_a_history_page_shows_the_words_so_opening_it_is_a_look(moderator, clien
 
 
 def test_the_changelist_counts_in_one_query_and_filters(admin_client, user, other_user):
-    quiet = make_conversation(user, messages=4, title="조용한 대화")
-    reported = make_conversation(other_user, messages=2, title="신고된 대화")
+    quiet = make_conversation(user, messages=4, usage=True, title="조용한 대화")
+    reported = make_conversation(other_user, messages=2, usage=True, title="신고된 대화")
     report_submit(reply=last_reply(reported), reporter=other_user, reason="harmful", note="")
     Message.objects.filter(pk=last_reply(quiet).pk).update(status=Message.Status.FAILED)
 
@@ -130,7 +107,7 @@ def test_the_changelist_query_count_does_not_grow_with_rows(
     admin_client, user, django_assert_max_num_queries
 ):
     for index in range(10):
-        make_conversation(user, title=f"대화 {index}")
+        make_conversation(user, messages=2, usage=True, title=f"대화 {index}")
     with_ten = changelist_queries(admin_client)
     owners = User.objects.bulk_create(User(username=f"student_{n}") for n in range(50))
     Conversation.objects.bulk_create(
@@ -145,7 +122,7 @@ def test_the_changelist_query_count_does_not_grow_with_rows(
 
 
 def test_a_long_conversation_is_read_page_by_page_newest_first(admin_client, user):
-    conversation = make_conversation(user, messages=2000)
+    conversation = make_conversation(user, messages=2000, usage=True)
     oldest, newest = conversation.messages.order_by("pk")[0], conversation.messages.latest("pk")
 
     with CaptureQueriesContext(connection) as queries:
@@ -200,7 +177,7 @@ def test_hostile_content_in_the_admin_never_becomes_markup(admin_client, user, p
 
 
 def test_failed_replies_of_today_are_one_filter_away(admin_client, user):
-    conversation = make_conversation(user, messages=4)
+    conversation = make_conversation(user, messages=4, usage=True)
     Message.objects.filter(pk=last_reply(conversation).pk).update(
         status=Message.Status.FAILED, error_kind="timeout", content="실패한 답변"
     )
@@ -218,8 +195,8 @@ def test_failed_replies_of_today_are_one_filter_away(admin_client, user):
 
 
 def test_the_users_list_shows_activity_and_conversation_counts(admin_client, user):
-    make_conversation(user)
-    make_conversation(user)
+    make_conversation(user, messages=2, usage=True)
+    make_conversation(user, messages=2, usage=True)
 
     html = admin_client.get("/admin/accounts/user/").content.decode()
 
@@ -234,8 +211,8 @@ def test_the_users_list_shows_activity_and_conversation_counts(admin_client, use
 
 
 def test_the_report_queue_puts_open_reports_first_oldest_first(admin_client, user, other_user):
-    first = make_conversation(user)
-    second = make_conversation(other_user)
+    first = make_conversation(user, messages=2, usage=True)
+    second = make_conversation(other_user, messages=2, usage=True)
     older = report_submit(reply=last_reply(first), reporter=user, reason="wrong", note="먼저")
     newer = report_submit(
         reply=last_reply(second), reporter=other_user, reason="other", note="나중"
@@ -255,7 +232,7 @@ def test_the_report_queue_puts_open_reports_first_oldest_first(admin_client, use
 
 
 def test_resolving_a_report_asks_for_a_note_and_records_it(admin_client, user):
-    conversation = make_conversation(user)
+    conversation = make_conversation(user, messages=2, usage=True)
     report = report_submit(reply=last_reply(conversation), reporter=user, reason="harmful", note="")
     chosen = {"action": "resolve_reports", "_selected_action": [report.pk]}
 
@@ -291,7 +268,7 @@ def test_createmoderator_names_a_missing_user():
 
 
 def test_a_moderator_does_the_whole_job_in_korean(moderator, client, user):
-    conversation = make_conversation(user, messages=120)
+    conversation = make_conversation(user, messages=120, usage=True)
     reply = last_reply(conversation)
     report = report_submit(reply=reply, reporter=user, reason="harmful", note="무서워요")
     Message.objects.filter(pk=reply.pk).update(status=Message.Status.FAILED, error_kind="timeout")
@@ -332,7 +309,7 @@ def test_a_moderator_does_the_whole_job_in_korean(moderator, client, user):
 
 
 def test_a_moderator_cannot_edit_delete_change_passwords_or_grant(moderator, client, user):
-    conversation = make_conversation(user)
+    conversation = make_conversation(user, messages=2, usage=True)
     message = last_reply(conversation)
     refused = {
         "edit a message": client.post(
@@ -363,7 +340,7 @@ def test_a_moderator_cannot_edit_delete_change_passwords_or_grant(moderator, cli
 
 
 def test_a_student_cannot_open_the_admin(logged_in, user):
-    conversation = make_conversation(user)
+    conversation = make_conversation(user, messages=2, usage=True)
 
     response = logged_in.get(f"/admin/chat/conversation/{conversation.pk}/change/")
 

@@ -14,26 +14,11 @@ from chat.models import Conversation, Message
 from chat.services import conversation_start
 from chat.views.conversations import MESSAGES_PAGE_SIZE
 from chat.views.shared import SIDEBAR_PAGE_SIZE
+from tests.support.factories import make_conversation
 from tests.support.fake_openai import Reply
 from tests.support.sse import finish_reply, read_stream
 
 HTMX = {"HX-Request": "true"}
-
-
-def make_conversation(user, messages=0, title="대화"):
-    conversation = Conversation.objects.create(
-        owner=user, title=title, model="fake-model", needs_title=False
-    )
-    Message.objects.bulk_create(
-        Message(
-            conversation=conversation,
-            role=Message.Role.USER if index % 2 == 0 else Message.Role.ASSISTANT,
-            content=f"메시지 {index}",
-            rendered_html=f"<p>메시지 {index}</p>",
-        )
-        for index in range(messages)
-    )
-    return conversation
 
 
 def test_without_javascript_a_conversation_is_started_continued_renamed_and_deleted(
@@ -272,32 +257,97 @@ def test_the_sidebar_lists_conversations_by_last_activity_and_pages(logged_in, u
     assert "대화 0</a>" in more
 
 
-def test_settings_change_the_model_and_system_prompt(logged_in, user, llm_server):
+def test_settings_change_the_system_prompt(logged_in, user, llm_server):
     conversation = make_conversation(user)
 
     response = logged_in.post(
-        f"/chat/{conversation.pk}/settings/",
-        {"model": "fake-large", "system_prompt": "반말로 답해"},
-        headers=HTMX,
+        f"/chat/{conversation.pk}/settings/", {"system_prompt": "반말로 답해"}, headers=HTMX
     )
 
     assert 'role="status"' in response.content.decode()
     conversation.refresh_from_db()
-    assert (conversation.model, conversation.system_prompt) == ("fake-large", "반말로 답해")
-    refused = logged_in.post(
-        f"/chat/{conversation.pk}/settings/", {"model": "gpt-unknown", "system_prompt": ""}
+    assert conversation.system_prompt == "반말로 답해"
+
+
+def test_the_header_shows_the_model_and_offers_the_others(logged_in, user, llm_server):
+    conversation = make_conversation(user)
+    Conversation.objects.filter(pk=conversation.pk).update(model="fake-model")
+
+    html = logged_in.get(f"/chat/{conversation.pk}/").content.decode()
+
+    header = html.split('id="conversation-header"')[1].split('class="menu conversation-menu"')[0]
+    assert f'action="/chat/{conversation.pk}/model/"' in header
+    assert '<option value="fake-model" selected>fake-model</option>' in header
+    assert '<option value="fake-large">fake-large</option>' in header
+
+
+def test_with_one_model_the_header_shows_its_name_only(logged_in, user):
+    conversation = make_conversation(user)
+
+    html = logged_in.get(f"/chat/{conversation.pk}/").content.decode()
+
+    header = html.split('id="conversation-header"')[1].split('class="menu conversation-menu"')[0]
+    assert "daehwa-demo" in header
+    assert "<select" not in header
+
+
+def test_choosing_a_model_in_the_header_with_htmx(logged_in, user, llm_server):
+    conversation = make_conversation(user)
+
+    response = logged_in.post(
+        f"/chat/{conversation.pk}/model/", {"model": "fake-large"}, headers=HTMX
     )
-    assert refused.status_code == 302
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<form id="model-picker"')
+    assert '<option value="fake-large" selected>' in html
+    assert 'role="status"' in html
     conversation.refresh_from_db()
     assert conversation.model == "fake-large"
 
 
+def test_choosing_a_model_without_javascript_goes_back_to_the_conversation(
+    logged_in, user, llm_server
+):
+    conversation = make_conversation(user)
+
+    response = logged_in.post(f"/chat/{conversation.pk}/model/", {"model": "fake-large"})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/chat/{conversation.pk}/"
+    conversation.refresh_from_db()
+    assert conversation.model == "fake-large"
+
+
+def test_a_model_the_site_does_not_use_is_refused_with_a_message(logged_in, user, llm_server):
+    conversation = make_conversation(user)
+    Conversation.objects.filter(pk=conversation.pk).update(model="fake-model")
+
+    with_htmx = logged_in.post(
+        f"/chat/{conversation.pk}/model/", {"model": "gpt-unknown"}, headers=HTMX
+    )
+    without = logged_in.post(
+        f"/chat/{conversation.pk}/model/", {"model": "gpt-unknown"}, follow=True
+    )
+
+    assert "“gpt-unknown”은 이 사이트가 쓰는 모델이 아닙니다" in with_htmx.content.decode()
+    assert "“gpt-unknown”은 이 사이트가 쓰는 모델이 아닙니다" in without.content.decode()
+    conversation.refresh_from_db()
+    assert conversation.model == "fake-model"
+
+
+def test_the_model_form_refuses_with_its_code(user, llm_server):
+    from chat.forms import ConversationModelForm
+
+    conversation = make_conversation(user)
+    form = ConversationModelForm({"model": "gpt-unknown"}, conversation=conversation)
+    assert form.has_error("model", "invalid_choice")
+
+
 def test_the_reply_uses_the_chosen_model_and_system_prompt(logged_in, user, llm_server):
     conversation = make_conversation(user)
-    logged_in.post(
-        f"/chat/{conversation.pk}/settings/",
-        {"model": "fake-large", "system_prompt": "반말로 답해"},
-    )
+    logged_in.post(f"/chat/{conversation.pk}/model/", {"model": "fake-large"})
+    logged_in.post(f"/chat/{conversation.pk}/settings/", {"system_prompt": "반말로 답해"})
 
     logged_in.post(f"/chat/{conversation.pk}/messages/", {"content": "안녕"})
 
@@ -391,6 +441,7 @@ def test_a_moderator_hidden_conversation_is_gone_for_its_owner(logged_in, user):
         ("get", "/chat/{c}/?before=999"),
         ("post", "/chat/{c}/messages/"),
         ("post", "/chat/{c}/settings/"),
+        ("post", "/chat/{c}/model/"),
         ("get", "/chat/{c}/rename/"),
         ("post", "/chat/{c}/rename/"),
         ("get", "/chat/{c}/delete/"),
@@ -570,3 +621,13 @@ def test_with_htmx_a_blank_first_message_returns_only_the_form_with_its_error(lo
     assert "메시지를 입력해 주세요" in html
     assert "<html" not in html
     assert not Conversation.objects.exists()
+
+
+def test_the_shortcuts_are_a_plain_page_without_javascript_and_a_dialog_with_it(logged_in):
+    page = logged_in.get("/chat/shortcuts/").content.decode()
+    chat = logged_in.get("/chat/").content.decode()
+
+    assert "<kbd>Esc</kbd>" in page
+    assert 'class="shortcuts-link" href="/chat/shortcuts/"' in chat
+    assert '<dialog id="shortcuts-dialog"' in chat
+    assert "js/chat/shortcuts" in chat

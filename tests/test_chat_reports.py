@@ -30,7 +30,7 @@ def test_every_finished_reply_has_a_report_link(logged_in, reply):
     page = logged_in.get(f"/chat/{reply.conversation_id}/").content.decode()
 
     assert f'href="{url(reply)}"' in page
-    assert ">신고</a>" in page
+    assert '<span class="action-label">신고</span></a>' in page
 
 
 def test_without_javascript_a_report_is_a_page_and_a_redirect(logged_in, reply, user):

@@ -7,8 +7,8 @@ import pytest
 from chat import markdown, markdown_stream
 from chat.markdown_stream import StreamingMarkdown, stream_grow, stream_growing
 from tests.support.fake_openai import Reply
+from tests.support.html import HOSTILE, problems
 from tests.support.sse import read_stream
-from tests.test_chat_markdown import HOSTILE, problems
 
 # 표도, 코드 블록도, 목록도 아직 쓰는 중인 채로 멈추는 답변들
 OPEN_TABLE = "앞 문단\n\n| 이름 | 뜻 |\n|---|:---:|\n| list | 목록 |\n| dict | 사"

@@ -7,8 +7,8 @@ import pytest
 from chat.models import Conversation, Message
 from chat.services import conversation_start, message_post
 from tests.support.fake_openai import Reply
+from tests.support.html import HOSTILE, parsed_tags, problems
 from tests.support.sse import read_stream
-from tests.test_chat_markdown import HOSTILE, parsed_tags, problems
 
 
 def send(user, conversation, content="질문"):

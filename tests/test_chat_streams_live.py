@@ -13,8 +13,8 @@ import pytest
 from django.conf import settings
 
 from tests.support.fake_openai import Reply
-from tests.support.servers import Browserless
-from tests.test_chat_live import read_events, wait_for_page
+from tests.support.servers import Browserless, wait_for_page
+from tests.support.sse import read_events
 
 pytestmark = pytest.mark.live
 

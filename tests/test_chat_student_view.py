@@ -3,6 +3,7 @@
 import datetime
 import re
 import zoneinfo
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -12,10 +13,11 @@ from chat.services import conversation_start
 from chat.templatetags.chat_tags import user_text
 from chat.views.conversations import EXAMPLES
 from chat.views.shared import recency_group
-from tests.test_chat_markdown import problems
-from tests.test_chat_pages import make_conversation
+from tests.support.factories import make_conversation
+from tests.support.html import problems
 
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
+APP_CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "app.css"
 
 
 # 사람이 보낸 글
@@ -215,9 +217,8 @@ def _custom_properties(css, scheme):
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_input_borders_and_the_focus_ring_reach_three_to_one(scheme):
     from chat.management.commands.code_css import contrast
-    from tests.test_code_css import CODE_CSS
 
-    css = CODE_CSS.with_name("app.css").read_text()
+    css = APP_CSS.read_text()
     colours = {**_custom_properties(css, "light"), **_custom_properties(css, scheme)}
     for foreground in ("input-border", "focus"):
         for background in ("bg", "surface"):

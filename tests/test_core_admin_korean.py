@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from chat.moderation import report_submit
-from tests.test_chat_moderation import last_reply, make_conversation
+from tests.support.factories import last_reply, make_conversation
 
 # 고치기 전 한국어 관리 화면에 남아 있던 영어 (찾은 곳)
 ENGLISH = [
@@ -33,7 +33,7 @@ def korean(admin_client):
 
 @pytest.fixture
 def pages(user):
-    conversation = make_conversation(user, messages=2)
+    conversation = make_conversation(user, messages=2, usage=True)
     reply = last_reply(conversation)
     report = report_submit(reply=reply, reporter=user, reason="wrong", note="")
     return [
@@ -84,7 +84,7 @@ def test_the_fixed_strings_read_in_korean(korean, pages, user):
 
 
 def test_admin_dates_use_the_same_family_as_the_chat(korean, user):
-    conversation = make_conversation(user, messages=2)
+    conversation = make_conversation(user, messages=2, usage=True)
     html = korean.get(f"/admin/chat/conversation/{conversation.pk}/change/").content.decode()
 
     # "2026년 12월 6일 오후 3:05": 오전·오후가 시각 앞에, ISO나 24시 꼴은 없다

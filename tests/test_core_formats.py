@@ -10,7 +10,7 @@ from django.utils import formats, translation
 from chat.models import Message
 from chat.moderation import conversation_view_record
 from core.models import AuditEvent
-from tests.test_chat_moderation import make_conversation
+from tests.support.factories import make_conversation
 
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
 WHEN = datetime.datetime(2026, 12, 6, 15, 5, tzinfo=SEOUL)
@@ -33,7 +33,7 @@ def test_one_family_of_formats_per_language(language, expected):
 
 
 def test_bubbles_and_the_read_by_staff_notice_write_dates_alike(client, user, admin_user):
-    conversation = make_conversation(user, messages=2)
+    conversation = make_conversation(user, messages=2, usage=True)
     Message.objects.filter(conversation=conversation).update(created_at=WHEN)
     conversation_view_record(conversation=conversation, viewer=admin_user)
     AuditEvent.objects.update(created_at=WHEN)

@@ -47,3 +47,19 @@ def test_the_bench_does_not_import_the_tests():
     ]
 
     assert importing == []
+
+
+def test_the_test_modules_do_not_import_each_other():
+    # pytest가 테스트 파일을 한 번 더 읽게 되고, 처음 읽는 사람은 도우미가 어디 사는지 모른다:
+    # 둘이 쓰는 도우미는 tests/support/에, 픽스처는 tests/conftest.py에 둔다
+    importing = [
+        path.name
+        for path in (BASE_DIR / "tests").glob("test_*.py")
+        if re.search(
+            r"^\s*(from|import) (tests\.test_|\.test_|tests import test_)",
+            path.read_text(),
+            re.MULTILINE,
+        )
+    ]
+
+    assert importing == []

@@ -24,9 +24,10 @@ from tests.support.servers import (
     llm_env,
     running_on_postgres,
     shared_database,
+    wait_for_a_fresh_minute,
+    wait_for_page,
 )
-from tests.test_chat_live import read_events, wait_for_page
-from tests.test_site_shared_limits import wait_for_a_fresh_minute
+from tests.support.sse import read_events
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "deploy-nginx.md"
 HOSTS = {"a": "127.0.0.2", "b": "127.0.0.3"}

@@ -6,7 +6,6 @@
 
 import copy
 import os
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
@@ -20,6 +19,7 @@ from tests.support.servers import (
     postgres_database,
     running_on_postgres,
     server_env,
+    wait_for_a_fresh_minute,
 )
 
 pytestmark = pytest.mark.live
@@ -57,13 +57,6 @@ def two_workers(request, tmp_path):
             asgi_server(tmp_path / "b", **env) as second,
         ):
             yield [first, second], server_env(tmp_path / "a", **env)
-
-
-def wait_for_a_fresh_minute():
-    """메시지 제한은 분 단위 창이다: 창이 바뀌는 순간에 걸리지 않게 한다."""
-    left = 60 - time.time() % 60
-    if left < 10:
-        time.sleep(left + 0.5)
 
 
 def start_at_once(student, servers, count) -> int:

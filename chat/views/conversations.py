@@ -1,4 +1,4 @@
-"""대화 화면: 목록과 새 대화, 대화 하나, 설정, 이름 바꾸기, 지우기, 제목."""
+"""대화 화면: 목록과 새 대화, 대화 하나, 모델, 설정, 이름 바꾸기, 지우기, 제목."""
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -11,6 +11,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from chat import moderation, replies, services, streams
 from chat.forms import (
+    ConversationModelForm,
     ConversationRenameForm,
     ConversationSettingsForm,
     ConversationStartForm,
@@ -158,6 +159,7 @@ def conversation_page_context(request, conversation, *, form, **extra):
         form=form,
         settings_form=ConversationSettingsForm(instance=conversation),
         rename_form=ConversationRenameForm(instance=conversation),
+        model_form=ConversationModelForm(conversation=conversation),
         looks=moderation.looks_at(conversation),
         **extra,
     )
@@ -190,8 +192,31 @@ class ConversationDetailView(OwnConversationMixin, View):
         return render(request, DETAIL_TEMPLATE, context)
 
 
+class ConversationModelView(OwnConversationMixin, View):
+    """머리글의 모델 고르기: htmx면 고르기 양식만 다시, JavaScript 없이는 대화로 돌아간다."""
+
+    def post(self, request, pk):
+        conversation = self.conversation
+        form = ConversationModelForm(request.POST, conversation=conversation)
+        saved = form.is_valid()
+        if saved:
+            services.conversation_model_choose(
+                conversation=conversation, model=form.cleaned_data["model"]
+            )
+        if request.htmx:
+            context = {"conversation": conversation, "model_form": form, "model_saved": saved}
+            return render(request, f"{DETAIL_TEMPLATE}#model-picker", context)
+        if saved:
+            messages.success(
+                request, _("The next replies use %(model)s.") % {"model": conversation.model}
+            )
+        else:
+            messages.error(request, " ".join(form.errors["model"]))
+        return redirect("chat:conversation", pk=conversation.pk)
+
+
 class ConversationSettingsView(OwnConversationMixin, View):
-    """모델과 시스템 프롬프트."""
+    """이 대화의 시스템 프롬프트."""
 
     def post(self, request, pk):
         conversation = self.conversation
@@ -199,9 +224,7 @@ class ConversationSettingsView(OwnConversationMixin, View):
         saved = form.is_valid()
         if saved:
             services.conversation_configure(
-                conversation=conversation,
-                model=form.cleaned_data["model"],
-                system_prompt=form.cleaned_data["system_prompt"],
+                conversation=conversation, system_prompt=form.cleaned_data["system_prompt"]
             )
         if request.htmx:
             context = {"conversation": conversation, "settings_form": form, "settings_saved": saved}
@@ -235,6 +258,7 @@ class ConversationRenameView(OwnConversationMixin, View):
                 "conversation": self.conversation,
                 "rename_form": form,
                 "renamed": form.is_valid(),
+                "model_form": ConversationModelForm(conversation=self.conversation),
             }
             return render(request, f"{DETAIL_TEMPLATE}#conversation-header", context)
         if not form.is_valid():

@@ -251,6 +251,21 @@ class Browserless:
         return connection, response
 
 
+def wait_for_page(user, url, needle, seconds=15):
+    """needle이 보일 때까지(길어야 seconds초) user로 url을 다시 읽고, 마지막에 읽은 페이지를 돌려준다."""
+    deadline = time.monotonic() + seconds
+    while needle not in (page := user.get(url)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return page
+
+
+def wait_for_a_fresh_minute():
+    """메시지 제한은 분 단위 창이다: 창이 바뀌는 순간에 걸리지 않게 한다."""
+    left = 60 - time.time() % 60
+    if left < 10:
+        time.sleep(left + 0.5)
+
+
 def sse_url(page: str) -> str:
     """조각이나 페이지의 마지막 sse-connect 주소 (HTML의 &amp;를 푼 것)."""
     return html.unescape(re.findall(r'sse-connect="([^"]+)"', page)[-1])

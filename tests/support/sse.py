@@ -1,5 +1,7 @@
-"""SSE 스트림을 테스트 안에서 읽는 도구. Django의 AsyncClient로 ASGI 경로를 그대로 탄다."""
+"""SSE 스트림을 테스트 안에서 읽는 도구. Django의 AsyncClient로 ASGI 경로를 그대로 타거나(read_stream),
+띄운 서버의 HTTP 응답을 줄마다 읽는다(read_events)."""
 
+import time
 from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync, sync_to_async
@@ -85,3 +87,25 @@ def finish_reply(reply) -> None:
         return await feed.wait_finished(reply, 30)
 
     assert async_to_sync(run)()
+
+
+def read_events(response, *, until=None):
+    """(이벤트 이름, 데이터, 도착 시각) 목록. until 이벤트를 받으면 멈춘다 (연결은 열어 둔다).
+
+    id: 줄은 response.last_event_id에 남는다 (EventSource처럼).
+    """
+    events, name, data, started = [], None, [], time.monotonic()
+    while (line := response.readline()) != b"":
+        text = line.decode().rstrip("\n")
+        if text.startswith("event: "):
+            name = text.removeprefix("event: ")
+        elif text.startswith("id: "):
+            response.last_event_id = text.removeprefix("id: ")
+        elif text.startswith("data: "):
+            data.append(text.removeprefix("data: "))
+        elif text == "" and name:
+            events.append((name, "\n".join(data), time.monotonic() - started))
+            if name == until:
+                break
+            name, data = None, []
+    return events

@@ -1,5 +1,7 @@
 """static/css/code.css를 다시 만든다: Pygments의 밝은·어두운 스타일에서 토큰 색만, 대비는 WCAG AA로 맞춰서.
 
+색은 사람이 고른 테마(<html data-theme>)를 따르고, "기기와 같이"면 기기의 설정을 따른다.
+
 코드 블록의 글자도 글이다: 배경과 4.5:1이 안 되는 색은 읽을 수 있을 때까지 어둡게(밝은 테마) 또는
 밝게(어두운 테마) 고친다. 스타일을 바꾸려면 STYLES를 고치고 이 명령을 다시 돌린다.
 """
@@ -53,21 +55,30 @@ def readable(color: str, background: str) -> str:
     return f"#{mixed.upper()}"
 
 
+def _rules(style: str, background: str, prefix: str) -> list[str]:
+    rules = HtmlFormatter(style=style).get_token_style_defs(prefix)
+    return [
+        re.sub(
+            r"(?<![-\w])color: #([0-9A-Fa-f]{3,6})",
+            lambda match: f"color: {readable(match.group(1), background.lstrip('#'))}",
+            rule,
+        )
+        for rule in rules
+    ]
+
+
 def build() -> str:
+    """테마마다 두 블록: 기기를 따르는 사람(미디어 쿼리)과 그 색을 고른 사람(<html data-theme>, app.css와 같다)."""
     blocks = [HEADER]
     for media, style, background in STYLES:
-        rules = HtmlFormatter(style=style).get_token_style_defs(".code")
-        fixed = [
-            re.sub(
-                r"(?<![-\w])color: #([0-9A-Fa-f]{3,6})",
-                lambda match, bg=background: f"color: {readable(match.group(1), bg.lstrip('#'))}",
-                rule,
-            )
-            for rule in rules
-        ]
+        other = "dark" if media == "light" else "light"
+        following = _rules(style, background, f':root:not([data-theme="{other}"]) .code')
         blocks.append(
-            f"@media (prefers-color-scheme: {media}) {{\n  " + "\n  ".join(fixed) + "\n}\n"
+            f"@media (prefers-color-scheme: {media}) {{\n  " + "\n  ".join(following) + "\n}\n"
         )
+    for media, style, background in STYLES:
+        chosen = _rules(style, background, f':root[data-theme="{media}"] .code')
+        blocks.append("\n".join(chosen) + "\n")
     return "\n".join(blocks)
 
 

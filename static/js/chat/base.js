@@ -1,5 +1,6 @@
 // 채팅 화면의 작은 동작들이 함께 쓰는 것. 없어도 모든 양식과 링크는 그대로 동작한다.
-// 파일마다 한 가지 일을 한다: base(공용), composer(입력창), scroll(따라가기), drawer(서랍), copy(복사), replies(답변).
+// 파일마다 한 가지 일을 한다: base(공용), composer(입력창), scroll(따라가기), drawer(서랍), copy(복사), replies(답변),
+// shortcuts(키보드 단축키와 그 도움말 창).
 // 모두 defer라 이 순서대로 돈다: base가 먼저다.
 (function () {
   "use strict";

@@ -3,11 +3,13 @@
   "use strict";
   var D = window.Daehwa;
 
+  // 메시지의 복사 단추는 그림과 글(.action-label)이다: 글만 바꾼다
   function copied(button) {
-    var label = button.textContent;
-    button.textContent = D.strings().copied;
+    var label = button.querySelector(".action-label") || button;
+    var text = label.textContent;
+    label.textContent = D.strings().copied;
     D.announce(D.strings().copied);
-    window.setTimeout(function () { button.textContent = label; }, 2000);
+    window.setTimeout(function () { label.textContent = text; }, 2000);
   }
 
   function copyFailed() {

@@ -26,12 +26,15 @@
     if (nav && nav.classList.contains("is-open")) {
       setDrawer(false);
       document.querySelector(".drawer-toggle").focus();
+      return true;
     }
+    return false;
   }
 
+  // 서랍을 닫은 Escape는 거기서 끝난다: 쓰이는 답변까지 멈추지 않게 (js/chat/shortcuts.js)
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") {
-      closeDrawer();
+    if (event.key === "Escape" && closeDrawer()) {
+      event.stopImmediatePropagation();
     }
   });
 
