@@ -1,6 +1,5 @@
 """모델 답변(믿을 수 없는 마크다운)을 저장하고 보여 줄 안전한 HTML로 바꾼다."""
 
-import itertools
 import logging
 import re
 from functools import lru_cache
@@ -15,7 +14,13 @@ from pygments.util import ClassNotFound
 
 from chat.markdown_cjk import cjk_friendly_emphasis, commonmark_emphasis
 
-__all__ = ["StreamingMarkdown", "headings_below", "render_markdown", "render_or_escape"]
+__all__ = [
+    "block_tokens",
+    "headings_below",
+    "language_alias",
+    "render_markdown",
+    "render_or_escape",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -182,113 +187,12 @@ def headings_below(text: str, first: int = FIRST_HEADING) -> str:
     return "\n".join(lines)
 
 
-# 자라는 답변 ─────────────────────────────────────────────────────────────
-
-_FENCE_OPEN = re.compile(r" {0,3}(`{3,}|~{3,})")
-# 문단은 빈 줄 뒤나 이런 글자로 시작하는 줄에서만 끊긴다 (제목, 인용, 목록, 구분선, 펜스, 표)
-_MAY_START_BLOCK = frozenset("#>-*+_=~`|0123456789")
+def block_tokens(text: str) -> list:
+    """렌더러와 같은 규칙으로 읽은 블록 토큰 (chat.markdown_stream이 블록의 경계와 종류를 안다)."""
+    return _md.parse(text)
 
 
-class StreamingMarkdown:
-    """자라는 답변을 블록 단위로 그린다: 끝난 블록은 한 번만 그리고, 아직 쓰는 블록은 글자 그대로 남긴다.
-
-    블록이 끝났는지는 다음 블록이 시작되었는지로 안다. 판단은 완성된 줄마다 한 번, 쓰는 중인 블록만
-    다시 읽어서 한다: 답변 전체를 프레임마다 다시 그리지 않으니 비용이 길이에 비례한다.
-    줄 단위로만 판단하므로 결과는 글이 어떻게 쪼개져 왔는지와 상관없이 같다: 페이지가 한 번에 그린
-    상태와, 조각조각 받은 브라우저의 상태와, 다시 연결한 스트림이 이어 갈 상태가 같다.
-    """
-
-    def __init__(self, text: str = ""):
-        self.tail = ""  # 아직 끝나지 않은 블록 (글 그대로)
-        self._checked = 0  # tail 안에서 판단을 마친 줄의 끝
-        self._fence = None  # 열려 있는 펜스 (``` 같은 것): 닫히기 전까지는 읽을 필요가 없다
-        self._blank_before = True
-        # 앞 줄이 제목·펜스 같은 한 줄 블록이면 이 줄에서 새 블록이 시작될 수 있다
-        self._special_before = False
-        # 블록을 나눠 그려도 제목 수준이 답변 전체를 한 번에 그린 것과 같게 (첫 제목의 수준)
-        self._env = {}
-        self.html = self.feed(text) if text else ""
-
-    def feed(self, piece: str) -> str:
-        """조각을 더하고, 이번에 끝난 블록의 HTML을 돌려준다 (없으면 빈 글)."""
-        self.tail += piece
-        if "\n" not in piece:
-            return ""
-        finished = []
-        while (end := self.tail.find("\n", self._checked) + 1) > 0:
-            line = self.tail[self._checked : end - 1]
-            self._checked = end
-            finished.append(self._line(line, end))
-        return "".join(finished)
-
-    def finish(self, whole: tuple[str, str] | None = None) -> str:
-        """답변이 끝났다: 남은 블록까지 그린다.
-
-        whole: 끝난 답변의 (글, 저장할 때 그린 HTML). 아직 아무 블록도 끝나지 않아 남은 것이 글 전체라면 그 HTML이
-        곧 답이다: 한 문단짜리 답변을 같은 파이프라인으로 두 번 그리지 않는다.
-        """
-        rest, self.tail, self._checked, self._fence = self.tail, "", 0, None
-        self._blank_before, self._special_before = True, False
-        if not rest.strip():
-            return ""
-        if whole is not None and whole[0] == rest and not self._env and whole[1]:
-            return whole[1]
-        return render_or_escape(rest, self._env)
-
-    def _line(self, line: str, end: int) -> str:
-        blank_before, self._blank_before = self._blank_before, not line.strip()
-        special_before = self._special_before
-        if self._fence is not None:
-            closing = line.strip()
-            if (
-                closing == self._fence[0] * len(closing)
-                and len(closing) >= len(self._fence)
-                and len(line) - len(line.lstrip()) < 4
-            ):
-                self._fence = None
-                self._special_before = True
-            return ""
-        stripped = line.lstrip(" ")
-        self._special_before = stripped[:1] in _MAY_START_BLOCK
-        if not stripped.strip() or not (blank_before or special_before or self._special_before):
-            return ""
-        starts = _block_starts(self.tail[:end])
-        html = ""
-        if len(starts) >= 2:
-            offsets = _line_offsets(self.tail)
-            cut = offsets[starts[-1]]
-            html = "".join(
-                render_or_escape(self.tail[offsets[a] if i else 0 : offsets[b]], self._env)
-                for i, (a, b) in enumerate(itertools.pairwise(starts))
-            )
-            self.tail = self.tail[cut:]
-            self._checked -= cut
-        # 쓰는 중인 블록이 펜스로 시작하고 이 줄이 그 첫 줄이면, 닫는 줄이 올 때까지 읽지 않는다
-        if self.tail.find("\n") + 1 == self._checked:
-            opened = _FENCE_OPEN.match(self.tail)
-            if opened:
-                self._fence = opened.group(1)
-        return html
-
-
-def _block_starts(text: str) -> list[int]:
-    """맨 바깥 블록이 시작하는 줄 번호들."""
-    return [
-        token.map[0]
-        for token in _md.parse(text)
-        if token.level == 0 and token.nesting >= 0 and token.map is not None
-    ]
-
-
-def _line_offsets(text: str) -> list[int]:
-    """줄 번호 → 그 줄이 시작하는 위치."""
-    return [0, *(match.end() for match in re.finditer("\n", text))]
-
-
-def stream_tail(reply_id: int, text: str, *, oob: bool = False) -> str:
-    """아직 쓰는 블록: 새 조각(token)이 뒤에 붙는 곳. 블록이 끝나면 통째로 바뀐다 (oob)."""
-    return (
-        f'<p class="stream-tail bubble-text" id="tail-{reply_id}"'
-        f'{' hx-swap-oob="true"' if oob else ""} sse-swap="token" hx-swap="beforeend">'
-        f"{escape(text)}</p>"
-    )
+def language_alias(name: str) -> str | None:
+    """코드 블록의 언어 이름 → Pygments의 대표 별칭 (모르는 이름은 None). 완성된 블록과 같은 이름표를 붙이려고."""
+    lexer = _lexer(name) if name else None
+    return lexer.aliases[0] if lexer is not None else None

@@ -9,7 +9,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import PASSWORD, SIZES, axe_violations, send, shot, sign_up
+from tests.support.browser import (
+    PASSWORD,
+    SIZES,
+    axe_violations,
+    send,
+    shot,
+    sign_up,
+    watch_final_swap,
+)
 from tests.support.fake_openai import Reply
 from tests.support.servers import asgi_server, llm_env, manage, server_env, shared_database
 
@@ -38,22 +46,6 @@ def newest_is_visible(page):
         const composer = document.querySelector('.composer-dock').getBoundingClientRect();
         const box = last.getBoundingClientRect();
         return box.bottom > 0 && box.bottom <= composer.top + 1 && box.top < composer.top;
-    }"""
-    )
-
-
-def watch_final_swap(page):
-    """마지막 답변으로 바뀌기 직전과 직후의 말풍선 높이를 잰다 (끝날 때의 레이아웃 이동)."""
-    page.evaluate(
-        """() => {
-        window.finalSwap = null;
-        document.addEventListener('htmx:sseBeforeMessage', event => {
-          if (event.detail.type !== 'reply') return;
-          const id = event.target.id, before = event.target.getBoundingClientRect().height;
-          requestAnimationFrame(() => setTimeout(() => {
-            window.finalSwap = {before, after: document.getElementById(id).getBoundingClientRect().height};
-          }, 50));
-        });
     }"""
     )
 

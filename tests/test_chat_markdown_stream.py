@@ -4,8 +4,9 @@ import random
 
 import pytest
 
-from chat import markdown
-from chat.markdown import StreamingMarkdown, render_markdown
+from chat import markdown, markdown_stream
+from chat.markdown import render_markdown
+from chat.markdown_stream import StreamingMarkdown
 from tests.support.html import HOSTILE, problems
 
 REPLY = (
@@ -65,14 +66,14 @@ def test_streamed_blocks_plus_the_finish_equal_the_final_render(text):
 
 def test_each_block_is_rendered_once_and_parsing_stays_linear(monkeypatch):
     rendered, parsed = [], []
-    real_render, real_starts = markdown.render_or_escape, markdown._block_starts
+    real_render, real_starts = markdown.render_or_escape, markdown_stream._block_starts
     monkeypatch.setattr(
-        markdown,
+        markdown_stream,
         "render_or_escape",
         lambda text, env=None: rendered.append(text) or real_render(text, env),
     )
     monkeypatch.setattr(
-        markdown, "_block_starts", lambda text: parsed.append(len(text)) or real_starts(text)
+        markdown_stream, "_block_starts", lambda text: parsed.append(len(text)) or real_starts(text)
     )
     paragraphs = [f"문단 {index}은 조금 긴 글입니다. " * 4 for index in range(150)]
     code = "```python\n" + "".join(f"x{index} = {index}\n" for index in range(300)) + "```\n"
@@ -110,7 +111,9 @@ def test_the_finish_reuses_the_saved_html_when_no_block_has_finished(monkeypatch
     state = StreamingMarkdown()
     state.feed(text)
     renders = []
-    monkeypatch.setattr(markdown, "render_or_escape", lambda *args: renders.append(args) or "")
+    monkeypatch.setattr(
+        markdown_stream, "render_or_escape", lambda *args: renders.append(args) or ""
+    )
 
     assert state.finish(whole=(text, "<p>저장된 그림</p>")) == "<p>저장된 그림</p>"
     assert renders == []

@@ -478,11 +478,13 @@ def test_finished_blocks_arrive_rendered_and_the_rest_as_escaped_text(logged_in,
     # 제목과 표는 끝나는 대로 그린 HTML로, 쓰는 중인 문단은 escape된 글자로, 끝에는 남은 블록까지
     assert any("<h3>표</h3>" in data for data in blocks)
     assert any("<table>" in data and "&lt;b&gt;1&lt;/b&gt;" in data for data in blocks)
-    assert "**굵" in stream.text
+    # 쓰는 중인 문단은 글 그대로: 덧붙는 조각(token)이나, 표의 모양과 함께 온 꼬리 안에
+    assert "**굵" in stream.text + "".join(stream.data("blocks"))
     assert blocks[-1].startswith("<p><strong>굵게</strong> 쓰는 중</p>\n<p>끝</p>")
     assert (
-        f'<p class="stream-tail bubble-text" id="tail-{reply.pk}" hx-swap-oob="true"' in blocks[-1]
-    )
+        f'<div class="stream-growing" id="growing-{reply.pk}" hx-swap-oob="true">'
+        f'<p class="stream-tail bubble-text" id="tail-{reply.pk}" sse-swap="token"'
+    ) in blocks[-1]
     assert names[-3:] == ["blocks", "reply", "done"]
     for data in blocks:
-        assert problems(data.split('<p class="stream-tail')[0]) == []
+        assert problems(data.split('<div class="stream-growing')[0]) == []

@@ -178,7 +178,10 @@ def test_a_reply_being_written_is_drawn_as_finished_blocks_and_a_plain_tail(logg
 
     page = logged_in.get(f"/chat/{reply.conversation_id}/").content.decode()
 
-    assert '<div class="stream-blocks" sse-swap="blocks" hx-swap="beforeend"><h3>제목</h3>' in page
+    assert (
+        '<div class="stream-blocks" sse-swap="blocks" hx-swap="beforeend settle:0ms"><h3>제목</h3>'
+        in page
+    )
     assert "<table>" in page
     # 표는 다음 블록이 시작되어 끝났고, 마지막 블록은 글 그대로다. 스트림은 페이지가 그린 글 뒤부터 잇는다
     assert f'id="tail-{reply.pk}" sse-swap="token" hx-swap="beforeend">**아직\n쓰는</p>' in page

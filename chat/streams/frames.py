@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from django.template.loader import render_to_string
 
 from chat import feed, reasoning
-from chat.markdown import StreamingMarkdown, stream_tail
+from chat.markdown_stream import StreamingMarkdown, stream_grow, stream_growing
 from chat.models import Conversation, Message
 
 logger = logging.getLogger(__name__)
@@ -80,6 +80,8 @@ async def reply_events(request, reply: Message, offset: int) -> AsyncIterator[st
                 if start < offset:
                     _, seen, _ = thoughts.feed(event.text[: offset - start])
                     markdown.feed(seen)
+                    # 여기까지는 브라우저가 이미 그렸다 (페이지나 끊기기 전의 프레임으로)
+                    markdown.caught_up()
                     if event.end <= offset:
                         continue
                 text = event.text[max(offset - start, 0) :]
@@ -89,7 +91,7 @@ async def reply_events(request, reply: Message, offset: int) -> AsyncIterator[st
             elif (final := event.reply) is not None:
                 # 남은 블록까지 그려 두면 마지막 답변으로 바뀔 때 화면이 거의 움직이지 않는다
                 if rest := markdown.finish(whole=(final.content, final.rendered_html)):
-                    ending += sse("blocks", rest + stream_tail(reply.pk, "", oob=True))
+                    ending += sse("blocks", rest + stream_growing(reply.pk, None, "", oob=True))
                 context = {
                     "message": mark_latest(final, final.conversation),
                     "conversation": final.conversation,
@@ -138,7 +140,12 @@ def _frame(
 
 
 def _answer_frame(reply_id: int, markdown: StreamingMarkdown, text: str, end: int) -> str:
+    """답의 조각 하나: 블록이 끝나거나 쓰는 블록의 모양이 새로 생기면 blocks(끝난 블록과 새 자리),
+    미리 그린 블록에 줄이 더해지면 grow(새 줄·행·항목과 남은 줄), 아니면 token(글 그대로)."""
     finished = markdown.feed(text)
-    if not finished:
-        return sse("token", html.escape(text, quote=False), end)
-    return sse("blocks", finished + stream_tail(reply_id, markdown.tail, oob=True), end)
+    growing, tail, fresh = markdown.growing, markdown.shown_tail, markdown.take_fresh()
+    if finished or fresh:
+        return sse("blocks", finished + stream_growing(reply_id, growing, tail, oob=True), end)
+    if growing is not None and "\n" in text:
+        return sse("grow", stream_grow(reply_id, growing, tail), end)
+    return sse("token", html.escape(text, quote=False), end)

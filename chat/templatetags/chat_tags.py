@@ -7,7 +7,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from chat import reasoning, streams
-from chat.markdown import StreamingMarkdown, stream_tail
+from chat.markdown_stream import StreamingMarkdown, stream_growing
 
 register = template.Library()
 
@@ -20,16 +20,20 @@ def reply_stream_url(context, message) -> str:
 
 @register.simple_tag
 def streaming_reply(message) -> str:
-    """생성 중인 답변의 본문: 끝난 블록은 그린 HTML, 쓰는 중인 블록은 글 그대로.
+    """생성 중인 답변의 본문: 끝난 블록은 그린 HTML, 쓰는 중인 블록은 표·코드·목록이면 끝난 모양, 아니면 글 그대로.
 
     스트림(chat.streams)이 같은 StreamingMarkdown으로 이어 가므로 모양이 어긋나지 않는다.
     """
     state = StreamingMarkdown(message.content)
     return format_html(
-        '{}<div class="stream-blocks" sse-swap="blocks" hx-swap="beforeend">{}</div>{}',
+        # settle을 기다리지 않는다: 새로 들어온 자리(쓰는 블록, 꼬리)가 곧바로 다음 이벤트를 듣는다.
+        # htmx는 새 요소를 조금 뒤(settle)에 처리해서, 그 사이에 온 grow·token을 잃었다
+        # (바쁜 브라우저에서는 쌓여 있다가 한꺼번에 온다)
+        '{}<div class="stream-blocks" sse-swap="blocks" hx-swap="beforeend settle:0ms">{}</div>{}',
         mark_safe(thought_block(message, streaming=True)),  # noqa: S308 - 안에서 escape한다
         mark_safe(state.html),  # noqa: S308 - render_markdown이 nh3로 거른 HTML
-        mark_safe(stream_tail(message.pk, state.tail)),  # noqa: S308 - 안에서 escape한다
+        # 쓰는 중인 블록: 표·코드·목록은 끝난 모양으로, 아직 쓰는 줄만 글 그대로 (JavaScript 없이도)
+        mark_safe(stream_growing(message.pk, state.growing, state.shown_tail)),  # noqa: S308
     )
 
 

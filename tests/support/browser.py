@@ -81,3 +81,19 @@ def shot(page, name):
     """화면을 남긴다. 커서를 숨기려고 Playwright가 넣는 <style>은 CSP가 막아 콘솔 오류가 되므로 커서는 그대로 둔다."""
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", caret="initial")
+
+
+def watch_final_swap(page):
+    """마지막 답변으로 바뀌기 직전과 직후의 말풍선 높이를 잰다 (끝날 때의 레이아웃 이동)."""
+    page.evaluate(
+        """() => {
+        window.finalSwap = null;
+        document.addEventListener('htmx:sseBeforeMessage', event => {
+          if (event.detail.type !== 'reply') return;
+          const id = event.target.id, before = event.target.getBoundingClientRect().height;
+          requestAnimationFrame(() => setTimeout(() => {
+            window.finalSwap = {before, after: document.getElementById(id).getBoundingClientRect().height};
+          }, 50));
+        });
+    }"""
+    )

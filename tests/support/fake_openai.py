@@ -42,6 +42,10 @@ class Reply:
     cut_after: int | None = None
     stall_after: int | None = None
     stall: float = 0.0
+    # 스트림 중간의 멈춤(stall_after) 동안 이 간격으로 SSE 주석(: ping)을 보낸다: 연결은 살아 있어 클라이언트의
+    # 읽기 시간 초과(OPENAI_TIMEOUT)보다 오래 멈춰 세울 수 있다 (어떤 서버들이 그렇게 살아 있음을 알린다).
+    # 이때는 테스트가 release()로 멈춤을 일찍 끝낼 수 있다.
+    stall_ping: float = 0.0
     usage: dict | None = _AUTO_USAGE
     finish_reason: str = "stop"
     # 토큰 앞에 그대로 보낼 바이트 (깨진 JSON, 이상한 바이트를 흉내 내려고). 예: b"data: {oops\n\n"
@@ -271,7 +275,7 @@ class _Handler(BaseHTTPRequestHandler):
             # sent = 지금까지 보낸 토큰 수. 마지막 바퀴는 finish 청크 직전이다.
             if reply.stall_after is not None and not stalled and sent >= reply.stall_after:
                 stalled = True
-                self._wait(reply.stall)
+                self._stall(reply)
             if reply.cut_after is not None and sent >= reply.cut_after:
                 # 종료 청크 없이 소켓을 닫아 클라이언트가 "끝나지 않은 청크 본문"을 보게 한다.
                 raise _Stopped
@@ -290,6 +294,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _event(self, payload: dict):
         self._write_chunk(f"data: {json.dumps(payload)}\n\n".encode())
 
+    def _stall(self, reply: Reply):
+        if not reply.stall_ping:
+            self._wait(reply.stall)
+            return
+        released = self.server.fake._released
+        left = reply.stall
+        while left > 0 and not released.wait(min(reply.stall_ping, left)):
+            if self.server.fake._stopping.is_set():
+                raise _Stopped
+            left -= reply.stall_ping
+            self._write_chunk(b": ping\n\n")
+        released.clear()
+
     def _write_chunk(self, data: bytes):
         # 청크를 손으로 써서, 중간에 끊으면 클라이언트가 진짜 "연결 끊김"을 본다.
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
@@ -305,6 +322,7 @@ class FakeOpenAI:
         self._requests: list[dict] = []
         self._connections: set[socket.socket] = set()
         self._stopping = threading.Event()
+        self._released = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.base_url = ""
@@ -315,6 +333,10 @@ class FakeOpenAI:
     def requests(self) -> list[dict]:
         with self._lock:
             return list(self._requests)
+
+    def release(self) -> None:
+        """stall_ping으로 멈춘 답을 지금 이어 가게 한다."""
+        self._released.set()
 
     def script(self, *replies: Reply) -> None:
         with self._lock:

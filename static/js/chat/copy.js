@@ -50,10 +50,10 @@
     }
   });
 
-  // 코드 블록마다 복사 단추 (언어 이름은 CSS가 data-lang으로 보인다)
+  // 코드 블록마다 복사 단추 (언어 이름은 CSS가 data-lang으로 보인다). 아직 쓰는 코드 블록에는 끝난 뒤에
   function enhance() {
     var labels = D.strings();
-    document.querySelectorAll(".markdown pre.code:not([data-copy])").forEach(function (pre) {
+    document.querySelectorAll(".markdown pre.code:not([data-copy]):not(.stream-growing pre)").forEach(function (pre) {
       pre.setAttribute("data-copy", "");
       var button = document.createElement("button");
       button.type = "button";
