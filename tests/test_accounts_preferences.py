@@ -125,9 +125,7 @@ def test_a_refused_form_does_not_paint_the_unsaved_theme(logged_in, user):
     assert user.theme == "system"
 
 
-def test_the_new_conversation_page_greets_by_name_and_says_the_instructions_apply(
-    logged_in, user
-):
+def test_the_new_conversation_page_greets_by_name_and_says_the_instructions_apply(logged_in, user):
     plain = logged_in.get("/chat/").content.decode()
     user.first_name = "김민지"
     user.custom_instructions = "존댓말로 답해 주세요."
