@@ -4,8 +4,9 @@ import random
 
 import pytest
 
-from chat import markdown, markdown_stream
-from chat.markdown_stream import StreamingMarkdown, stream_grow, stream_growing
+from chat import markdown, markdown_growing, markdown_stream
+from chat.markdown_growing import stream_grow, stream_growing
+from chat.markdown_stream import StreamingMarkdown
 from tests.support.fake_openai import Reply
 from tests.support.html import HOSTILE, problems
 from tests.support.sse import read_stream
@@ -167,11 +168,13 @@ def work_for(text, monkeypatch):
     rendered, parsed = [], []
     real_render, real_starts = markdown.render_or_escape, markdown_stream._block_starts
     with monkeypatch.context() as patch:
-        patch.setattr(
-            markdown_stream,
-            "render_or_escape",
-            lambda text, env=None: rendered.append(len(text)) or real_render(text, env),
-        )
+        # 나누는 쪽(markdown_stream)과 자라는 블록의 모양(markdown_growing)이 그리는 것을 함께 센다
+        for module in (markdown_stream, markdown_growing):
+            patch.setattr(
+                module,
+                "render_or_escape",
+                lambda text, env=None: rendered.append(len(text)) or real_render(text, env),
+            )
         patch.setattr(
             markdown_stream,
             "_block_starts",

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from django.template.loader import render_to_string
 
 from chat import feed, reasoning
-from chat.markdown_stream import StreamingMarkdown, stream_grow, stream_growing
+from chat.markdown_growing import stream_grow, stream_growing
+from chat.markdown_stream import StreamingMarkdown
 from chat.models import Conversation, Message
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,8 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from chat import reasoning, streams
-from chat.markdown_stream import StreamingMarkdown, stream_growing
+from chat.markdown_growing import stream_growing
+from chat.markdown_stream import StreamingMarkdown
 
 register = template.Library()
 
