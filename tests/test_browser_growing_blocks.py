@@ -76,8 +76,11 @@ def test_a_table_and_a_code_block_have_their_final_shape_while_they_are_written(
     expect(growing.locator("tbody tr").last.locator("td").last).to_have_text("키로 찾는 사전")
     expect(reply).to_have_attribute("aria-busy", "true")
     assert "|" not in reply.locator(".bubble-body").inner_text()
-    # 다음 행이 쓰일 자리에서 점이 숨 쉰다
-    expect(reply.locator(".stream-tail")).to_be_visible()
+    # 다음 행을 기다리는 동안 점은 마지막 칸의 끝에서 숨 쉰다 (자리를 따로 차지하면 여기서 끝날 때 줄어든다)
+    last_cell = growing.locator("tbody tr").last.locator("td").last
+    pulse = "node => getComputedStyle(node, '::after').animationName"
+    assert last_cell.evaluate(pulse) == "writing-pulse"
+    assert growing.locator("thead th").last.evaluate(pulse) == "none"
     assert axe_violations(page) == []
     shot(page, f"growing-table-{size}-{scheme}")
     fake_openai.release()
@@ -180,4 +183,38 @@ def test_a_list_being_written_is_a_list_of_items(open_page, fake_openai):
 
     final = page.locator("article.bubble-assistant .markdown").last
     expect(final.locator("ol > li")).to_have_count(3, timeout=15_000)
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        ["| 이름 | 뜻 |\n", "|---|---|\n", "| list | 목록 |\n", "| dict | 사전 |\n"],
+        ["- 첫째 항목\n", "- 둘째 항목\n", "- 셋째 항목\n"],
+    ],
+    ids=["table", "list"],
+)
+def test_a_reply_that_ends_on_a_table_or_list_does_not_shrink_at_the_end(
+    open_page, fake_openai, ending
+):
+    # 줄바꿈 하나로 끝나는 표나 목록: 다음 줄을 기다리는 점이 제 줄을 차지하면 끝날 때 그 줄만큼 줄었다
+    fake_openai.script(
+        Reply(tokens=["네"]),
+        Reply(tokens=["정리"]),
+        Reply(tokens=["정리하면:\n\n", *ending], delay=0.25),
+    )
+    page = open_page("phone")
+    sign_up(page)
+    # 첫 보내기는 대화 페이지로 옮겨 간다: 재는 것은 그 페이지에서 보내는 둘째 답이다
+    send(page, "안녕")
+    expect(page.locator("#conversation-title")).to_have_text("정리")
+    watch_final_swap(page)
+    watch_end(page)
+
+    send(page, "정리해 줘")
+
+    page.wait_for_function("() => window.finalSwap !== null && window.endShift !== null")
+    swap, end = page.evaluate("[window.finalSwap, window.endShift]")
+    assert abs(swap["after"] - swap["before"]) <= 8, swap
+    assert abs(end["after"] - end["growing"]) <= 8, end
     assert page.console_errors == []
