@@ -153,6 +153,9 @@ class _List(Growing):
         self._marker = item.group(2)[-1]  # - * + 또는 . )
         self._column = 0  # 지금 항목의 글이 시작하는 칸: 그보다 덜 들여쓴 같은 표지가 다음 항목
         self._source = ""  # 지금 항목의 글
+        self._done: list[str] = []  # 앞 항목들의 글 (목록이 느슨해지면 한 번 다시 그린다)
+        self._lead = item.group(1)  # 표지 앞의 들여쓰기
+        self._loose = False  # 항목 사이에 빈 줄: 항목마다 <p>로 그린다 (끝난 목록과 같은 높이)
         self._stale = False  # 지금 항목이 길어 줄마다 다시 그리지 않았다
         if token.type == "ordered_list_open":
             self.box = "ol"
@@ -186,6 +189,14 @@ class _List(Growing):
         if item is not None:
             if self._stale:
                 self._redraw()
+            if self.units:
+                self._done.append(self._source)
+                if not self._loose and self._source.endswith("\n\n"):
+                    # 빈 줄 뒤의 다음 항목: 목록 전체가 느슨하다. 앞 항목들을 한 번만 다시 그린다
+                    self._loose = True
+                    for index, source in enumerate(self._done):
+                        self.units[index] = self._render(source)
+                        self.redrawn.add(index)
             spaces = len(item.group(3))
             self._column = len(item.group(1)) + len(item.group(2)) + (spaces if spaces <= 4 else 1)
             self._source = line + "\n"
@@ -204,12 +215,24 @@ class _List(Growing):
         self.redrawn.add(len(self.units) - 1)
         self._stale = False
 
-    def _render(self) -> str:
-        """지금 항목 하나만 목록으로 그려 그 <li>를 꺼낸다."""
-        html = render_or_escape(self._source, dict(self._env))
-        if html.startswith(("<ul>\n", "<ol")) and html.endswith(("</ul>\n", "</ol>\n")):
-            return html[html.index("\n") + 1 : html.rindex("</")]
-        return f"<li>{escape(self._source.strip(), quote=False)}</li>\n"
+    def _render(self, source: str | None = None) -> str:
+        """항목 하나(기본은 지금 항목)만 목록으로 그려 그 <li>를 꺼낸다.
+
+        느슨한 목록이면 빈 줄과 자리 채움 항목을 하나 더 붙여 그리고 그 항목은 버린다: 항목 하나만으로는
+        markdown-it이 느슨한지 알 수 없다.
+        """
+        source = self._source if source is None else source
+        if self._loose:
+            number = "" if self._marker in "-*+" else "1"
+            filler = f"{self._lead}{number}{self._marker} x\n"
+            html = render_or_escape(source.rstrip("\n") + "\n\n" + filler, dict(self._env))
+            end = html.rfind("<li")
+        else:
+            html = render_or_escape(source, dict(self._env))
+            end = html.rfind("</")
+        if html.startswith(("<ul>\n", "<ol")) and html.endswith(("</ul>\n", "</ol>\n")) and end > 0:
+            return html[html.index("\n") + 1 : end]
+        return f"<li>{escape(source.strip(), quote=False)}</li>\n"
 
     def unit(self, reply_id: int, index: int) -> str:
         # 다시 그릴 항목을 찾을 수 있게 항목마다 id

@@ -191,8 +191,9 @@ def test_a_list_being_written_is_a_list_of_items(open_page, fake_openai):
     [
         ["| 이름 | 뜻 |\n", "|---|---|\n", "| list | 목록 |\n", "| dict | 사전 |\n"],
         ["- 첫째 항목\n", "- 둘째 항목\n", "- 셋째 항목\n"],
+        ["- 첫째 항목\n\n", "- 둘째 항목\n\n", "- 셋째 항목\n\n", "이어지는 문단."],
     ],
-    ids=["table", "list"],
+    ids=["table", "list", "loose-list"],
 )
 def test_a_reply_that_ends_on_a_table_or_list_does_not_shrink_at_the_end(
     open_page, fake_openai, ending

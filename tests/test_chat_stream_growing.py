@@ -81,6 +81,27 @@ def test_an_open_list_is_a_list_of_items_numbered_from_its_start():
     assert state.shown_tail == "5. 셋을 쓰"
 
 
+def test_a_list_with_blank_lines_between_items_grows_loose_like_its_final_render():
+    # 빈 줄로 띄운 항목: 끝난 목록은 항목마다 <p>다. 자라는 동안 빽빽하게 그렸다면 끝날 때 말풍선이 30 px 자랐다
+    state = StreamingMarkdown()
+    state.feed("정리:\n\n- 첫째 항목\n")
+    state.caught_up()
+    assert state.growing.units == ["<li>첫째 항목</li>\n"]
+
+    state.feed("\n- 둘째 **항목**\n\n- 셋")
+
+    assert state.growing.units == [
+        "<li>\n<p>첫째 항목</p>\n</li>\n",
+        "<li>\n<p>둘째 <strong>항목</strong></p>\n</li>\n",
+    ]
+    # 이미 보낸 첫 항목은 한 번 다시 그려 id로 바꾼다
+    assert '<li hx-swap-oob="true" id="grow-7-0">\n<p>첫째 항목</p>' in stream_grow(
+        7, state.growing, state.shown_tail
+    )
+    numbered = StreamingMarkdown("1. 하나\n\n2. 둘\n   - 안쪽\n\n3. 셋")
+    assert numbered.growing.units[1] == "<li>\n<p>둘</p>\n<ul>\n<li>안쪽</li>\n</ul>\n</li>\n"
+
+
 def test_new_rows_are_appended_and_only_the_changed_item_is_redrawn():
     table = StreamingMarkdown(OPEN_TABLE)
     table.caught_up()
