@@ -11,7 +11,7 @@ from tests.support import markers, network_guard
 from tests.support.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    SIZES,
+    page_opener,
     require_chromium,
     watched_page,
 )
@@ -182,23 +182,8 @@ def browser():
 @pytest.fixture
 def open_page(browser, live_asgi):
     """크기와 테마를 고른 새 창. 콘솔 오류(CSP 위반 포함)를 모은다."""
-    contexts = []
-
-    def make(size="desktop", scheme="light", *, javascript=True, **options):
-        context = browser.new_context(
-            locale="ko-KR",
-            base_url=live_asgi,
-            color_scheme=scheme,
-            java_script_enabled=javascript,
-            **SIZES[size],
-            **options,
-        )
-        contexts.append(context)
-        return watched_page(context)
-
-    yield make
-    for context in contexts:
-        context.close()
+    with page_opener(browser, live_asgi) as make:
+        yield make
 
 
 @pytest.fixture

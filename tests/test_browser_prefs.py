@@ -5,7 +5,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import SIZES, axe_violations, send, shot, sign_up, watched_page
+from tests.support.browser import (
+    axe_violations,
+    page_opener,
+    send,
+    shot,
+    sign_up,
+)
 from tests.support.fake_openai import Reply
 from tests.support.servers import asgi_server, llm_env
 
@@ -100,22 +106,8 @@ def two_models_site(tmp_path_factory, fake_openai_server):
 
 @pytest.fixture
 def open_site_page(browser, two_models_site):
-    contexts = []
-
-    def make(size="desktop", scheme="light", *, javascript=True):
-        context = browser.new_context(
-            locale="ko-KR",
-            base_url=two_models_site,
-            color_scheme=scheme,
-            java_script_enabled=javascript,
-            **SIZES[size],
-        )
-        contexts.append(context)
-        return watched_page(context)
-
-    yield make
-    for context in contexts:
-        context.close()
+    with page_opener(browser, two_models_site) as make:
+        yield make
 
 
 def header_fits(page):

@@ -1,6 +1,7 @@
 """브라우저 테스트 준비: 데비안 chromium을 Playwright로 구동한다. 브라우저를 내려받지 않는다."""
 
 import os
+from contextlib import contextmanager
 from itertools import count
 from pathlib import Path
 
@@ -97,3 +98,27 @@ def watch_final_swap(page):
         });
     }"""
     )
+
+
+@contextmanager
+def page_opener(browser, base_url):
+    """크기와 테마를 고른 새 창을 여는 함수. 창마다 콘솔 오류(CSP 위반 포함)를 모으고, 끝나면 모두 닫는다."""
+    contexts = []
+
+    def make(size="desktop", scheme="light", *, javascript=True, **options):
+        context = browser.new_context(
+            locale="ko-KR",
+            base_url=base_url,
+            color_scheme=scheme,
+            java_script_enabled=javascript,
+            **SIZES[size],
+            **options,
+        )
+        contexts.append(context)
+        return watched_page(context)
+
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
