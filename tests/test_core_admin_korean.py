@@ -1,5 +1,6 @@
 """관리 화면은 한국어로: 우리 문자열도, Django의 ko 번역에 빠진 문장도 (core/admin_i18n.py). 날짜는 한 가족."""
 
+import json
 import re
 
 import pytest
@@ -91,3 +92,13 @@ def test_admin_dates_use_the_same_family_as_the_chat(korean, user):
     assert re.search(r"\d{4}년 \d{1,2}월 \d{1,2}일 (오전|오후) \d{1,2}:\d{2}", html)
     assert not re.search(r"\d{1,2}:\d{2} (오전|오후)", html)
     assert not re.search(r"\d{4}-\d{1,2}-\d{1,2} \d{2}:\d{2}", html)
+
+
+def test_the_admins_calendar_and_time_zone_note_speak_korean(korean):
+    # 날짜 칸의 달력과 시간대 안내는 jsi18n 카탈로그에서 온다: Django의 ko에 빠진 문장은 우리 djangojs가 채운다
+    catalog = korean.get("/admin/jsi18n/").content.decode()
+
+    # 카탈로그는 ASCII로 적은 JSON이다
+    assert f'"Today (%(date)s)": {json.dumps("오늘 (%(date)s)")}' in catalog
+    assert json.dumps("참고: 시각은 %(timezone)s 시간대로 입력하세요. (지금 %(offset)s시간 빠릅니다.)") in catalog
+    assert json.dumps("%(year)s년 %(month)s %(day)s일") in catalog
