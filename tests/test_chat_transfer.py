@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from chat.models import Conversation, Message
+from tests.support.servers import manage
 
 CHATGPT = Path(__file__).parent / "fixtures" / "chatgpt" / "conversations.json"
 
@@ -532,3 +533,15 @@ def test_a_failure_while_writing_leaves_nothing_of_the_file(other_user, monkeypa
     assert len(calls) == 2
     assert not Conversation.objects.exists()
     assert not Message.objects.exists()
+
+
+def test_export_help_is_in_korean_and_in_english_with_language():
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_ENV_FILE": "", "DJANGO_DEBUG": "true"}
+
+    korean = manage(env, "help", "export_conversations").stdout
+    english = manage(env, "export_conversations", "--language", "en", "--help").stdout
+
+    assert "대화와 메시지를 JSON Lines" in korean
+    assert "--output 파일이 이미 있으면 덮어쓰기" in korean
+    assert "Write conversations with their messages as JSON Lines" in english
+    assert "overwrite the --output file if it exists" in english

@@ -100,5 +100,8 @@ def test_the_admins_calendar_and_time_zone_note_speak_korean(korean):
 
     # 카탈로그는 ASCII로 적은 JSON이다
     assert f'"Today (%(date)s)": {json.dumps("오늘 (%(date)s)")}' in catalog
-    assert json.dumps("참고: 시각은 %(timezone)s 시간대로 입력하세요. (지금 %(offset)s시간 빠릅니다.)") in catalog
+    assert (
+        json.dumps("참고: 시각은 %(timezone)s 시간대로 입력하세요. (지금 %(offset)s시간 빠릅니다.)")
+        in catalog
+    )
     assert json.dumps("%(year)s년 %(month)s %(day)s일") in catalog

@@ -2,8 +2,11 @@
 
 import datetime
 from argparse import ArgumentTypeError
+from contextlib import nullcontext
 
+from django.conf import settings
 from django.core.management.base import CommandError
+from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.models import User
@@ -63,3 +66,30 @@ def find_user(username: str) -> User:
         return User.objects.get_by_natural_key(username)
     except User.DoesNotExist:
         raise CommandError(f"There is no user named {username!r}.") from None
+
+
+def _language_in(argv: list[str]) -> str | None:
+    """명령줄의 --language 값. --help는 인자를 해석하기 전에 찍히므로 미리 본다."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    for index, argument in enumerate(argv):
+        if argument == "--language" and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif argument.startswith("--language="):
+            value = argument.partition("=")[2]
+        else:
+            continue
+        return value if value in codes else None
+    return None
+
+
+class OneLanguage:
+    """--help와 답을 한 언어로 하는 명령: --language가 있으면 그 언어, 없으면 LANGUAGE_CODE.
+
+    BaseCommand 앞에 섞는다. 설명(help)은 찍을 때의 언어로 번역하도록 property로, 인자의 help는 gettext_lazy로 둔다.
+    handle은 스스로 options["language"]로 translation.override를 건다 (답의 언어).
+    """
+
+    def run_from_argv(self, argv):
+        language = _language_in(argv[2:])
+        with translation.override(language) if language else nullcontext():
+            super().run_from_argv(argv)

@@ -17,23 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import cohort
+from accounts.management.arguments import OneLanguage
 
 
-def _language_in(argv: list[str]) -> str | None:
-    """명령줄의 --language 값. --help는 인자를 해석하기 전에 찍히므로 미리 본다."""
-    codes = {code for code, _name in settings.LANGUAGES}
-    for index, argument in enumerate(argv):
-        if argument == "--language" and index + 1 < len(argv):
-            value = argv[index + 1]
-        elif argument.startswith("--language="):
-            value = argument.partition("=")[2]
-        else:
-            continue
-        return value if value in codes else None
-    return None
-
-
-class Command(BaseCommand):
+class Command(OneLanguage, BaseCommand):
     @property
     def help(self):
         # argparse는 설명을 str로만 받는다: 게으른 번역 대신 찍을 때의 언어로 번역한다
@@ -80,11 +67,6 @@ class Command(BaseCommand):
             choices=[code for code, _name in settings.LANGUAGES],
             help=gettext_lazy("language of the messages (default: LANGUAGE_CODE)"),
         )
-
-    def run_from_argv(self, argv):
-        language = _language_in(argv[2:])
-        with translation.override(language) if language else nullcontext():
-            super().run_from_argv(argv)
 
     def handle(self, *args, language=None, **options):
         with translation.override(language) if language else nullcontext():

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.management.arguments import day, find_user
+from accounts.management.arguments import OneLanguage, day, find_user
 from chat.transfer import export
 from core.audit import Action, audit_record
 
@@ -33,40 +33,55 @@ def _open_output(path: str, *, force: bool):
     return os.fdopen(descriptor, "w", encoding="utf-8")
 
 
-class Command(BaseCommand):
-    help = (
-        "Write conversations with their messages as JSON Lines (one conversation per line, "
-        "re-importable with import_conversations) or as Markdown."
-    )
+class Command(OneLanguage, BaseCommand):
+    @property
+    def help(self):
+        # argparse는 설명을 str로만 받는다: 찍을 때의 언어로 번역한다 (OneLanguage)
+        return _(
+            "Write conversations with their messages as JSON Lines (one conversation per line, "
+            "re-importable with import_conversations) or as Markdown."
+        )
 
     def add_arguments(self, parser):
-        parser.add_argument("--user", metavar="NAME", help="only this user's conversations")
+        parser.add_argument(
+            "--user", metavar="NAME", help=gettext_lazy("only this user's conversations")
+        )
         parser.add_argument(
             "--since",
             type=day,
             metavar="DATE",
-            help="only conversations with activity on or after this day (YYYY-MM-DD, in TIME_ZONE)",
+            help=gettext_lazy(
+                "only conversations with activity on or after this day (YYYY-MM-DD, in TIME_ZONE)"
+            ),
         )
         parser.add_argument(
             "--format",
             choices=["jsonl", "markdown"],
             default="jsonl",
-            help="jsonl (default): one conversation per line, for import_conversations; "
-            "markdown: for people to read",
+            help=gettext_lazy(
+                "jsonl (default): one conversation per line, for import_conversations; "
+                "markdown: for people to read"
+            ),
         )
         parser.add_argument(
             "--output",
             metavar="PATH",
-            help="file to write, readable only by you (default: standard output; the count then "
-            "goes to standard error)",
+            help=gettext_lazy(
+                "file to write, readable only by you (default: standard output; the count then "
+                "goes to standard error)"
+            ),
         )
         parser.add_argument(
-            "--force", action="store_true", help="overwrite the --output file if it exists"
+            "--force",
+            action="store_true",
+            help=gettext_lazy("overwrite the --output file if it exists"),
         )
         parser.add_argument(
             "--language",
             choices=[code for code, _name in settings.LANGUAGES],
-            help="language of the Markdown words and of the messages (default: LANGUAGE_CODE)",
+            help=gettext_lazy(
+                "language of the Markdown words and of the messages (default: LANGUAGE_CODE)"
+            ),
         )
 
     def handle(self, *args, language=None, **options):
