@@ -368,6 +368,19 @@ def test_rename_with_htmx_updates_the_header_and_the_sidebar(logged_in, user):
     assert f'<li id="sidebar-{conversation.pk}" class="sidebar-item" hx-swap-oob="true">' in html
 
 
+def test_rename_with_htmx_keeps_the_options_settings_filled_in(logged_in, user):
+    # 머리글을 다시 그릴 때 설정 양식이 빠지면 옵션에 빈 칸이 그려지고, 그대로 저장하면 시스템 프롬프트가 지워졌다
+    conversation = make_conversation(user)
+    conversation.system_prompt = "존댓말로 답해 줘"
+    conversation.save()
+
+    html = logged_in.post(
+        f"/chat/{conversation.pk}/rename/", {"title": "새 이름"}, headers=HTMX
+    ).content.decode()
+
+    assert re.search(r'<textarea name="system_prompt"[^>]*>\s*존댓말로 답해 줘</textarea>', html)
+
+
 def test_a_blank_name_is_refused_without_javascript(logged_in, user):
     conversation = make_conversation(user, title="원래 이름")
 

@@ -150,6 +150,17 @@ def reload_url(request, history):
     return f"{request.path}?{WRITING_PARAM}={count + 1}#message-{active.pk}"
 
 
+def header_forms(conversation, **forms):
+    """머리글(#conversation-header)이 그리는 양식 셋. 머리글을 다시 그리는 곳은 모두 이것을 쓴다:
+    하나라도 빠지면 옵션의 그 양식이 빈 채로 그려지고, 그대로 저장하면 값이 지워진다."""
+    return {
+        "settings_form": ConversationSettingsForm(instance=conversation),
+        "rename_form": ConversationRenameForm(instance=conversation),
+        "model_form": ConversationModelForm(conversation=conversation),
+        **forms,
+    }
+
+
 def conversation_page_context(request, conversation, *, form, **extra):
     history = history_slice(request, conversation)
     return chat_context(
@@ -157,9 +168,7 @@ def conversation_page_context(request, conversation, *, form, **extra):
         **history,
         reload_url=reload_url(request, history["history"]),
         form=form,
-        settings_form=ConversationSettingsForm(instance=conversation),
-        rename_form=ConversationRenameForm(instance=conversation),
-        model_form=ConversationModelForm(conversation=conversation),
+        **header_forms(conversation),
         looks=moderation.looks_at(conversation),
         **extra,
     )
@@ -256,9 +265,8 @@ class ConversationRenameView(OwnConversationMixin, View):
         if request.htmx:
             context = {
                 "conversation": self.conversation,
-                "rename_form": form,
                 "renamed": form.is_valid(),
-                "model_form": ConversationModelForm(conversation=self.conversation),
+                **header_forms(self.conversation, rename_form=form),
             }
             return render(request, f"{DETAIL_TEMPLATE}#conversation-header", context)
         if not form.is_valid():
