@@ -191,12 +191,9 @@ class _List(Growing):
                 self._redraw()
             if self.units:
                 self._done.append(self._source)
-                if not self._loose and self._source.endswith("\n\n"):
-                    # 빈 줄 뒤의 다음 항목: 목록 전체가 느슨하다. 앞 항목들을 한 번만 다시 그린다
-                    self._loose = True
-                    for index, source in enumerate(self._done):
-                        self.units[index] = self._render(source)
-                        self.redrawn.add(index)
+                if self._source.endswith("\n\n"):
+                    # 빈 줄 뒤의 다음 항목: 목록 전체가 느슨하다
+                    self._make_loose()
             spaces = len(item.group(3))
             self._column = len(item.group(1)) + len(item.group(2)) + (spaces if spaces <= 4 else 1)
             self._source = line + "\n"
@@ -204,11 +201,24 @@ class _List(Growing):
             return
         if not self.units:
             return
+        blank_inside = self._source.endswith("\n\n")
         self._source += line + "\n"
         if line.strip():
+            if blank_inside and indent(line) >= self._column:
+                # 항목 안의 빈 줄 뒤에 이어지는 글 (문단 둘): 이것도 목록 전체를 느슨하게 한다
+                self._make_loose()
             self._stale = len(self._source) > ITEM_REDRAW_CHARS
             if not self._stale:
                 self._redraw()
+
+    def _make_loose(self) -> None:
+        """목록이 느슨하다는 것을 알았다: 앞 항목들을 한 번만 다시 그린다 (지금 항목은 곧 다시 그린다)."""
+        if self._loose:
+            return
+        self._loose = True
+        for index, source in enumerate(self._done):
+            self.units[index] = self._render(source)
+            self.redrawn.add(index)
 
     def _redraw(self) -> None:
         self.units[-1] = self._render()

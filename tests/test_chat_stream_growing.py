@@ -102,6 +102,24 @@ def test_a_list_with_blank_lines_between_items_grows_loose_like_its_final_render
     assert numbered.growing.units[1] == "<li>\n<p>둘</p>\n<ul>\n<li>안쪽</li>\n</ul>\n</li>\n"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- a\n\n  문단 둘\n- b\n- c",
+        "1. a\n\n   b\n2. c\n3. d",
+        "- a\n- b\n\n  둘째 문단\n- c\n- d",
+        "- a\n- b\n- c",
+    ],
+)
+def test_the_growing_items_are_the_final_lists_items(text):
+    # 항목 안의 빈 줄(문단 둘)도 목록 전체를 느슨하게 한다: 자라는 모양과 끝난 모양의 항목이 같아야 높이가 같다
+    state = StreamingMarkdown(text)
+    final = markdown.render_markdown(text)
+
+    for unit in state.growing.units:
+        assert unit in final
+
+
 def test_new_rows_are_appended_and_only_the_changed_item_is_redrawn():
     table = StreamingMarkdown(OPEN_TABLE)
     table.caught_up()
