@@ -102,11 +102,16 @@ def emphasis_for_any_viewer(text: str) -> str:
 FIRST_HEADING = 3
 
 
+def shifted_level(level: int, base: int, first: int = FIRST_HEADING) -> int:
+    """답변의 첫 제목(base 수준)을 first로 두고 나머지를 그만큼 옮긴 수준 (first보다 얕거나 6보다 깊지 않게).
+    화면(_heading)과 내보내기(headings_below)가 같은 규칙을 쓴다."""
+    return min(max(first + level - base, first), 6)
+
+
 def _heading(renderer, tokens, idx, options, env):
     token = tokens[idx]
     level = int(token.tag[1])
-    first = env.setdefault("heading_base", level)
-    token.tag = f"h{min(max(FIRST_HEADING + level - first, FIRST_HEADING), 6)}"
+    token.tag = f"h{shifted_level(level, env.setdefault('heading_base', level))}"
     return renderer.renderToken(tokens, idx, options, env)
 
 
@@ -170,7 +175,7 @@ def headings_below(text: str, first: int = FIRST_HEADING) -> str:
             continue
         level = int(token.tag[1])
         base = level if base is None else base
-        marks = "#" * min(max(first + level - base, first), 6)
+        marks = "#" * shifted_level(level, base, first)
         start, end = token.map
         if token.markup.startswith("#"):
             edits.append(
