@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services, usage
+from accounts.forms import PreferencesForm
 from accounts.models import DailyUsage, User
 from core import spreadsheet
 from core.admin_i18n import permission_label, yes_no_icon
@@ -56,6 +57,13 @@ class DaehwaGroupAdmin(PermissionLabels, GroupAdmin):
 @admin.register(User)
 class DaehwaUserAdmin(PermissionLabels, UserAdmin):
     change_password_form = PasswordChangeForm
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "theme":
+            # 모델 칸은 선택지를 마이그레이션에 두지 않으려고 맨 글자다: 관리 화면에서도 셋 중에서만 고른다
+            return PreferencesForm.base_fields["theme"]
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     list_display = (
         "username",
         "name",

@@ -24,7 +24,9 @@ def test_admin_shows_a_persons_custom_instructions_and_theme(admin_client, user)
     change = admin_client.get(f"/admin/accounts/user/{user.pk}/change/").content.decode()
 
     assert "반말로, 예시는 파이썬으로" in change
-    assert 'name="theme"' in change
+    # 화면 색은 셋 중에서 고른다 (맨 글자 칸이면 "Dark "처럼 틀린 값이 조용히 저장되었다)
+    assert '<select name="theme"' in change
+    assert '<option value="dark" selected>' in change
 
 
 def test_admin_refuses_a_case_duplicate(admin_client, user):
