@@ -60,6 +60,8 @@ def sign_up(page, prefix="student"):
     page.get_by_label("비밀번호 확인").fill(PASSWORD)
     page.get_by_role("button", name="계정 만들기").click()
     expect(page.get_by_label("메시지")).to_be_visible()
+    # 입력창이 보여도 defer 스크립트(단축키, 메뉴)는 아직일 수 있다: 바쁜 CI에서 그 사이에 누른 ?가 그냥 지나갔다
+    page.wait_for_load_state("domcontentloaded")
 
 
 def send(page, text):
