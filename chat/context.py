@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import connection
 
+from chat import tree
 from chat.database import in_thread
 from chat.models import Message
 from core import rows
@@ -36,6 +37,7 @@ CANDIDATE_SLICE = 50
 def build_context(reply: Message) -> tuple[list[dict], int]:
     """답변 요청의 messages와, 예산을 넘어 빠진 이전 메시지 수.
 
+    답변의 조상만 싣는다 (chat.tree): 다른 갈래의 질문과 답은 모델이 보지 않는다.
     가장 최근 메시지는 길어도 늘 싣는다: 그것이 답할 질문이고, 너무 길면 모델이 알려 준다.
     중간을 건너뛰지 않고, 들어가지 않는 첫 메시지에서 멈춰 그보다 오래된 것은 모두 뺀다.
     후보는 모델 객체가 아니라 값의 튜플로 읽는다: 답변마다 수십 행을 읽으므로 객체를 만드는 값이 컸다.
@@ -48,41 +50,64 @@ def build_context(reply: Message) -> tuple[list[dict], int]:
 
     chosen: list[tuple[str, str]] = []
     omitted = 0
-    before = reply.pk
-    while True:
-        batch = _candidates(reply, before)
-        for pk, role, content, completion_tokens in batch:
+    start = reply.parent_id
+    while start is not None:
+        batch, start = _candidates(reply, start)
+        for index, (role, content, completion_tokens) in enumerate(batch):
             cost = message_tokens(role, content, completion_tokens)
             if chosen and cost > budget:
-                omitted = Message.objects.for_context(reply).filter(pk__lte=pk).count()
+                # 이것과 그보다 오래된 후보는 모두 빠진다
+                omitted = len(batch) - index + _count_rest(reply, start)
+                start = None
                 break
             chosen.append((role, content))
             budget -= cost
-        else:
-            if len(batch) == CANDIDATE_SLICE:
-                before = batch[-1][0]
-                continue
-        break
 
     payload = [{"role": "system", "content": system_prompt}] if system_prompt else []
     payload += [{"role": role, "content": content} for role, content in reversed(chosen)]
     return payload, omitted
 
 
-def _candidates(reply: Message, before: int) -> list[tuple]:
-    """Message.objects.for_context(reply)의 한 묶음 (before보다 앞선 것, 최신부터). 답변마다 돌아 SQL을 직접 쓴다."""
+def _qualifies(role, content, status) -> bool:
+    """싣는 후보: 내용이 있고, 아직 대기 중인 답변이 아닌 것 (_count_rest의 SQL과 같은 조건)."""
+    return bool(content) and (role == Message.Role.USER or status != Message.Status.PENDING)
+
+
+def _candidates(reply: Message, start: int) -> tuple[list[tuple], int | None]:
+    """start부터 뿌리 쪽으로 CANDIDATE_SLICE 걸음의 후보 (최신부터)와 다음 묶음의 시작. 답변마다 돌아 SQL을 직접 쓴다."""
+    ids = tree.ancestors(start, limit=CANDIDATE_SLICE)
+    found = {
+        pk: row
+        for pk, *row in rows.values(
+            Message,
+            ["pk", "role", "content", "completion_tokens", "status", "parent"],
+            {"pk": ids, "conversation": reply.conversation_id},
+        )
+    }
+    batch = [
+        (role, content, completion_tokens)
+        for role, content, completion_tokens, status, _parent in map(found.get, ids)
+        if _qualifies(role, content, status)
+    ]
+    # 마지막으로 걸은 메시지의 부모: 뿌리에 닿았으면 None
+    following = found[ids[-1]][4] if ids else None
+    return batch, following
+
+
+def _count_rest(reply: Message, start: int | None) -> int:
+    """start부터 뿌리까지의 후보 수: 예산을 넘어 빠진 메시지로 센다. 글을 읽지 않고 DB가 센다."""
+    if start is None:
+        return 0
     quote = connection.ops.quote_name
-    return rows.values(
-        Message,
-        ["pk", "role", "content", "completion_tokens"],
-        {"conversation": reply.conversation_id},
-        # for_context와 같은 조건: 내용이 있고, 아직 대기 중인 답변은 빼고
-        extra=f"{quote('id')} < %s AND {quote('content')} <> '' "
-        f"AND ({quote('role')} = %s OR {quote('status')} <> %s)",
-        extra_params=[before, Message.Role.USER, Message.Status.PENDING],
-        order_by="-pk",
-        limit=CANDIDATE_SLICE,
-    )
+    table = quote(Message._meta.db_table)
+    sql, params = tree.chain_sql(start)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql + f"SELECT COUNT(*) FROM chain JOIN {table} m ON m.id = chain.id"  # noqa: S608 - quote_name을 거친 이름
+            f" WHERE m.{quote('content')} <> '' AND (m.{quote('role')} = %s OR m.{quote('status')} <> %s)",
+            [*params, Message.Role.USER, Message.Status.PENDING],
+        )
+        return cursor.fetchone()[0]
 
 
 abuild_context = in_thread(build_context)

@@ -35,6 +35,10 @@ class MessageForm(forms.Form):
         field.widget.attrs["maxlength"] = limit
 
 
+class MessageEditForm(MessageForm):
+    """고쳐 보내는 질문: 보내기와 같은 규칙 (빈 글, 길이 한도)."""
+
+
 class ConversationStartForm(MessageForm):
     model = forms.ChoiceField(label=_("Model"), choices=_model_choices)
 

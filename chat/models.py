@@ -48,6 +48,15 @@ class Conversation(models.Model):
     needs_title = models.BooleanField(_("needs a generated title"), default=True)
     model = models.CharField(_("model"), max_length=100)
     system_prompt = models.TextField(_("system prompt"), blank=True)
+    # 지금 보는 갈래의 끝 메시지 (chat.tree): 화면, 모델에 보낼 문맥, 내보내기가 여기서 뿌리까지 거슬러 간다
+    current_leaf = models.ForeignKey(
+        "Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current message"),
+    )
     # 관리자가 숨긴 대화는 주인에게도 보이지 않는다 (지우지 않고 검토할 수 있게)
     is_hidden = models.BooleanField(_("hidden by a moderator"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -81,22 +90,6 @@ class MessageQuerySet(models.QuerySet):
             **{f"conversation__{name}": value for name, value in visible_conditions(user).items()}
         )
 
-    def latest_first(self, *, before=None):
-        """대화 화면의 한 조각: 최신부터 거꾸로. 호출한 쪽이 잘라서 뒤집는다."""
-        queryset = self.order_by("-pk")
-        if before is not None:
-            queryset = queryset.filter(pk__lt=before)
-        return queryset
-
-    def for_context(self, reply):
-        """답변을 만들 때 모델에 보낼 후보: 그 답변보다 앞선, 내용이 있는 메시지를 최신부터."""
-        return (
-            self.filter(conversation_id=reply.conversation_id, pk__lt=reply.pk)
-            .exclude(content="")
-            .filter(Q(role=Message.Role.USER) | ~Q(status=Message.Status.PENDING))
-            .order_by("-pk")
-        )
-
 
 class Message(models.Model):
     class Role(models.TextChoices):
@@ -111,7 +104,7 @@ class Message(models.Model):
         FAILED = "failed", _("Failed")
         INTERRUPTED = "interrupted", _("Interrupted")
 
-    # 이 상태들은 더 바뀌지 않는다 (다시 시도하면 새로 대기 상태가 된다). 전이는 chat.replies가 정한다.
+    # 이 상태들은 더 바뀌지 않는다 (다시 생성하면 형제 답변이 새로 생긴다). 전이는 chat.replies가 정한다.
     FINISHED = (Status.DONE, Status.STOPPED, Status.FAILED, Status.INTERRUPTED)
     ACTIVE = (Status.PENDING, Status.STREAMING)
     RETRYABLE = (Status.FAILED, Status.STOPPED, Status.INTERRUPTED)
@@ -123,6 +116,16 @@ class Message(models.Model):
         verbose_name=_("conversation"),
         # (conversation, id) 색인이 대신한다
         db_index=False,
+    )
+    # 버전 나무 (chat.tree): 앞 메시지. 첫 메시지는 비어 있다. 같은 부모의 자식들이 서로의 버전이다
+    # (다시 생성한 답변, 고쳐 보낸 질문).
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("previous message"),
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     content = models.TextField(_("content"), blank=True)
@@ -166,6 +169,10 @@ class Message(models.Model):
     @property
     def is_active(self):
         return self.status in self.ACTIVE
+
+    @property
+    def is_finished(self):
+        return self.status in self.FINISHED
 
     @property
     def is_retryable(self):

@@ -2,11 +2,10 @@
 
     대기(pending) ──맡음──▶ 생성 중(streaming) ──▶ 끝(done) / 멈춤(stopped) / 실패(failed) / 중단(interrupted)
     대기 ──▶ 멈춤 (맡기 전에 멈춤) / 중단 (아무도 맡지 않은 채 오래됨)
-    멈춤 · 실패 · 중단 ──다시 시도──▶ 대기 (attempt가 1 늘어난다)
+끝난 답변은 더 바뀌지 않는다: 다시 생성하면 형제 답변이 새로 생긴다 (chat.tree, services.reply_regenerate).
 
 쓰기는 모두 조건부 update(`filter(상태가 허용된 출발점).update(...)`)이고, 이겼는지를 돌려준다.
-생성 중의 쓰기는 attempt까지 조건에 넣는다: 멈춘 뒤 다른 탭에서 다시 시도하면, 옛 생성의 늦은 저장은
-아무 행도 바꾸지 못한다.
+생성 중의 쓰기는 attempt까지 조건에 넣는다: 한 시도를 한 작업만 쓰게 (옛 데이터의 시도 번호도 그대로 맞는다).
 """
 
 import asyncio
@@ -14,7 +13,6 @@ import logging
 from datetime import timedelta
 
 from django.db import InterfaceError, OperationalError
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.usage import usage_record
@@ -40,9 +38,9 @@ FINISH_RETRY_MAX_DELAY = 5.0
 TRANSITIONS = {
     Status.PENDING: {Status.STREAMING, Status.STOPPED, Status.INTERRUPTED},
     Status.STREAMING: {Status.DONE, Status.STOPPED, Status.FAILED, Status.INTERRUPTED},
-    Status.STOPPED: {Status.PENDING},
-    Status.FAILED: {Status.PENDING},
-    Status.INTERRUPTED: {Status.PENDING},
+    Status.STOPPED: set(),
+    Status.FAILED: set(),
+    Status.INTERRUPTED: set(),
     Status.DONE: set(),
 }
 
@@ -309,26 +307,6 @@ def stop(*, reply: Message) -> bool:
     return bool(
         Message.objects.filter(pk=reply.pk, status__in=allowed_from(Status.STOPPED)).update(
             status=Status.STOPPED, updated_at=timezone.now()
-        )
-    )
-
-
-def retry(*, reply: Message, model: str) -> bool:
-    """끝난 답변을 비우고 다시 대기시킨다. attempt를 올려 옛 생성의 늦은 저장을 막는다."""
-    return bool(
-        Message.objects.filter(pk=reply.pk, status__in=allowed_from(Status.PENDING)).update(
-            status=Status.PENDING,
-            attempt=F("attempt") + 1,
-            content="",
-            reasoning="",
-            rendered_html="",
-            finish_reason="",
-            error_kind="",
-            prompt_tokens=None,
-            completion_tokens=None,
-            omitted_messages=0,
-            model=model,
-            updated_at=timezone.now(),
         )
     )
 

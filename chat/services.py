@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts import usage
 from accounts.models import User
-from chat import feed, generation, llm, replies
+from chat import feed, generation, llm, replies, tree
 from chat.models import Conversation, Message
 from core import rows
 
@@ -122,33 +122,40 @@ def _tokens_reserved(user) -> int:
     return running * settings.LLM_REPLY_TOKENS
 
 
-def _pair_create(conversation: Conversation, content: str) -> SentPair:
+def _pair_create(conversation: Conversation, content: str, *, parent_id: int | None) -> SentPair:
+    """사람의 메시지를 parent_id 밑에, 대기 중인 답변을 그 밑에 만들고 그 답변을 대화의 지금 끝으로 삼는다."""
     now = timezone.now()
-    # 두 행을 INSERT 하나로 (SQLite와 PostgreSQL 모두 만든 번호를 돌려준다). 번호는 이 순서대로 붙는다.
+    message = Message(
+        conversation=conversation,
+        parent_id=parent_id,
+        role=Message.Role.USER,
+        content=content,
+        created_at=now,
+        updated_at=now,
+    )
     # bulk_create와 같은 문장을 직접 짓는다 (core.rows): 보낼 때마다 도는 곳이라 ORM이 문장을 짓는 값을
-    # 아낀다 (docs/bench-history.md#따로-잰-값--one-off-measurements).
-    message, reply = pair = [
-        Message(
-            conversation=conversation,
-            role=Message.Role.USER,
-            content=content,
-            created_at=now,
-            updated_at=now,
-        ),
-        Message(
-            conversation=conversation,
-            role=Message.Role.ASSISTANT,
-            status=Message.Status.PENDING,
-            model=llm.usable_model(conversation.model),
-            created_at=now,
-            updated_at=now,
-        ),
-    ]
-    rows.insert(Message, pair)
-    rows.update(Conversation, {"pk": conversation.pk}, updated_at=now)
+    # 아낀다 (docs/bench-history.md#따로-잰-값--one-off-measurements). 답변은 질문의 번호를 알아야 해서 따로 넣는다.
+    rows.insert(Message, [message])
+    return SentPair(message, _reply_create(conversation, parent_id=message.pk, now=now))
+
+
+def _reply_create(conversation: Conversation, *, parent_id: int, now) -> Message:
+    """parent_id 밑에 대기 중인 답변을 만들고, 대화의 끝으로 삼고, 커밋 뒤에 생성을 시작한다."""
+    reply = Message(
+        conversation=conversation,
+        parent_id=parent_id,
+        role=Message.Role.ASSISTANT,
+        status=Message.Status.PENDING,
+        model=llm.usable_model(conversation.model),
+        created_at=now,
+        updated_at=now,
+    )
+    rows.insert(Message, [reply])
+    rows.update(Conversation, {"pk": conversation.pk}, updated_at=now, current_leaf=reply.pk)
+    conversation.current_leaf_id = reply.pk
     # 작업에는 사본을: 화면이 그리는 답변을 작업이 바꾸지 않게. 작업은 이것으로 맡아 다시 읽지 않는다.
     _start_after_commit(reply.pk, reply.attempt, copy.copy(reply))
-    return SentPair(message, reply)
+    return reply
 
 
 def _start_after_commit(reply_id: int, attempt: int, reply: Message | None = None) -> None:
@@ -177,12 +184,12 @@ def _locked(conversation: Conversation) -> Conversation:
     """같은 대화로 동시에 두 번 보내면 하나는 기다렸다가 진행 중인 답변을 보고 거절된다.
 
     PostgreSQL은 대화 행을 잠근다. SQLite는 IMMEDIATE 트랜잭션이 쓰기를 이미 한 줄로 세운다.
-    어느 쪽이든 뷰가 방금 읽은 대화를 다시 읽지 않는다: 순서를 세우는 것은 잠금이고, 쓰는 것은 번호뿐이다.
+    잠근 뒤 지금 끝(current_leaf)만 다시 읽는다: 다른 탭이 그 사이 버전을 바꿨으면 그 갈래에 잇는다.
     """
-    if connection.features.has_select_for_update and not rows.exists(
-        Conversation, {"pk": conversation.pk}, lock=True
-    ):
+    found = rows.values(Conversation, ["current_leaf"], {"pk": conversation.pk}, lock=True)
+    if not found:
         raise Conversation.DoesNotExist
+    conversation.current_leaf_id = found[0][0]
     return conversation
 
 
@@ -218,7 +225,7 @@ def conversation_start(*, user, content: str, model: str) -> Message:
             model=llm.usable_model(model),
             system_prompt=user.custom_instructions,
         )
-        return _pair_create(conversation, content).reply
+        return _pair_create(conversation, content, parent_id=None).reply
 
 
 def message_post(*, conversation: Conversation, user, content: str) -> SentPair:
@@ -228,30 +235,57 @@ def message_post(*, conversation: Conversation, user, content: str) -> SentPair:
         _refuse_while_replying(conversation)
         _quota_check(user)
         _rate_check(user)
-        return _pair_create(conversation, content)
+        return _pair_create(conversation, content, parent_id=tree.leaf_id(conversation))
 
 
-def reply_retry(*, reply: Message, user) -> Message:
-    """실패하거나 멈춘 마지막 답변을 비우고 다시 대기시킨다. 사람의 메시지는 그대로 둔다."""
+def reply_regenerate(*, reply: Message, user) -> Message:
+    """끝난 답변(끝, 멈춤, 실패, 중단)의 형제로 새 답변을 만든다. 옛 답변은 버전으로 남는다.
+
+    보내기와 같은 길이다: 한 대화에 한 답변씩, 한도와 빠르기 제한, 커밋 뒤에 생성. 새 답변이 지금 끝이 되므로
+    그 뒤에 이어지던 메시지는 옛 갈래에 남는다.
+    """
     with _busy_as_refusal(), transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(pk=reply.conversation_id)
+        conversation = _locked(reply.conversation)
         _refuse_while_replying(conversation)
-        latest = Message.objects.filter(conversation=conversation).latest_first().first()
-        reply = Message.objects.get(pk=reply.pk)
-        refused = ChatRefused(
-            code=RefusalCode.NOT_RETRYABLE,
-            message=_("Only the latest reply can be tried again once it has stopped or failed."),
-        )
-        if reply != latest or not reply.is_retryable:
-            raise refused
+        if reply.is_user or reply.parent_id is None:
+            raise ChatRefused(
+                code=RefusalCode.NOT_RETRYABLE,
+                message=_("Only a finished reply can be generated again."),
+            )
         _quota_check(user)
         _rate_check(user)
-        if not replies.retry(reply=reply, model=llm.usable_model(conversation.model)):
-            raise refused
-        Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
-        # 대화를 잠근 채 조건부로 바꿨으니 새 시도 번호는 하나 늘어난 값이다
-        _start_after_commit(reply.pk, reply.attempt + 1)
-    return replies.load(reply.pk)
+        return _reply_create(conversation, parent_id=reply.parent_id, now=timezone.now())
+
+
+def message_edit(*, message: Message, user, content: str) -> SentPair:
+    """사람의 메시지를 고쳐 보낸다: 고친 글은 옛 메시지의 형제가 되고, 그 밑에 새 답변이 생성된다.
+
+    옛 메시지와 그 뒤의 대화는 제 갈래에 그대로 남아 "‹ 1 / 2"로 돌아갈 수 있다.
+    """
+    with _busy_as_refusal(), transaction.atomic():
+        conversation = _locked(message.conversation)
+        _refuse_while_replying(conversation)
+        if not message.is_user:
+            raise ChatRefused(
+                code=RefusalCode.NOT_RETRYABLE, message=_("Only your own messages can be edited.")
+            )
+        _quota_check(user)
+        _rate_check(user)
+        return _pair_create(conversation, content, parent_id=message.parent_id)
+
+
+def branch_switch(*, message: Message) -> Message:
+    """그 메시지를 지나는 갈래를 지금 갈래로 삼는다 (버전 고르기, 검색 결과 열기). 갈래의 끝을 돌려준다.
+
+    답변이 쓰이는 동안은 바꾸지 않는다: 쓰이는 답변이 화면에서 사라지고 보내기가 엉뚱한 갈래에 잇게 된다.
+    """
+    with _busy_as_refusal(), transaction.atomic():
+        conversation = _locked(message.conversation)
+        _refuse_while_replying(conversation)
+        leaf = tree.leaf_under(conversation.pk, message.pk)
+        rows.update(Conversation, {"pk": conversation.pk}, current_leaf=leaf)
+        conversation.current_leaf_id = leaf
+    return message
 
 
 def reply_stop(*, reply: Message) -> bool:

@@ -12,8 +12,9 @@ from chat.views.conversations import (
     HomeView,
 )
 from chat.views.messages import MessageCreateView, MessageSourceView
-from chat.views.replies import ReplyRetryView, ReplyStopView, ReplyStreamView
+from chat.views.replies import ReplyStopView, ReplyStreamView
 from chat.views.reports import ReplyReportView
+from chat.views.versions import MessageEditView, MessageShowView, ReplyRegenerateView
 
 app_name = "chat"
 
@@ -36,7 +37,13 @@ urlpatterns = [
     path("chat/<uuid:pk>/title/", ConversationTitleView.as_view(), name="conversation-title"),
     path("chat/replies/<int:pk>/stream/", ReplyStreamView.as_view(), name="reply-stream"),
     path("chat/replies/<int:pk>/stop/", ReplyStopView.as_view(), name="reply-stop"),
-    path("chat/replies/<int:pk>/retry/", ReplyRetryView.as_view(), name="reply-retry"),
+    path(
+        "chat/replies/<int:pk>/regenerate/",
+        ReplyRegenerateView.as_view(),
+        name="reply-regenerate",
+    ),
     path("chat/replies/<int:pk>/report/", ReplyReportView.as_view(), name="reply-report"),
     path("chat/messages/<int:pk>/source/", MessageSourceView.as_view(), name="message-source"),
+    path("chat/messages/<int:pk>/edit/", MessageEditView.as_view(), name="message-edit"),
+    path("chat/messages/<int:pk>/show/", MessageShowView.as_view(), name="message-show"),
 ]

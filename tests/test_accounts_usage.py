@@ -14,6 +14,7 @@ from accounts.models import DailyUsage
 from chat.models import Conversation, Message
 from chat.services import ChatRefused, conversation_start
 from core.models import AuditEvent
+from tests.support.factories import add_message
 from tests.support.fake_openai import Reply
 from tests.support.servers import running_on_postgres
 
@@ -319,13 +320,13 @@ def test_a_personal_quota_overrides_the_default_and_zero_means_no_limit(user, se
 def test_a_retry_past_the_quota_is_refused(logged_in, user, settings):
     settings.DAILY_TOKEN_QUOTA = 100
     conversation = conversation_of(user)
-    Message.objects.create(conversation=conversation, role=Message.Role.USER, content="질문")
-    failed = Message.objects.create(
+    add_message(conversation=conversation, role=Message.Role.USER, content="질문")
+    failed = add_message(
         conversation=conversation, role=Message.Role.ASSISTANT, status=Message.Status.FAILED
     )
     spend(user, 100)
 
-    response = logged_in.post(f"/chat/replies/{failed.pk}/retry/", follow=True)
+    response = logged_in.post(f"/chat/replies/{failed.pk}/regenerate/", follow=True)
 
     failed.refresh_from_db()
     assert failed.status == Message.Status.FAILED

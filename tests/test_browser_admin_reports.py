@@ -14,12 +14,13 @@ from accounts.models import User
 from chat.models import Conversation, Message
 from chat.markdown import render_markdown
 from chat.moderation import report_submit
+from tests.support.factories import add_message
 boss = User.objects.create_superuser("boss", password="{PASSWORD}")
 student = User.objects.create_user("minji", password="{PASSWORD}", first_name="김민지")
 c = Conversation.objects.create(owner=student, title="2 더하기 2", model="fake-model", needs_title=False)
-Message.objects.create(conversation=c, role="user", content="2 더하기 2는?")
+add_message(conversation=c, role="user", content="2 더하기 2는?")
 text = "## 답\\n\\n**5**입니다. 아주 긴 줄 " + "가나다라마바사 " * 20
-reply = Message.objects.create(
+reply = add_message(
     conversation=c, role="assistant", content=text, rendered_html=render_markdown(text), status="done"
 )
 report_submit(reply=reply, reporter=student, reason="wrong", note="4가 맞아요")

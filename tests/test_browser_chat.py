@@ -330,10 +330,11 @@ def test_renaming_changes_the_tab_title(open_page, fake_openai):
 SEED_LONG_CONVERSATION = f"""
 from accounts.models import User
 from chat.models import Conversation, Message
+from tests.support.factories import add_message
 user = User.objects.create_user("reader", password={PASSWORD!r})
 conversation = Conversation.objects.create(owner=user, title="긴 대화", model="fake-model", needs_title=False)
 for index in range(40):
-    Message.objects.create(conversation=conversation, role="user" if index % 2 == 0 else "assistant",
+    add_message(conversation=conversation, role="user" if index % 2 == 0 else "assistant",
         status="done", content=f"메시지 {{index}}", rendered_html=f"<p>메시지 {{index}}</p>")
 print(conversation.pk)
 """

@@ -16,12 +16,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 SEED = f"""
 from accounts.models import User
 from chat.models import Conversation, Message
+from tests.support.factories import add_message
 student = User.objects.create_user("page_student", password={PASSWORD!r}, first_name="김민지",
     custom_instructions="존댓말로 답해 주세요.")
 newcomer = User.objects.create_user("page_newcomer", password={PASSWORD!r}, must_change_password=True)
 conversation = Conversation.objects.create(owner=student, title="리스트와 튜플", model="fake-model", needs_title=False)
-Message.objects.create(conversation=conversation, role="user", status="done", content="차이가 뭐야?")
-reply = Message.objects.create(conversation=conversation, role="assistant", status="done",
+add_message(conversation=conversation, role="user", status="done", content="차이가 뭐야?")
+reply = add_message(conversation=conversation, role="assistant", status="done",
     content="**리스트**는 바뀝니다.", rendered_html="<p><strong>리스트</strong>는 바뀝니다.</p>")
 print(conversation.pk, reply.pk)
 """

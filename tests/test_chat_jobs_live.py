@@ -56,7 +56,7 @@ def test_a_reply_longer_than_the_shutdown_wait_is_saved_interrupted(site, fake_o
     assert "s0 s1" in page
     assert "s199" not in page
     # 다시 시도할 수 있다
-    assert "/retry/" in page
+    assert "/regenerate/" in page
 
 
 def test_a_stop_through_another_process_reaches_the_generation(site, fake_openai):

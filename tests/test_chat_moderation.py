@@ -13,7 +13,7 @@ from chat.markdown import render_markdown
 from chat.models import Conversation, Message, Report
 from chat.moderation import report_submit
 from core.models import AuditEvent
-from tests.support.factories import STAFF_PASSWORD, last_reply, make_conversation
+from tests.support.factories import STAFF_PASSWORD, add_message, last_reply, make_conversation
 from tests.support.html import HOSTILE, parsed_tags, problems
 
 
@@ -148,8 +148,8 @@ def test_hostile_content_in_the_admin_never_becomes_markup(admin_client, user, p
     # NUL은 저장되지 않는다 (사람의 입력은 Django가 거절하고 모델의 글에서는 뺀다): PostgreSQL도 담지 못한다
     payload = payload.replace("\x00", "")
     conversation = make_conversation(user, messages=0)
-    Message.objects.create(conversation=conversation, role=Message.Role.USER, content=payload)
-    reply = Message.objects.create(
+    add_message(conversation=conversation, role=Message.Role.USER, content=payload)
+    reply = add_message(
         conversation=conversation,
         role=Message.Role.ASSISTANT,
         content=payload,

@@ -15,6 +15,7 @@ from chat.models import Conversation, Message
 from chat.services import conversation_start, message_post
 from chat.streams import stream_url
 from tests.support.chunks import body, chunk
+from tests.support.factories import add_message
 from tests.support.fake_openai import Reply
 from tests.support.sse import read_stream
 
@@ -254,8 +255,8 @@ def test_a_model_that_thinks_to_the_length_limit_says_so(english, user, llm_serv
 def test_a_page_opened_mid_thought_resumes_the_stream_after_what_it_drew(logged_in, user):
     # 다른 워커가 생각하는 중인 답변 (진행 저장까지 간 것): 이 프로세스에는 작업이 없다
     conversation = Conversation.objects.create(owner=user, title="t", model="fake-model")
-    Message.objects.create(conversation=conversation, role=Message.Role.USER, content="질문")
-    reply = Message.objects.create(
+    add_message(conversation=conversation, role=Message.Role.USER, content="질문")
+    reply = add_message(
         conversation=conversation,
         role=Message.Role.ASSISTANT,
         status=Message.Status.STREAMING,
@@ -330,7 +331,7 @@ def test_a_follower_without_redis_reads_the_thinking_from_the_database(user, mon
 
     monkeypatch.setattr(database, "POLL_SECONDS", 0.05)
     conversation = Conversation.objects.create(owner=user, title="t", model="fake-model")
-    reply = Message.objects.create(
+    reply = add_message(
         conversation=conversation,
         role=Message.Role.ASSISTANT,
         status=Message.Status.STREAMING,

@@ -1,10 +1,11 @@
-"""보내기와 다시 시도의 거절: 코드마다 한 상태(429, 409, 503), htmx면 그 자리에, 아니면 페이지로."""
+"""보내기와 다시 생성의 거절: 코드마다 한 상태(429, 409, 503), htmx면 그 자리에, 아니면 페이지로."""
 
 import pytest
 
 from chat.models import Conversation, Message
-from chat.services import ChatRefused, RefusalCode, conversation_start, reply_retry
+from chat.services import ChatRefused, RefusalCode, conversation_start, reply_regenerate
 from chat.views.shared import refusal_status
+from tests.support.factories import add_message
 
 HTMX = {"HX-Request": "true"}
 
@@ -54,58 +55,63 @@ def test_a_send_while_a_reply_is_pending_is_a_conflict(logged_in, user, headers,
     assert reply.conversation.messages.count() == 2
 
 
-def failed_pair(user, *, spent_reply_is_latest=True):
-    """실패한 답변 하나와, 원하면 그 뒤의 끝난 답변 하나."""
+def failed_pair(user, *, replying_after=False):
+    """실패한 답변 하나와, 원하면 그 뒤에 아직 쓰이는 답변 하나."""
     conversation = Conversation.objects.create(owner=user, title="대화", model="daehwa-demo")
-    Message.objects.create(conversation=conversation, role=Message.Role.USER, content="질문")
-    failed = Message.objects.create(
+    add_message(conversation=conversation, role=Message.Role.USER, content="질문")
+    failed = add_message(
         conversation=conversation, role=Message.Role.ASSISTANT, status=Message.Status.FAILED
     )
-    if not spent_reply_is_latest:
-        Message.objects.create(conversation=conversation, role=Message.Role.USER, content="다음")
-        Message.objects.create(conversation=conversation, role=Message.Role.ASSISTANT, content="답")
+    if replying_after:
+        add_message(conversation=conversation, role=Message.Role.USER, content="다음")
+        add_message(
+            conversation=conversation,
+            role=Message.Role.ASSISTANT,
+            status=Message.Status.STREAMING,
+        )
     return failed
 
 
-def test_retrying_a_reply_that_is_not_the_latest_is_refused_with_its_code(user):
-    failed = failed_pair(user, spent_reply_is_latest=False)
+def test_regenerating_while_another_reply_is_written_is_refused_with_its_code(user):
+    failed = failed_pair(user, replying_after=True)
 
     with pytest.raises(ChatRefused) as refused:
-        reply_retry(reply=failed, user=user)
+        reply_regenerate(reply=failed, user=user)
 
-    assert refused.value.code == RefusalCode.NOT_RETRYABLE
+    assert refused.value.code == RefusalCode.REPLY_IN_PROGRESS
 
 
-def test_a_refused_retry_without_javascript_shows_the_reason_on_the_page_with_409(english, user):
+def test_a_refused_regenerate_without_javascript_shows_the_reason_on_the_page_with_409(
+    english, user
+):
     english.force_login(user)
-    failed = failed_pair(user, spent_reply_is_latest=False)
+    failed = failed_pair(user, replying_after=True)
 
-    response = english.post(f"/chat/replies/{failed.pk}/retry/")
+    response = english.post(f"/chat/replies/{failed.pk}/regenerate/")
 
     page = response.content.decode()
     assert response.status_code == 409
-    assert "Only the latest reply can be tried again" in page
+    assert "Please wait until the current reply has finished" in page
     assert 'id="composer"' in page
-    failed.refresh_from_db()
-    assert failed.status == Message.Status.FAILED
+    assert failed.conversation.messages.count() == 4
 
 
-def test_a_refused_retry_with_htmx_fills_the_alert_in_place(english, user):
+def test_a_refused_regenerate_with_htmx_fills_the_alert_in_place(english, user):
     english.force_login(user)
-    failed = failed_pair(user, spent_reply_is_latest=False)
+    failed = failed_pair(user, replying_after=True)
 
-    response = english.post(f"/chat/replies/{failed.pk}/retry/", headers=HTMX)
+    response = english.post(f"/chat/replies/{failed.pk}/regenerate/", headers=HTMX)
 
     assert response.status_code == 200
     assert response.headers["HX-Retarget"] == "#chat-alert"
-    assert "Only the latest reply can be tried again" in response.content.decode()
+    assert "Please wait until the current reply has finished" in response.content.decode()
 
 
 def test_a_retry_over_the_rate_limit_answers_429_without_javascript(logged_in, user, settings):
     settings.RATE_LIMIT_MESSAGES_PER_MINUTE = 0
     failed = failed_pair(user)
 
-    response = logged_in.post(f"/chat/replies/{failed.pk}/retry/")
+    response = logged_in.post(f"/chat/replies/{failed.pk}/regenerate/")
 
     assert response.status_code == 429
     failed.refresh_from_db()

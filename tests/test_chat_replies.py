@@ -8,10 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from chat import replies
+from chat import replies, tree
 from chat.context import CANDIDATE_SLICE, build_context
 from chat.models import Message
-from chat.services import conversation_start, message_post, reply_retry, reply_stop
+from chat.services import conversation_start, message_post, reply_regenerate, reply_stop
 
 Status = Message.Status
 
@@ -31,13 +31,10 @@ def finish(claimed, status=Status.DONE, content="답"):
 
 def test_every_status_has_its_transitions_written_down():
     assert set(replies.TRANSITIONS) == set(Status)
-    # 끝난 답변은 다시 시도로만 대기로 돌아간다
-    assert replies.allowed_from(Status.PENDING) == [
-        Status.STOPPED,
-        Status.FAILED,
-        Status.INTERRUPTED,
-    ]
-    assert replies.TRANSITIONS[Status.DONE] == set()
+    # 끝난 답변은 더 바뀌지 않는다: 다시 생성하면 형제 답변이 새로 생긴다
+    assert replies.allowed_from(Status.PENDING) == []
+    for status in Message.FINISHED:
+        assert replies.TRANSITIONS[status] == set()
 
 
 def test_a_reply_is_claimed_once(reply):
@@ -63,24 +60,23 @@ def test_a_claim_with_the_reply_in_hand_writes_once_and_reads_nothing(
     assert replies.claim(reply.pk, reply.attempt, known=reply) is None
 
 
-def test_a_stop_then_a_retry_is_not_overwritten_by_the_old_generation(reply, user):
+def test_a_stop_then_a_regenerate_keeps_the_late_text_in_the_old_version_only(reply, user):
     old = claim(reply)
     assert reply_stop(reply=reply)
-    retried = reply_retry(reply=reply, user=user)
+    again = reply_regenerate(reply=reply, user=user)
 
-    # 멈춘 옛 생성이 늦게 끝을 저장하려 한다: 새 시도(대기, 빈 글)를 덮으면 안 된다
+    # 멈춘 옛 생성이 늦게 끝을 저장한다: 옛 버전(멈춤)에 글이 남고, 새 답변(대기, 빈 글)은 그대로다
     late = finish(old, content="옛 답변")
 
-    retried.refresh_from_db()
-    assert late is None
-    assert retried.status == Status.PENDING
-    assert retried.content == ""
-    assert retried.attempt == old.attempt + 1
-    # 새 시도는 평소처럼 맡고 끝난다
-    new = claim(retried)
+    again.refresh_from_db()
+    assert late.status == Status.STOPPED
+    assert late.content == "옛 답변"
+    assert (again.status, again.content) == (Status.PENDING, "")
+    # 새 답변은 평소처럼 맡고 끝난다
+    new = claim(again)
     assert finish(new, content="새 답변").content == "새 답변"
-    retried.refresh_from_db()
-    assert (retried.status, retried.content) == (Status.DONE, "새 답변")
+    again.refresh_from_db()
+    assert (again.status, again.content) == (Status.DONE, "새 답변")
 
 
 def test_a_stop_during_generation_keeps_the_shown_text_and_the_stopped_status(reply):
@@ -149,26 +145,19 @@ def test_the_prompt_reads_only_the_rows_that_can_fit(user, settings, length):
         Message(conversation=conversation, role=Message.Role.USER, content=f"질문 {index}")
         for index in range(length)
     )
+    tree.link_in_order(conversation)
     last = message_post(conversation=conversation, user=user, content="마지막").reply
 
     with CaptureQueriesContext(connection) as queries:
         payload, omitted = build_context(last)
 
-    selects = [query["sql"] for query in queries if query["sql"].startswith("SELECT")]
-    assert len(selects) == 2
-    assert f"LIMIT {CANDIDATE_SLICE}" in selects[0]
-    assert "COUNT(" in selects[1]
+    # 한 묶음을 걷고(CTE), 그 행을 읽고, 남은 것이 있으면 DB가 센다: 대화가 길어도 질의는 늘지 않는다
+    sql = [query["sql"] for query in queries]
+    assert len(sql) == (2 if length < CANDIDATE_SLICE else 3)
+    assert "chain.depth <" in sql[0]
+    assert sql[-1].count("COUNT(") == (length >= CANDIDATE_SLICE)
     assert payload[-1] == {"role": "user", "content": "마지막"}
     assert len(payload) + omitted == length + 3
-
-
-def test_a_job_for_an_old_attempt_cannot_claim_the_retried_reply(reply):
-    # 맡기 전에 멈추고 다시 시도했다: 옛 시도의 작업은 지고, 새 시도의 작업이 맡는다
-    replies.stop(reply=reply)
-    assert replies.retry(reply=reply, model="fake-model")
-
-    assert replies.claim(reply.pk, reply.attempt) is None
-    assert replies.claim(reply.pk, reply.attempt + 1).status == Status.STREAMING
 
 
 def test_the_stop_poll_reads_many_replies_at_once_and_knows_their_attempts(reply, user):

@@ -6,6 +6,7 @@ import pytest
 
 from chat.models import Conversation, Message, Report
 from chat.moderation import report_resolve, report_submit
+from tests.support.factories import add_message
 
 HTMX = {"HX-Request": "true"}
 
@@ -13,8 +14,8 @@ HTMX = {"HX-Request": "true"}
 @pytest.fixture
 def reply(user):
     conversation = Conversation.objects.create(owner=user, title="신고할 대화", model="fake-model")
-    Message.objects.create(conversation=conversation, role=Message.Role.USER, content="질문")
-    return Message.objects.create(
+    add_message(conversation=conversation, role=Message.Role.USER, content="질문")
+    return add_message(
         conversation=conversation,
         role=Message.Role.ASSISTANT,
         content="틀린 답",

@@ -2,30 +2,44 @@
 
 import itertools
 
-from chat.context import CANDIDATE_SLICE, _candidates
+from django.db.models import Q
+
+from chat import tree
+from chat.context import CANDIDATE_SLICE, _candidates, _count_rest
 from chat.models import Conversation, Message
 from chat.streams import access
+from tests.support.factories import add_message
 
 Role, Status = Message.Role, Message.Status
 
 
-def test_the_prompts_fast_sql_picks_the_same_candidates_as_for_context(user):
+def test_the_prompts_fast_sql_picks_the_same_candidates_as_the_orm_rule(user):
     # 역할, 상태, 빈 내용의 모든 조합: 두 정의가 한 행이라도 달리 고르면 여기서 드러난다
     conversation = Conversation.objects.create(owner=user, title="t", model="fake-model")
     for role, status, content in itertools.product(Role, Status, ["", "글"]):
-        Message.objects.create(conversation=conversation, role=role, status=status, content=content)
-    reply = Message.objects.create(
-        conversation=conversation, role=Role.ASSISTANT, status=Status.PENDING
+        add_message(conversation=conversation, role=role, status=status, content=content)
+    reply = add_message(conversation=conversation, role=Role.ASSISTANT, status=Status.PENDING)
+    # 다른 갈래(형제), 답변 뒤의 글, 다른 대화의 글은 후보가 아니다
+    Message.objects.create(
+        conversation=conversation, parent_id=reply.parent_id, role=Role.USER, content="형제"
     )
+    add_message(conversation=conversation, role=Role.USER, content="뒤의 글")
     other = Conversation.objects.create(owner=user, title="u", model="fake-model")
-    Message.objects.create(conversation=other, role=Role.USER, content="다른 대화")
+    add_message(conversation=other, role=Role.USER, content="다른 대화")
 
-    by_orm = list(Message.objects.for_context(reply).values_list("pk", flat=True))
-    by_sql = [pk for pk, *_ in _candidates(reply, reply.pk)]
+    by_orm = list(
+        Message.objects.filter(pk__in=tree.ancestors(reply.parent_id))
+        .exclude(content="")
+        .filter(Q(role=Role.USER) | ~Q(status=Status.PENDING))
+        .order_by("-pk")
+        .values_list("content", flat=True)
+    )
+    batch, following = _candidates(reply, reply.parent_id)
 
+    assert [content for _role, content, _tokens in batch] == by_orm
+    assert following is None
+    assert _count_rest(reply, reply.parent_id) == len(by_orm) == len(Role) * len(Status) - 1
     assert len(by_orm) < CANDIDATE_SLICE
-    assert by_sql == by_orm
-    assert len(by_orm) == len(Role) * len(Status) - 1
 
 
 def test_the_stream_asks_the_same_visibility_rule_as_the_pages(user, other_user):

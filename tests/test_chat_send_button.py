@@ -68,14 +68,17 @@ def test_the_last_frame_of_a_stream_turns_send_back_on(logged_in, user):
     assert " disabled" not in button
 
 
-def test_a_retry_brings_a_disabled_send_button(logged_in, user):
+def test_a_regenerate_brings_a_disabled_send_button(logged_in, user):
     reply = conversation_start(user=user, content="안녕", model="daehwa-demo")
     finish_reply(reply)
     Message.objects.filter(pk=reply.pk).update(status=Message.Status.STOPPED)
 
-    html = logged_in.post(f"/chat/replies/{reply.pk}/retry/", headers=HTMX).content.decode()
+    html = logged_in.post(f"/chat/replies/{reply.pk}/regenerate/", headers=HTMX).content.decode()
 
-    assert f'id="message-{reply.pk}"' in html
+    again = Message.objects.latest("pk")
+    assert again.parent_id == reply.parent_id
+    assert f'id="message-{again.pk}"' in html
+    assert f'id="message-{reply.pk}"' not in html
     assert " disabled" in send_button(html)
 
 

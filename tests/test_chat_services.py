@@ -6,7 +6,7 @@ import sys
 import pytest
 from django.utils import timezone
 
-from chat import llm
+from chat import llm, tree
 from chat.context import estimate_tokens
 from chat.llm.client import token_limit
 from chat.models import Conversation, Message
@@ -17,7 +17,7 @@ from chat.services import (
     conversation_start,
     fallback_title,
     message_post,
-    reply_retry,
+    reply_regenerate,
     reply_stop,
 )
 from tests.support.servers import BASE_DIR
@@ -83,25 +83,48 @@ def test_the_rate_limit_counts_per_person(user, other_user, settings):
     conversation_start(user=other_user, content="z", model="daehwa-demo")
 
 
-def test_only_the_latest_stopped_or_failed_reply_can_be_retried(user):
+def test_regenerating_makes_a_sibling_and_keeps_every_earlier_version(user):
     first = conversation_start(user=user, content="x", model="daehwa-demo")
-    # 잘 끝난 답변은 다시 시도할 것이 없다
-    Message.objects.filter(pk=first.pk).update(status=Message.Status.DONE)
-    with pytest.raises(ChatRefused) as refused:
-        reply_retry(reply=first, user=user)
-    assert refused.value.code == RefusalCode.NOT_RETRYABLE
-
-    Message.objects.filter(pk=first.pk).update(status=Message.Status.FAILED)
+    Message.objects.filter(pk=first.pk).update(status=Message.Status.DONE, content="첫 답")
     second = message_post(conversation=first.conversation, user=user, content="y").reply
-    Message.objects.filter(pk=second.pk).update(status=Message.Status.STOPPED)
-    # 마지막이 아닌 답변은 다시 만들지 않는다
-    with pytest.raises(ChatRefused) as refused:
-        reply_retry(reply=first, user=user)
-    assert refused.value.code == RefusalCode.NOT_RETRYABLE
+    Message.objects.filter(pk=second.pk).update(status=Message.Status.STOPPED, content="멈춘 답")
 
-    retried = reply_retry(reply=second, user=user)
-    assert retried.status == Message.Status.PENDING
-    assert first.conversation.messages.count() == 4
+    again = reply_regenerate(reply=second, user=user)
+
+    assert again.status == Message.Status.PENDING
+    assert again.parent_id == second.parent_id
+    # 멈춘 답의 글은 버전으로 남는다
+    second.refresh_from_db()
+    assert second.content == "멈춘 답"
+    conversation = Conversation.objects.get(pk=first.conversation_id)
+    assert conversation.current_leaf_id == again.pk
+    assert [m.content for m in tree.path(conversation)] == ["x", "첫 답", "y", ""]
+
+
+def test_regenerating_an_earlier_reply_leaves_what_followed_it_on_the_old_branch(user):
+    first = conversation_start(user=user, content="x", model="daehwa-demo")
+    Message.objects.filter(pk=first.pk).update(status=Message.Status.DONE, content="첫 답")
+    second = message_post(conversation=first.conversation, user=user, content="y").reply
+    Message.objects.filter(pk=second.pk).update(status=Message.Status.DONE, content="둘째 답")
+
+    again = reply_regenerate(reply=Message.objects.get(pk=first.pk), user=user)
+
+    conversation = Conversation.objects.get(pk=first.conversation_id)
+    assert [m.pk for m in tree.path(conversation)] == [first.parent_id, again.pk]
+    assert conversation.messages.count() == 5
+
+
+def test_a_reply_being_written_or_a_question_cannot_be_regenerated(user):
+    reply = conversation_start(user=user, content="x", model="daehwa-demo")
+    with pytest.raises(ChatRefused) as refused:
+        reply_regenerate(reply=reply, user=user)
+    assert refused.value.code == RefusalCode.REPLY_IN_PROGRESS
+
+    Message.objects.filter(pk=reply.pk).update(status=Message.Status.DONE)
+    question = Message.objects.select_related("conversation").get(pk=reply.parent_id)
+    with pytest.raises(ChatRefused) as refused:
+        reply_regenerate(reply=question, user=user)
+    assert refused.value.code == RefusalCode.NOT_RETRYABLE
 
 
 def test_stopping_a_reply_that_has_not_started_keeps_it_from_ever_starting(

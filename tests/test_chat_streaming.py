@@ -182,7 +182,7 @@ def test_each_upstream_failure_is_saved_with_its_kind_and_a_retry_button(
     assert reply.content == stream.text
     final = stream.data("reply")[0]
     assert shown in final
-    assert f"/chat/replies/{reply.pk}/retry/" in final
+    assert f"/chat/replies/{reply.pk}/regenerate/" in final
     assert stream.events[-1] == ("done", "")
     assert Message.objects.filter(role=Message.Role.USER, content="질문").count() == 1
 
@@ -218,7 +218,9 @@ def test_retry_regenerates_the_same_reply_without_a_second_user_message(
     read_stream(logged_in, reply.pk)
     conversation = reply.conversation
 
-    response = logged_in.post(f"/chat/replies/{reply.pk}/retry/", headers={"HX-Request": "true"})
+    response = logged_in.post(
+        f"/chat/replies/{reply.pk}/regenerate/", headers={"HX-Request": "true"}
+    )
     # 다시 시도한 답변의 스트림 주소에는 가벼운 입구의 표가 붙는다 (chat.streams)
     assert f'sse-connect="/chat/replies/{reply.pk}/stream/?t=' in response.content.decode()
     stream = read_stream(logged_in, reply.pk)

@@ -111,7 +111,7 @@ def test_a_stopped_reply_drawn_by_the_light_entry_can_be_retried_with_its_own_fo
     fake_openai.script(Reply(tokens=["다시 쓴 답"]))
     retried = user.opener.open(
         urllib.request.Request(  # noqa: S310 - 우리 테스트 서버
-            f"{user.base_url}/chat/replies/{reply_id}/retry/",
+            f"{user.base_url}/chat/replies/{reply_id}/regenerate/",
             urllib.parse.urlencode({"csrfmiddlewaretoken": token}).encode(),
             headers={"HX-Request": "true"},
         ),

@@ -13,7 +13,7 @@ from chat.services import conversation_start
 from chat.templatetags.chat_tags import user_text
 from chat.views.conversations import EXAMPLES
 from chat.views.shared import recency_group
-from tests.support.factories import make_conversation
+from tests.support.factories import add_message, make_conversation
 from tests.support.html import problems
 
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
@@ -129,7 +129,7 @@ def test_a_wrong_example_number_shows_an_empty_composer(logged_in, example):
 
 def test_the_source_of_a_reply_is_its_markdown(logged_in, user):
     conversation = make_conversation(user)
-    reply = Message.objects.create(
+    reply = add_message(
         conversation=conversation,
         role=Message.Role.ASSISTANT,
         status=Message.Status.DONE,

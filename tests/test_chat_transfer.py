@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from chat.models import Conversation, Message
+from tests.support.factories import add_message
 from tests.support.servers import manage
 
 CHATGPT = Path(__file__).parent / "fixtures" / "chatgpt" / "conversations.json"
@@ -28,7 +29,7 @@ def make_conversation(user, title, contents, when=None):
     )
     for index, content in enumerate(contents):
         assistant = index % 2 == 1
-        Message.objects.create(
+        add_message(
             conversation=conversation,
             role=Message.Role.ASSISTANT if assistant else Message.Role.USER,
             content=content,

@@ -224,7 +224,9 @@ def test_the_light_stream_entry_can_still_build_a_request_that_django_trusts():
     with fence("Django", 'request.META["CSRF_COOKIE"] (read by get_token)', LIGHT_ENTRY):
         request.META["CSRF_COOKIE"] = secret
         token = csrf.get_token(request)
-        posted = RequestFactory().post("/chat/replies/7/retry/", {"csrfmiddlewaretoken": token})
+        posted = RequestFactory().post(
+            "/chat/replies/7/regenerate/", {"csrfmiddlewaretoken": token}
+        )
         posted.COOKIES[settings.CSRF_COOKIE_NAME] = secret
         middleware = csrf.CsrfViewMiddleware(lambda request: HttpResponse())
         middleware.process_request(posted)

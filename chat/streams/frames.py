@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from django.template.loader import render_to_string
 
-from chat import feed, reasoning
+from chat import feed, reasoning, tree
 from chat.markdown_growing import stream_grow, stream_growing
 from chat.markdown_stream import StreamingMarkdown
 from chat.models import Conversation, Message
@@ -93,6 +93,8 @@ async def reply_events(request, reply: Message, offset: int) -> AsyncIterator[st
                 # 남은 블록까지 그려 두면 마지막 답변으로 바뀔 때 화면이 거의 움직이지 않는다
                 if rest := markdown.finish(whole=(final.content, final.rendered_html)):
                     ending += sse("blocks", rest + stream_growing(reply.pk, None, "", oob=True))
+                # 다시 생성한 답변이면 "‹ 2 / 2 ›"가 함께 그려진다
+                await tree.areply_versions(final)
                 context = {
                     "message": mark_latest(final, final.conversation),
                     "conversation": final.conversation,

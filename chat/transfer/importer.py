@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext
 
+from chat import tree
 from chat.llm import ErrorKind
 from chat.markdown import render_or_escape
 from chat.models import Conversation, Message
@@ -364,4 +365,6 @@ def conversation_create(*, user, parsed: ParsedConversation, default_model: str)
         ),
         batch_size=500,
     )
+    # 가져온 대화는 한 줄이다: 번호 순서대로 잇고 마지막 메시지를 지금 갈래의 끝으로
+    tree.link_in_order(conversation)
     return conversation

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
-from chat import moderation, replies, services, streams
+from chat import moderation, replies, services, streams, tree
 from chat.forms import (
     ConversationModelForm,
     ConversationRenameForm,
@@ -27,6 +27,7 @@ from chat.views.shared import (
     refusal_status,
     render_in_place,
 )
+from core import rows
 
 MESSAGES_PAGE_SIZE = 30
 
@@ -116,15 +117,23 @@ EXAMPLES = [
 
 
 def history_slice(request, conversation):
-    """최신부터 한 쪽 + 1개를 읽어 더 이전 것이 있는지 안다. 긴 대화도 전부 읽지 않는다."""
+    """지금 갈래의 최신부터 한 쪽 + 1개를 읽어 더 이전 것이 있는지 안다. 긴 대화도 전부 읽지 않는다.
+
+    ?before=N이면 N(이미 보인 가장 오래된 메시지)의 부모부터 뿌리 쪽으로 한 쪽.
+    """
     before = positive_int(request.GET.get("before", ""))
-    page = list(conversation.messages.latest_first(before=before)[: MESSAGES_PAGE_SIZE + 1])
+    start = tree.leaf_id(conversation)
+    if before is not None:
+        found = rows.values(Message, ["parent"], {"pk": before, "conversation": conversation.pk})
+        start = found[0][0] if found else None
+    page = tree.path(conversation, start_id=start, limit=MESSAGES_PAGE_SIZE + 1) if start else []
     active = [message.pk for message in page if message.is_active]
     if active and replies.sweep_stale(Message.objects.filter(pk__in=active)):
-        # 작업이 죽어 멈춘 답변을 중단으로 정리했다: 다시 시도 단추가 보이게 다시 읽는다
-        page = list(conversation.messages.latest_first(before=before)[: MESSAGES_PAGE_SIZE + 1])
+        # 작업이 죽어 멈춘 답변을 중단으로 정리했다: 다시 생성 단추가 보이게 다시 읽는다
+        page = tree.path(conversation, start_id=start, limit=MESSAGES_PAGE_SIZE + 1)
     has_earlier = len(page) > MESSAGES_PAGE_SIZE
-    page = page[:MESSAGES_PAGE_SIZE][::-1]
+    page = page[-MESSAGES_PAGE_SIZE:]
+    tree.annotate_versions(conversation, page)
     if page and before is None:
         streams.mark_latest(page[-1], conversation)
         # 탭을 닫은 사이 끝난 첫 답: 그 답의 마지막 그림이 부르지 못한 제목을 이 화면이 htmx로 부른다

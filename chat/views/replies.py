@@ -1,17 +1,13 @@
-"""답변 하나에 대한 동작: 스트림 따라가기, 멈춤, 다시 시도."""
+"""답변 하나에 대한 동작: 스트림 따라가기, 멈춤. 다시 생성은 chat.views.versions."""
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
 
 from chat import services, streams
 from chat.database import release_connection
-from chat.forms import MessageForm
 from chat.models import Message
-from chat.streams import DETAIL_TEMPLATE
-from chat.views.conversations import conversation_page_context
-from chat.views.shared import finish_without_js, refusal_status, render_in_place
 
 
 class ReplyStreamView(View):
@@ -53,34 +49,3 @@ class ReplyStopView(View):
         return redirect(
             f"{reverse('chat:conversation', args=[reply.conversation_id])}#message-{reply.pk}"
         )
-
-
-class ReplyRetryView(View):
-    def post(self, request, pk):
-        reply = get_object_or_404(
-            Message.objects.for_user(request.user).select_related("conversation"),
-            pk=pk,
-            role=Message.Role.ASSISTANT,
-        )
-        try:
-            reply = services.reply_retry(reply=reply, user=request.user)
-        except services.ChatRefused as refused:
-            # 답변은 그대로다: 대화 위의 알림 자리에 이유를 보인다
-            alert = refused.message
-            return render_in_place(
-                request,
-                DETAIL_TEMPLATE,
-                "chat-alert",
-                {"alert": alert},
-                page=lambda: conversation_page_context(
-                    request, reply.conversation, form=MessageForm(), alert=alert
-                ),
-                status=refusal_status(refused.code),
-            )
-        if request.htmx:
-            return render(
-                request,
-                f"{DETAIL_TEMPLATE}#reply-swap",
-                {"message": reply, "conversation": reply.conversation},
-            )
-        return finish_without_js(request, reply)

@@ -1,5 +1,6 @@
 """테스트가 DB에 바로 만드는 데이터: 메시지가 든 대화와, 강사 계정의 비밀번호."""
 
+from chat import tree
 from chat.models import Conversation, Message
 
 # 강사·운영자 계정의 비밀번호. 학생(user 픽스처)의 것은 tests/conftest.py의 PASSWORD다
@@ -25,9 +26,24 @@ def make_conversation(owner, *, messages=0, title="대화", usage=False):
         )
         for index in range(messages)
     )
+    # 보내기가 만든 대화처럼 한 줄로 잇는다 (chat.tree)
+    tree.link_in_order(conversation)
     return conversation
 
 
 def last_reply(conversation):
     """대화의 마지막 답변."""
     return conversation.messages.filter(role=Message.Role.ASSISTANT).latest("pk")
+
+
+def add_message(*, conversation, **fields):
+    """Message.objects.create와 같되, 보내기처럼 지금 갈래의 끝에 잇고 새 끝으로 삼는다 (chat.tree)."""
+    # 다른 길(서비스, 다른 객체)이 끝을 바꿨을 수 있다: DB의 값으로
+    conversation.refresh_from_db(fields=["current_leaf"])
+    conversation.current_leaf_id = tree.leaf_id(conversation)
+    message = Message.objects.create(
+        conversation=conversation, parent_id=conversation.current_leaf_id, **fields
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(current_leaf=message)
+    conversation.current_leaf_id = message.pk
+    return message
