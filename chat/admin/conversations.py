@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from chat import moderation
+from chat import moderation, tree
 from chat.admin.reasons import BOTH, REASON_MAX_CHARS, NoteForm, ReasonForm, ask_reason
 from chat.admin.records import reply_in_conversation_url
 from chat.models import Conversation, Message, Report
@@ -284,16 +284,25 @@ class ConversationAdmin(admin.ModelAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def messages_page(self, request, conversation):
-        """메시지 한 쪽: 1쪽이 가장 최근. ?message=번호면 그 메시지가 든 쪽."""
-        messages = conversation.messages.order_by("-pk")
-        paginator = Paginator(messages, MESSAGES_PER_PAGE)
+        """지금 갈래의 메시지 한 쪽: 1쪽이 가장 최근. ?message=번호면 그 메시지가 든 쪽.
+
+        그 메시지가 다른 갈래에 있으면(신고된 옛 버전) 그 갈래를 보인다: 학생의 지금 갈래는 바꾸지 않는다.
+        """
+        leaf = tree.leaf_id(conversation)
+        ids = tree.ancestors(leaf)
         number = request.GET.get("page", 1)
         wanted = request.GET.get("message", "")
         if wanted.isascii() and wanted.isdigit() and len(wanted) <= 18:
-            number = messages.filter(pk__gt=int(wanted)).count() // MESSAGES_PER_PAGE + 1
+            wanted = int(wanted)
+            if wanted not in ids and conversation.messages.filter(pk=wanted).exists():
+                ids = tree.ancestors(tree.leaf_under(conversation.pk, wanted))
+            if wanted in ids:
+                number = ids.index(wanted) // MESSAGES_PER_PAGE + 1
+        paginator = Paginator(ids, MESSAGES_PER_PAGE)
         page = paginator.get_page(number)
+        found = conversation.messages.in_bulk(list(page.object_list))
         # 쪽 안에서는 옛것부터 읽는다
-        shown = list(page.object_list)[::-1]
+        shown = [found[pk] for pk in reversed(page.object_list) if pk in found]
         reports = defaultdict(list)
         for report in (
             Report.objects.open()

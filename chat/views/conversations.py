@@ -30,6 +30,8 @@ from chat.views.shared import (
 from core import rows
 
 MESSAGES_PAGE_SIZE = 30
+# 검색 결과가 여는 메시지: 그 메시지를 지나는 갈래로 바꾸고 그 메시지가 보이는 쪽을 그린다
+AT_PARAM = "at"
 
 
 class HomeView(View):
@@ -126,6 +128,8 @@ def history_slice(request, conversation):
     if before is not None:
         found = rows.values(Message, ["parent"], {"pk": before, "conversation": conversation.pk})
         start = found[0][0] if found else None
+    elif (at := positive_int(request.GET.get(AT_PARAM, ""))) is not None:
+        start, before = window_around(start, at)
     page = tree.path(conversation, start_id=start, limit=MESSAGES_PAGE_SIZE + 1) if start else []
     active = [message.pk for message in page if message.is_active]
     if active and replies.sweep_stale(Message.objects.filter(pk__in=active)):
@@ -145,6 +149,18 @@ def history_slice(request, conversation):
         "showing_earlier": before is not None,
         "replying": any(message.is_active for message in page),
     }
+
+
+def window_around(leaf: int | None, message_id: int) -> tuple[int | None, int | None]:
+    """?at=N (검색 결과): N이 첫 쪽보다 오래됐으면 N이 쪽 가운데쯤 오게 시작점을 옮긴다.
+
+    (시작점, 옮겼으면 "이전 메시지를 보는 중" 표시용 값)을 돌려준다. 번호만 걷는다.
+    """
+    ids = tree.ancestors(leaf)
+    if message_id not in ids or ids.index(message_id) < MESSAGES_PAGE_SIZE:
+        return leaf, None
+    index = ids.index(message_id) - MESSAGES_PAGE_SIZE // 2
+    return ids[index], ids[index]
 
 
 def reload_url(request, history):
@@ -195,6 +211,24 @@ def title_when_replied(request, conversation):
         conversation.title = title or conversation.title
 
 
+def open_at(conversation, value: str) -> None:
+    """검색 결과의 메시지가 다른 갈래에 있으면 그 갈래로 바꾼다. 답변이 쓰이는 중이면 바꾸지 않는다 (지금 갈래를 보인다).
+
+    GET이 상태를 바꾸는 드문 곳이다: 바뀌는 것은 어느 버전을 보는지뿐이고, 같은 주소를 다시 열어도 결과가 같다.
+    """
+    message_id = positive_int(value)
+    message = (
+        conversation.messages.filter(pk=message_id).first() if message_id is not None else None
+    )
+    if message is None or message_id in tree.ancestors(tree.leaf_id(conversation)):
+        return
+    message.conversation = conversation
+    try:
+        services.branch_switch(message=message)
+    except services.ChatRefused:
+        return
+
+
 class ConversationDetailView(OwnConversationMixin, View):
     """대화 하나: 최근 메시지 한 조각, "이전 메시지" 링크, 입력창, 설정."""
 
@@ -203,6 +237,8 @@ class ConversationDetailView(OwnConversationMixin, View):
             return render(
                 request, f"{DETAIL_TEMPLATE}#earlier", history_slice(request, self.conversation)
             )
+        if AT_PARAM in request.GET:
+            open_at(self.conversation, request.GET[AT_PARAM])
         if WRITING_PARAM in request.GET and self.conversation.needs_title:
             # "쓰는 중" 화면(JavaScript 없음)만 여기서 짓는다: 다른 화면은 끝난 답이 htmx로 부른다 (asks_title)
             title_when_replied(request, self.conversation)

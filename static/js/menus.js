@@ -101,6 +101,19 @@
       closeReport(cancel.closest(".report-panel"), true);
       return;
     }
+    // 고치기 양식의 취소: 양식을 걷고 고치기 링크로 초점을 돌린다 (JavaScript가 없으면 대화로 가는 링크다)
+    var editCancel = target.closest(".edit-panel .edit-cancel");
+    if (editCancel) {
+      event.preventDefault();
+      var editPanel = editCancel.closest(".edit-panel");
+      editPanel.replaceChildren();
+      var article = editPanel.closest("article");
+      var editLink = article && article.querySelector(".edit-link");
+      if (editLink) {
+        editLink.focus();
+      }
+      return;
+    }
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {
       if (!menu.contains(target)) {
         closeMenu(menu, false);
@@ -115,6 +128,16 @@
 
   document.addEventListener("htmx:afterSwap", function (event) {
     var panel = event.detail.target;
+    // 고치기 양식이 열렸다: 글 끝에 초점을 둔다
+    if (panel && panel.classList && panel.classList.contains("edit-panel")) {
+      var field = panel.querySelector("textarea");
+      if (field) {
+        field.focus();
+        field.setSelectionRange(field.value.length, field.value.length);
+        panel.scrollIntoView({ block: "nearest" });
+      }
+      return;
+    }
     if (panel && panel.classList && panel.classList.contains("report-panel") && panel.querySelector("form")) {
       openReport(panel);
     }

@@ -1,0 +1,307 @@
+"""버전 나무: 다시 생성, 고쳐 보내기, "‹ 2 / 3 ›"로 갈래 바꾸기. 모델이 받는 것은 지금 갈래뿐이다."""
+
+import json
+
+import pytest
+
+from chat import tree
+from chat.models import Conversation, Message, Report
+from chat.services import conversation_start, message_post
+from tests.support.factories import STAFF_PASSWORD, make_conversation
+from tests.support.fake_openai import Reply
+from tests.support.sse import finish_reply
+
+HTMX = {"HX-Request": "true"}
+
+
+def answered(user, *questions):
+    """질문마다 끝난 답변이 달린 대화 (진짜 생성으로). 마지막 답변을 돌려준다."""
+    reply = conversation_start(user=user, content=questions[0], model="fake-model")
+    finish_reply(reply)
+    for question in questions[1:]:
+        reply = message_post(conversation=reply.conversation, user=user, content=question).reply
+        finish_reply(reply)
+    return Message.objects.select_related("conversation").get(pk=reply.pk)
+
+
+def current(conversation):
+    conversation.refresh_from_db()
+    return [(message.role, message.content) for message in tree.path(conversation)]
+
+
+def sent_prompts(llm_server):
+    """가짜 서버가 받은 답변 요청들의 messages (제목 요청은 빼고)."""
+    return [body["messages"] for body in llm_server.requests if body.get("stream")]
+
+
+def test_regenerate_three_times_keeps_every_version_and_shows_the_count(
+    logged_in, user, llm_server
+):
+    llm_server.script(*(Reply(tokens=[f"답 {n}"]) for n in range(1, 5)))
+    first = answered(user, "질문")
+
+    for _ in range(3):
+        logged_in.post(f"/chat/replies/{first.pk}/regenerate/", headers=HTMX)
+        finish_reply(Message.objects.latest("pk"))
+
+    versions = list(first.parent.children.order_by("pk").values_list("content", flat=True))
+    assert versions == ["답 1", "답 2", "답 3", "답 4"]
+    page = logged_in.get(f"/chat/{first.conversation_id}/").content.decode()
+    assert "답 4" in page
+    assert "답 1" not in page
+    assert "4 / 4" in page
+    assert 'aria-label="버전 4 / 4"' in page
+    # 같은 질문이 네 번 모델에 갔다: 다른 버전의 답은 실리지 않는다
+    assert all(
+        prompt == [{"role": "user", "content": "질문"}] for prompt in sent_prompts(llm_server)
+    )
+
+
+def test_switching_versions_shows_that_branch_with_and_without_htmx(logged_in, user, llm_server):
+    llm_server.script(Reply(tokens=["첫 답"]), Reply(tokens=["새 답"]))
+    first = answered(user, "질문")
+    logged_in.post(f"/chat/replies/{first.pk}/regenerate/", headers=HTMX)
+    finish_reply(Message.objects.latest("pk"))
+
+    swapped = logged_in.post(f"/chat/messages/{first.pk}/show/", headers=HTMX).content.decode()
+
+    assert "첫 답" in swapped
+    assert "새 답" not in swapped
+    assert "1 / 2" in swapped
+    # 고른 버전에 초점이 간다 (htmx가 autofocus를 따른다)
+    assert f'id="message-{first.pk}"' in swapped
+    assert "autofocus" in swapped
+    assert current(first.conversation)[-1] == ("assistant", "첫 답")
+
+    newer = Message.objects.latest("pk")
+    response = logged_in.post(f"/chat/messages/{newer.pk}/show/")
+    assert response.status_code == 302
+    assert response.url == f"/chat/{first.conversation_id}/#message-{newer.pk}"
+    assert current(first.conversation)[-1] == ("assistant", "새 답")
+
+
+def test_edit_and_resend_makes_a_branch_and_the_prompt_follows_it(logged_in, user, llm_server):
+    llm_server.script(
+        Reply(tokens=["A1"]), Reply(tokens=["A2"]), Reply(tokens=["B2"]), Reply(tokens=["B3"])
+    )
+    answered(user, "첫 질문", "둘째 질문")
+    conversation = Conversation.objects.get()
+    second_question = Message.objects.get(content="둘째 질문")
+
+    response = logged_in.post(
+        f"/chat/messages/{second_question.pk}/edit/", {"content": "고친 질문"}, headers=HTMX
+    )
+    finish_reply(Message.objects.latest("pk"))
+
+    assert response.status_code == 200
+    assert current(conversation) == [
+        ("user", "첫 질문"),
+        ("assistant", "A1"),
+        ("user", "고친 질문"),
+        ("assistant", "B2"),
+    ]
+    # 새 갈래의 답변을 만들 때 모델은 옛 질문과 옛 답을 받지 않았다
+    assert sent_prompts(llm_server)[-1] == [
+        {"role": "user", "content": "첫 질문"},
+        {"role": "assistant", "content": "A1"},
+        {"role": "user", "content": "고친 질문"},
+    ]
+    page = logged_in.get(f"/chat/{conversation.pk}/").content.decode()
+    assert "2 / 2" in page
+    assert "둘째 질문" not in page
+    assert "A2" not in page
+
+    # 새 갈래에서 이어 보내도 옛 갈래는 모델에 가지 않는다
+    reply = message_post(conversation=conversation, user=user, content="셋째").reply
+    finish_reply(reply)
+    assert [m["content"] for m in sent_prompts(llm_server)[-1]] == [
+        "첫 질문",
+        "A1",
+        "고친 질문",
+        "B2",
+        "셋째",
+    ]
+
+    # 옛 갈래는 한 번 눌러 돌아간다: 그 뒤의 답까지 그대로
+    logged_in.post(f"/chat/messages/{second_question.pk}/show/")
+    assert current(conversation)[-2:] == [("user", "둘째 질문"), ("assistant", "A2")]
+
+
+def test_edit_without_javascript_redirects_to_the_new_reply(logged_in, user, llm_server):
+    llm_server.script(Reply(tokens=["옛 답"]), Reply(tokens=["새 답"]))
+    reply = answered(user, "질문")
+    question = reply.parent
+
+    form = logged_in.get(f"/chat/messages/{question.pk}/edit/").content.decode()
+    response = logged_in.post(f"/chat/messages/{question.pk}/edit/", {"content": "고친 질문"})
+
+    assert '<textarea id="edit-content-' in form
+    assert ">질문</textarea>" in form
+    new_reply = Message.objects.latest("pk")
+    assert response.status_code == 302
+    assert response.url.endswith(f"#message-{new_reply.pk}")
+    assert new_reply.parent.parent_id is None
+    assert current(reply.conversation) == [("user", "고친 질문"), ("assistant", "새 답")]
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_blank_or_refused_edit_keeps_the_typed_text(logged_in, user, htmx, settings):
+    conversation = make_conversation(user, messages=2)
+    question = conversation.messages.get(role="user")
+    url = f"/chat/messages/{question.pk}/edit/"
+    headers = HTMX if htmx else {}
+
+    blank = logged_in.post(url, {"content": "  "}, headers=headers)
+    settings.RATE_LIMIT_MESSAGES_PER_MINUTE = 0
+    refused = logged_in.post(url, {"content": "고친 글이 남는다"}, headers=headers)
+
+    assert blank.status_code == (200 if htmx else 400)
+    assert "메시지를 입력해 주세요" in blank.content.decode()
+    assert refused.status_code == (200 if htmx else 429)
+    assert ">고친 글이 남는다</textarea>" in refused.content.decode()
+    if htmx:
+        assert refused.headers["HX-Retarget"] == f"#edit-form-{question.pk}"
+    assert conversation.messages.count() == 2
+
+
+def test_nobody_else_can_regenerate_edit_or_switch(client, user, other_user):
+    conversation = make_conversation(user, messages=2)
+    question, reply = conversation.messages.order_by("pk")
+    client.force_login(other_user)
+
+    assert client.post(f"/chat/replies/{reply.pk}/regenerate/").status_code == 404
+    assert client.get(f"/chat/messages/{question.pk}/edit/").status_code == 404
+    assert client.post(f"/chat/messages/{question.pk}/edit/", {"content": "x"}).status_code == 404
+    assert client.post(f"/chat/messages/{reply.pk}/show/").status_code == 404
+    # 질문은 다시 생성할 수 없고, 답변은 고칠 수 없다
+    client.force_login(user)
+    assert client.post(f"/chat/replies/{question.pk}/regenerate/").status_code == 404
+    assert client.post(f"/chat/messages/{reply.pk}/edit/", {"content": "x"}).status_code == 404
+
+
+def test_versions_do_not_switch_while_a_reply_is_written(logged_in, user):
+    conversation = make_conversation(user, messages=2)
+    question, reply = conversation.messages.order_by("pk")
+    sibling = Message.objects.create(
+        conversation=conversation, parent=question, role="assistant", content="둘째"
+    )
+    Message.objects.filter(pk=reply.pk).update(status=Message.Status.STREAMING)
+
+    response = logged_in.post(f"/chat/messages/{sibling.pk}/show/")
+
+    assert response.status_code == 409
+    conversation.refresh_from_db()
+    assert conversation.current_leaf_id == reply.pk
+
+
+def test_a_search_hit_opens_its_branch_and_a_page_that_holds_it(logged_in, user):
+    conversation = make_conversation(user, messages=100)
+    old = conversation.messages.order_by("pk")[10]
+    branch = Message.objects.create(
+        conversation=conversation, parent=old, role="user", content="옛 갈래의 질문"
+    )
+    # 첫 쪽보다 먼 메시지: 그 메시지가 든 쪽을 보이고 "최근 메시지로" 링크를 단다
+    far = conversation.messages.order_by("pk")[2]
+    page = logged_in.get(f"/chat/{conversation.pk}/?at={far.pk}").content.decode()
+    assert f'id="message-{far.pk}"' in page
+    assert 'class="load-later"' in page
+    conversation.refresh_from_db()
+    assert conversation.current_leaf_id == conversation.messages.order_by("pk")[99].pk
+
+    page = logged_in.get(f"/chat/{conversation.pk}/?at={branch.pk}").content.decode()
+
+    conversation.refresh_from_db()
+    assert conversation.current_leaf_id == branch.pk
+    assert "옛 갈래의 질문" in page
+    assert "메시지 11" not in page
+
+
+def test_the_tree_migration_keeps_every_history_as_it_was(transactional_db):
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before_the_tree = [("chat", "0007_error_kind_plain_choices")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before_the_tree)
+    others = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "chat"]
+    old_apps = executor.loader.project_state(others + before_the_tree).apps
+    User = old_apps.get_model("accounts", "User")
+    OldConversation = old_apps.get_model("chat", "Conversation")
+    OldMessage = old_apps.get_model("chat", "Message")
+    owner = User.objects.create(username="old_student")
+    conversations = [
+        OldConversation.objects.create(owner=owner, title=f"대화 {n}", model="m") for n in range(3)
+    ]
+    # 두 대화의 메시지가 번호 사이사이에 섞여 있고, 실패·멈춤·빈 답이 섞인 실제 모양
+    shapes = [
+        ("user", "done", "질문"),
+        ("assistant", "done", "답"),
+        ("user", "done", "다음"),
+        ("assistant", "failed", ""),
+        ("user", "done", "다시"),
+        ("assistant", "stopped", "멈춘 답"),
+    ]
+    for role, status, content in shapes:
+        for conversation in conversations[:2]:
+            OldMessage.objects.create(
+                conversation=conversation, role=role, status=status, content=content
+            )
+    before = {
+        conversation.pk: list(
+            OldMessage.objects.filter(conversation=conversation)
+            .order_by("pk")
+            .values_list("pk", "role", "status", "content")
+        )
+        for conversation in conversations
+    }
+
+    call_command("migrate", verbosity=0)
+
+    for conversation in Conversation.objects.filter(pk__in=before):
+        after = [(m.pk, m.role, m.status, m.content) for m in tree.path(conversation)]
+        assert after == before[conversation.pk]
+        assert conversation.current_leaf_id == (after[-1][0] if after else None)
+    assert Message.objects.filter(parent__isnull=True).count() == 2
+
+
+def test_reports_and_the_admin_follow_the_version_they_were_made_on(client, user, llm_server):
+    from accounts.models import User
+
+    conversation = make_conversation(user, messages=2)
+    question, reported = conversation.messages.order_by("pk")
+    Report.objects.create(reply=reported, reporter=user, reason="wrong")
+    newer = Message.objects.create(
+        conversation=conversation, parent=question, role="assistant", content="새 버전의 답"
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(current_leaf=newer)
+    User.objects.create_superuser("teacher", password=STAFF_PASSWORD)
+    client.login(username="teacher", password=STAFF_PASSWORD)
+
+    url = f"/admin/chat/conversation/{conversation.pk}/change/"
+    latest = client.get(url).content.decode()
+    at_report = client.get(f"{url}?message={reported.pk}").content.decode()
+
+    assert "새 버전의 답" in latest
+    assert "메시지 1" not in latest
+    assert "메시지 1" in at_report
+    assert "새 버전의 답" not in at_report
+    # 학생의 지금 갈래는 관리 화면이 바꾸지 않는다
+    conversation.refresh_from_db()
+    assert conversation.current_leaf_id == newer.pk
+
+
+def test_the_export_command_writes_the_current_branch_only(user, tmp_path):
+    from django.core.management import call_command
+
+    conversation = make_conversation(user, messages=2)
+    question = conversation.messages.get(role="user")
+    Message.objects.create(
+        conversation=conversation, parent=question, role="assistant", content="X"
+    )
+    target = tmp_path / "out.jsonl"
+
+    call_command("export_conversations", "--output", str(target), verbosity=0)
+
+    [record] = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [m["content"] for m in record["messages"]] == ["메시지 0", "메시지 1"]
