@@ -24,7 +24,7 @@ conversation = Conversation.objects.create(owner=student, title="리스트와 �
 add_message(conversation=conversation, role="user", status="done", content="차이가 뭐야?")
 reply = add_message(conversation=conversation, role="assistant", status="done",
     content="**리스트**는 바뀝니다.", rendered_html="<p><strong>리스트</strong>는 바뀝니다.</p>")
-print(conversation.pk, reply.pk)
+print(conversation.pk, reply.pk, reply.parent_id)
 """
 
 
@@ -54,7 +54,7 @@ def test_every_page_a_student_reaches_is_accessible_and_fits(browser, tmp_path, 
         (tmp_path / "app").mkdir()
         with asgi_server(tmp_path / "app", **env) as base_url:
             seeded = manage(server_env(tmp_path / "app", **env), "shell", "-v", "0", "-c", SEED)
-            conversation, reply = seeded.stdout.split()[-2:]
+            conversation, reply, question = seeded.stdout.split()[-3:]
             student_pages = {
                 "home": "/chat/",
                 "conversation": f"/chat/{conversation}/",
@@ -65,6 +65,7 @@ def test_every_page_a_student_reaches_is_accessible_and_fits(browser, tmp_path, 
                 "rename": f"/chat/{conversation}/rename/",
                 "delete": f"/chat/{conversation}/delete/",
                 "report": f"/chat/replies/{reply}/report/",
+                "edit": f"/chat/messages/{question}/edit/",
                 "not-found": "/chat/00000000-0000-4000-8000-000000000000/",
             }
             for size in SIZES:
