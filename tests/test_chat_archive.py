@@ -194,12 +194,15 @@ def test_another_persons_conversation_cannot_be_pinned_or_archived(logged_in, ot
     assert logged_in.post(f"/chat/{theirs.pk}/pin/", {"pinned": "1"}).status_code == 404
     assert logged_in.post(f"/chat/{theirs.pk}/archive/", {"archived": "1"}).status_code == 404
     theirs.refresh_from_db()
-    assert not theirs.is_pinned and not theirs.is_archived
+    assert not theirs.is_pinned
+    assert not theirs.is_archived
 
 
 def test_the_archive_pages_and_lists_only_my_archived_conversations(logged_in, user, other_user):
     for index in range(31):
-        conversation_archive(conversation=make_conversation(user, title=f"보관 {index}"), archived=True)
+        conversation_archive(
+            conversation=make_conversation(user, title=f"보관 {index}"), archived=True
+        )
     conversation_archive(conversation=make_conversation(other_user, title="남의 것"), archived=True)
 
     first = logged_in.get("/chat/archived/").content.decode()
