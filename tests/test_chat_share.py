@@ -76,7 +76,7 @@ def test_with_htmx_only_the_share_section_is_redrawn(logged_in, conversation):
     assert "<html" not in html
 
 
-def test_another_logged_in_user_reads_the_copy(english, reader, user, conversation):
+def test_another_logged_in_user_reads_the_copy(reader, user, conversation):
     link = shared_link_create(conversation=conversation, user=user)
 
     response = reader.get(share_url(link))
@@ -84,7 +84,7 @@ def test_another_logged_in_user_reads_the_copy(english, reader, user, conversati
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h1>리스트와 튜플</h1>" in html
-    assert "Shared by minji on" in html
+    assert "minji 님이 " in html
     assert "<p><strong>리스트</strong>는 바뀝니다.</p>" in html
     assert "차이가 뭐야?" in html
     assert "fake-model" in html

@@ -93,9 +93,7 @@ class SharedLinkCreateView(OwnConversationMixin, View):
         sharing.shared_link_create(
             conversation=self.conversation, user=request.user, request=request
         )
-        return shared(
-            request, self.conversation, _("Link created. Anyone you give it to can read this copy.")
-        )
+        return shared(request, self.conversation, _("Link created. Copy it from the list below."))
 
 
 class SharedLinkRevokeView(OwnConversationMixin, View):
