@@ -4,6 +4,8 @@
 링크를 연다. 화면마다 axe 위반과 콘솔 오류가 없고 가로로 넘치지 않는다. 스크린숏은 screenshots/share-*.png.
 """
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -99,3 +101,28 @@ def test_pin_archive_download_and_share(open_page, fake_openai, size, scheme):
     expect(options.locator(".share-url")).to_have_count(0)
     assert reader.goto(share_url).status == 404
     assert page.console_errors == []
+
+
+def test_without_javascript_every_control_still_works(open_page, fake_openai):
+    page = open_page("phone", javascript=False)
+    sign_up(page)
+    fake_openai.script(Reply(tokens=["답"]), Reply(tokens=["자바스크립트 없이"]))
+    send(page, "안녕")
+    expect(page.locator("#conversation-title")).to_have_text("자바스크립트 없이")
+
+    # 만들면 Options가 열린 채로 돌아와 주소가 보인다
+    options = page.locator("details.conversation-menu")
+    options.locator("summary").click()
+    options.get_by_role("button", name="공유 링크 만들기").click()
+    expect(options).to_have_attribute("open", "")
+    expect(options.locator(".share-url")).to_have_count(1)
+    # JavaScript가 꺼진 창에서는 axe를 돌릴 수 없다 (evaluate가 돌지 않는다): 같은 HTML은 위의 시험이 본다
+    shot(page, "share-options-nojs-phone-light")
+
+    options.get_by_role("button", name="보관").click()
+    expect(page.locator(".messages")).to_contain_text("보관했습니다")
+    page.goto("/chat/archived/")
+    page.locator(".archive-item").get_by_role("button", name="꺼내기").click()
+    expect(page).to_have_url(re.compile(r"/chat/archived/$"))
+    expect(page.locator(".messages")).to_contain_text("꺼냈습니다")
+    expect(page.locator(".archive-item")).to_have_count(0)

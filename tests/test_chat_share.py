@@ -57,7 +57,7 @@ def test_the_owner_creates_a_link_from_the_options_menu(english, logged_in, user
     response = logged_in.post(f"/chat/{conversation.pk}/share/", follow=True)
 
     link = SharedLink.objects.get()
-    assert response.redirect_chain[-1][0] == f"/chat/{conversation.pk}/?options=share"
+    assert response.redirect_chain[-1][0] == f"/chat/{conversation.pk}/?options=share#share-links"
     html = response.content.decode()
     assert f'value="http://testserver/share/{link.token}/" readonly' in html
     assert "Revoke" in html

@@ -83,7 +83,9 @@ def shared(request, conversation, announcement: str):
         }
         return render(request, f"{DETAIL_TEMPLATE}#share-links", context)
     messages.success(request, announcement)
-    return redirect(reverse("chat:conversation", args=[conversation.pk]) + "?options=share")
+    # 조각(#share-links)이 Options 안의 스크롤을 그 칸으로 옮긴다: 만든 주소가 바로 보인다
+    url = reverse("chat:conversation", args=[conversation.pk])
+    return redirect(f"{url}?options=share#share-links")
 
 
 class SharedLinkCreateView(OwnConversationMixin, View):
