@@ -1,5 +1,6 @@
 """대화와 메시지. 메시지는 한 줄에 하나씩 저장하고, 읽기는 이름 붙인 QuerySet 메서드로만 한다."""
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -28,9 +29,34 @@ class ConversationQuerySet(models.QuerySet):
         """그 사람이 볼 수 있는 대화. 모든 URL은 이것을 거치므로 남의 대화는 404가 된다."""
         return self.filter(**visible_conditions(user))
 
+    def active(self):
+        """보관하지 않은 대화: 사이드바와 검색의 기본."""
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self):
+        """보관한 대화. 보관함 페이지와, 보관한 것까지 찾는 검색이 쓴다."""
+        return self.filter(archived_at__isnull=False)
+
     def for_sidebar(self, user):
-        """사이드바 목록: 최근 활동 순, 제목을 그리는 데 필요한 열만. 관계를 따라가지 않아 N+1이 없다."""
-        return self.for_user(user).only("id", "title", "updated_at").order_by("-updated_at", "-pk")
+        """사이드바 목록: 고정한 것(최근에 고정한 것부터), 그다음 최근 활동 순. 보관한 것은 빠진다.
+
+        제목을 그리는 데 필요한 열만 읽고 관계를 따라가지 않아 N+1이 없다. 한 문장이라 쪽 나누기가 그대로다.
+        """
+        return (
+            self.for_user(user)
+            .active()
+            .only("id", "title", "updated_at", "pinned_at")
+            .order_by(F("pinned_at").desc(nulls_last=True), "-updated_at", "-pk")
+        )
+
+    def for_archive(self, user):
+        """보관함 페이지: 최근에 보관한 것부터."""
+        return (
+            self.for_user(user)
+            .archived()
+            .only("id", "title", "updated_at", "archived_at")
+            .order_by("-archived_at", "-pk")
+        )
 
 
 class Conversation(models.Model):
@@ -57,6 +83,10 @@ class Conversation(models.Model):
         related_name="+",
         verbose_name=_("current message"),
     )
+    # 고정한 때: 값이 있으면 사이드바 맨 위 "고정됨" 묶음에, 최근에 고정한 것부터. 시각이라 순서를 따로 두지 않는다
+    pinned_at = models.DateTimeField(_("pinned"), null=True, blank=True)
+    # 보관한 때: 사이드바에서 빠지고 보관함에 간다. 주소로는 그대로 열리고, 메시지를 보내면 풀린다 (ChatGPT처럼)
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     # 관리자가 숨긴 대화는 주인에게도 보이지 않는다 (지우지 않고 검토할 수 있게)
     is_hidden = models.BooleanField(_("hidden by a moderator"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -81,6 +111,14 @@ class Conversation(models.Model):
     def is_visible_to(self, user) -> bool:
         """읽어 둔 행으로 본 visible_conditions: 스트림이 질의를 더하지 않고 묻는다."""
         return all(getattr(self, name) == value for name, value in visible_conditions(user).items())
+
+    @property
+    def is_pinned(self):
+        return self.pinned_at is not None
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
 
 
 class MessageQuerySet(models.QuerySet):
@@ -203,6 +241,62 @@ class Message(models.Model):
     def error_sentence(self) -> str:
         """실패한 답변의 번역된 안내문 (chat.upstream_errors.SENTENCES). 오류가 없으면 빈 글."""
         return upstream_errors.sentence(self.error_kind) if self.error_kind else ""
+
+
+class SharedLinkQuerySet(models.QuerySet):
+    def live(self):
+        """거두지 않은 링크."""
+        return self.filter(revoked_at__isnull=True)
+
+    def opened_by_token(self, token: str):
+        """주소의 토큰으로 여는 링크: 거두지 않았고 대화가 숨겨지지 않았다. 아니면 없는 링크와 같다 (404)."""
+        return (
+            self.live()
+            .filter(token=token, conversation__is_hidden=False)
+            .select_related("created_by")
+        )
+
+
+def new_share_token() -> str:
+    """추측할 수 없는 토큰 (192비트). 주소에 그대로 들어간다."""
+    return secrets.token_urlsafe(24)
+
+
+class SharedLink(models.Model):
+    """대화 한 갈래의 읽기 전용 사본을 여는 링크. 만든 때의 갈래를 snapshot에 옮겨 두어, 뒤에 고치거나
+    다시 생성해도 링크가 보이는 것은 그대로다. 다른 갈래는 처음부터 담지 않는다."""
+
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_share_token)
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="shared_links",
+        verbose_name=_("conversation"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("shared by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    title = models.CharField(_("title"), max_length=100)
+    # 메시지마다 role, content, rendered_html, model, status, created_at (chat.sharing.snapshot)
+    snapshot = models.JSONField(_("snapshot"), default=list, editable=False)
+
+    objects = SharedLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shared link")
+        verbose_name_plural = _("shared links")
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_revoked(self):
+        return self.revoked_at is not None
 
 
 class ReportQuerySet(models.QuerySet):

@@ -151,8 +151,16 @@ def _reply_create(conversation: Conversation, *, parent_id: int, now) -> Message
         updated_at=now,
     )
     rows.insert(Message, [reply])
-    rows.update(Conversation, {"pk": conversation.pk}, updated_at=now, current_leaf=reply.pk)
+    # 보관한 대화에 보내면 보관이 풀린다 (ChatGPT처럼): 다시 쓰는 대화는 사이드바에 있어야 찾는다
+    rows.update(
+        Conversation,
+        {"pk": conversation.pk},
+        updated_at=now,
+        current_leaf=reply.pk,
+        archived_at=None,
+    )
     conversation.current_leaf_id = reply.pk
+    conversation.archived_at = None
     # 작업에는 사본을: 화면이 그리는 답변을 작업이 바꾸지 않게. 작업은 이것으로 맡아 다시 읽지 않는다.
     _start_after_commit(reply.pk, reply.attempt, copy.copy(reply))
     return reply
@@ -315,6 +323,22 @@ def conversation_model_choose(*, conversation: Conversation, model: str) -> Conv
     """다음 답변부터 쓸 모델. 지난 답변은 저마다 쓴 모델을 기억한다 (Message.model)."""
     conversation.model = llm.usable_model(model)
     conversation.save(update_fields=["model"])
+    return conversation
+
+
+def conversation_pin(*, conversation: Conversation, pinned: bool) -> Conversation:
+    """사이드바 맨 위에 고정하거나 푼다. 이미 고정한 것을 다시 고정해도 순서(고정한 때)는 그대로다."""
+    if pinned != conversation.is_pinned:
+        conversation.pinned_at = timezone.now() if pinned else None
+        conversation.save(update_fields=["pinned_at"])
+    return conversation
+
+
+def conversation_archive(*, conversation: Conversation, archived: bool) -> Conversation:
+    """보관함에 넣거나 꺼낸다. 보관해도 지우지 않고, 고정 여부는 꺼낼 때를 위해 남긴다."""
+    if archived != conversation.is_archived:
+        conversation.archived_at = timezone.now() if archived else None
+        conversation.save(update_fields=["archived_at"])
     return conversation
 
 

@@ -12,8 +12,15 @@ from chat.views.conversations import (
     HomeView,
 )
 from chat.views.messages import MessageCreateView, MessageSourceView
+from chat.views.organize import ArchivedListView, ConversationArchiveView, ConversationPinView
 from chat.views.replies import ReplyStopView, ReplyStreamView
 from chat.views.reports import ReplyReportView
+from chat.views.sharing import (
+    ConversationExportView,
+    SharedLinkCreateView,
+    SharedLinkRevokeView,
+    SharedLinkView,
+)
 from chat.views.versions import MessageEditView, MessageShowView, ReplyRegenerateView
 
 app_name = "chat"
@@ -26,6 +33,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="chat/shortcuts.html"),
         name="shortcuts",
     ),
+    path("chat/archived/", ArchivedListView.as_view(), name="archived"),
     path("chat/<uuid:pk>/", ConversationDetailView.as_view(), name="conversation"),
     path("chat/<uuid:pk>/messages/", MessageCreateView.as_view(), name="message-create"),
     path("chat/<uuid:pk>/model/", ConversationModelView.as_view(), name="conversation-model"),
@@ -34,6 +42,25 @@ urlpatterns = [
     ),
     path("chat/<uuid:pk>/rename/", ConversationRenameView.as_view(), name="conversation-rename"),
     path("chat/<uuid:pk>/delete/", ConversationDeleteView.as_view(), name="conversation-delete"),
+    path("chat/<uuid:pk>/pin/", ConversationPinView.as_view(), name="conversation-pin"),
+    path("chat/<uuid:pk>/archive/", ConversationArchiveView.as_view(), name="conversation-archive"),
+    path(
+        "chat/<uuid:pk>/export.md",
+        ConversationExportView.as_view(export_format="markdown"),
+        name="conversation-export-markdown",
+    ),
+    path(
+        "chat/<uuid:pk>/export.json",
+        ConversationExportView.as_view(export_format="json"),
+        name="conversation-export-json",
+    ),
+    path("chat/<uuid:pk>/share/", SharedLinkCreateView.as_view(), name="shared-link-create"),
+    path(
+        "chat/<uuid:pk>/share/<int:link_id>/revoke/",
+        SharedLinkRevokeView.as_view(),
+        name="shared-link-revoke",
+    ),
+    path("share/<str:token>/", SharedLinkView.as_view(), name="shared-link"),
     path("chat/<uuid:pk>/title/", ConversationTitleView.as_view(), name="conversation-title"),
     path("chat/replies/<int:pk>/stream/", ReplyStreamView.as_view(), name="reply-stream"),
     path("chat/replies/<int:pk>/stop/", ReplyStopView.as_view(), name="reply-stop"),

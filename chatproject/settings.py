@@ -64,6 +64,8 @@ SITE_NAME = env.str("SITE_NAME", default="Daehwa")
 SIGNUP_MODE = env.str("SIGNUP_MODE", default="open")
 if SIGNUP_MODE not in {"open", "closed"}:
     raise ImproperlyConfigured("SIGNUP_MODE must be 'open' or 'closed'.")
+# 공유 링크(/share/<토큰>/)는 이 사이트에 로그인한 사람만 연다. true면 로그인하지 않은 누구나 (주소를 아는 사람)
+SHARE_LINKS_PUBLIC = env.bool("SHARE_LINKS_PUBLIC", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

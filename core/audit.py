@@ -20,6 +20,8 @@ class Action:
     CONVERSATIONS_EXPORTED = "conversations.exported"
     CONVERSATIONS_PURGED = "conversations.purged"
     USER_QUOTA_CHANGED = "user.quota_changed"
+    SHARE_CREATED = "share.created"
+    SHARE_REVOKED = "share.revoked"
 
 
 # 관리 화면에 보일 이름. 저장하는 것은 코드 그대로다 (이름을 바꿔도 기록은 그대로)
@@ -31,6 +33,8 @@ ACTION_LABELS = {
     Action.CONVERSATIONS_EXPORTED: _("conversations exported"),
     Action.CONVERSATIONS_PURGED: _("conversations purged"),
     Action.USER_QUOTA_CHANGED: _("daily quota changed"),
+    Action.SHARE_CREATED: _("share link created"),
+    Action.SHARE_REVOKED: _("share link revoked"),
 }
 
 

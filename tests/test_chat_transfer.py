@@ -106,7 +106,8 @@ def test_markdown_export_speaks_korean_in_the_site_time_zone(user, capsys, setti
     # 09:00 UTC는 서울의 오후 6시: 말풍선과 같은 날짜 꼴
     assert "- 만든 때: 2026년 3월 2일 오후 6:00\n" in out
     assert "## minji · 2026년 3월 2일 오후 6:00\n" in out
-    assert "## 어시스턴트 (멈춤) · 2026년 3월 2일 오후 6:00\n" in out
+    # 답변마다 그 답을 쓴 모델
+    assert "## 어시스턴트 (멈춤) · fake-model · 2026년 3월 2일 오후 6:00\n" in out
     assert "T09:00" not in out
     assert "Assistant" not in out
 

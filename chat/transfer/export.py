@@ -71,25 +71,34 @@ def message_record(message: Message) -> dict:
     }
 
 
+def conversation_record(conversation: Conversation) -> dict:
+    """대화 하나의 기록 (메시지 포함): JSONL의 한 줄이자 대화 페이지의 JSON 내려받기."""
+    return {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "id": str(conversation.pk),
+        "owner": conversation.owner.username,
+        "title": conversation.title,
+        "model": conversation.model,
+        "system_prompt": conversation.system_prompt,
+        "created_at": conversation.created_at.isoformat(),
+        "updated_at": conversation.updated_at.isoformat(),
+        "messages": [message_record(message) for message in _messages(conversation)],
+    }
+
+
+def record_line(record: dict) -> str:
+    """기록 한 줄. import_conversations가 그대로 다시 읽는다."""
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
 def jsonl_lines(conversations, count: ExportCount) -> Iterator[str]:
     """한 줄에 대화 하나(메시지 포함). import_conversations가 그대로 다시 읽는다."""
     for conversation in conversations.iterator(chunk_size=CHUNK_ROWS):
-        messages = [message_record(message) for message in _messages(conversation)]
+        record = conversation_record(conversation)
         count.conversations += 1
-        count.messages += len(messages)
-        record = {
-            "format": FORMAT_NAME,
-            "version": FORMAT_VERSION,
-            "id": str(conversation.pk),
-            "owner": conversation.owner.username,
-            "title": conversation.title,
-            "model": conversation.model,
-            "system_prompt": conversation.system_prompt,
-            "created_at": conversation.created_at.isoformat(),
-            "updated_at": conversation.updated_at.isoformat(),
-            "messages": messages,
-        }
-        yield json.dumps(record, ensure_ascii=False) + "\n"
+        count.messages += len(record["messages"])
+        yield record_line(record)
 
 
 def _when(moment: datetime.datetime) -> str:
@@ -100,31 +109,36 @@ def _when(moment: datetime.datetime) -> str:
 
 
 def markdown_lines(conversations, count: ExportCount) -> Iterator[str]:
-    """사람이 읽는 Markdown: # 대화 제목, ## 누가 언제, 그 아래에 메시지. 낱말은 지금 언어로.
+    """사람이 읽는 Markdown: 대화마다 conversation_markdown."""
+    for conversation in conversations.iterator(chunk_size=CHUNK_ROWS):
+        yield from conversation_markdown(conversation, count)
+
+
+def conversation_markdown(conversation: Conversation, count: ExportCount) -> Iterator[str]:
+    """# 대화 제목, ## 누가 언제, 그 아래에 메시지. 낱말은 지금 언어로. 대화 페이지의 Markdown 내려받기도 이것이다.
 
     메시지 안의 제목은 ###부터로 옮긴다 (chat.markdown.headings_below): 목차가 대화 › 메시지 › 답변 속 제목이 된다.
     """
-    for conversation in conversations.iterator(chunk_size=CHUNK_ROWS):
-        count.conversations += 1
-        owner = conversation.owner.username
-        yield f"# {conversation.title}\n\n"
-        yield (
-            f"- {_('owner')}: {owner}\n- {_('model')}: {conversation.model}\n"
-            f"- {_('created')}: {_when(conversation.created_at)}\n\n"
+    count.conversations += 1
+    owner = conversation.owner.username
+    yield f"# {conversation.title}\n\n"
+    yield (
+        f"- {_('owner')}: {owner}\n- {_('model')}: {conversation.model}\n"
+        f"- {_('created')}: {_when(conversation.created_at)}\n\n"
+    )
+    if conversation.system_prompt:
+        prompt = headings_below(conversation.system_prompt)
+        yield f"> {prompt.replace(chr(10), chr(10) + '> ')}\n\n"
+    for message in _messages(conversation):
+        count.messages += 1
+        who = owner if message.role == Message.Role.USER else message.get_role_display()
+        # 답변마다 그 답을 쓴 모델: 대화 중에 모델을 바꿀 수 있다
+        model = f" · {message.model}" if message.model and not message.is_user else ""
+        status = (
+            "" if message.status == Message.Status.DONE else f" ({message.get_status_display()})"
         )
-        if conversation.system_prompt:
-            prompt = headings_below(conversation.system_prompt)
-            yield f"> {prompt.replace(chr(10), chr(10) + '> ')}\n\n"
-        for message in _messages(conversation):
-            count.messages += 1
-            who = owner if message.role == Message.Role.USER else message.get_role_display()
-            status = (
-                ""
-                if message.status == Message.Status.DONE
-                else f" ({message.get_status_display()})"
-            )
-            yield (
-                f"## {who}{status} · {_when(message.created_at)}\n\n"
-                f"{headings_below(emphasis_for_any_viewer(message.content))}\n\n"
-            )
-        yield "---\n\n"
+        yield (
+            f"## {who}{status}{model} · {_when(message.created_at)}\n\n"
+            f"{headings_below(emphasis_for_any_viewer(message.content))}\n\n"
+        )
+    yield "---\n\n"

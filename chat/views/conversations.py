@@ -26,7 +26,9 @@ from chat.views.shared import (
     finish_without_js,
     refusal_status,
     render_in_place,
+    safe_next,
 )
+from chat.views.sharing import share_links_context
 from core import rows
 
 MESSAGES_PAGE_SIZE = 30
@@ -175,13 +177,14 @@ def reload_url(request, history):
     return f"{request.path}?{WRITING_PARAM}={count + 1}#message-{active.pk}"
 
 
-def header_forms(conversation, **forms):
-    """머리글(#conversation-header)이 그리는 양식 셋. 머리글을 다시 그리는 곳은 모두 이것을 쓴다:
+def header_forms(request, conversation, **forms):
+    """머리글(#conversation-header)이 그리는 양식 셋과 공유 링크. 머리글을 다시 그리는 곳은 모두 이것을 쓴다:
     하나라도 빠지면 옵션의 그 양식이 빈 채로 그려지고, 그대로 저장하면 값이 지워진다."""
     return {
         "settings_form": ConversationSettingsForm(instance=conversation),
         "rename_form": ConversationRenameForm(instance=conversation),
         "model_form": ConversationModelForm(conversation=conversation),
+        **share_links_context(request, conversation),
         **forms,
     }
 
@@ -193,8 +196,10 @@ def conversation_page_context(request, conversation, *, form, **extra):
         **history,
         reload_url=reload_url(request, history["history"]),
         form=form,
-        **header_forms(conversation),
+        **header_forms(request, conversation),
         looks=moderation.looks_at(conversation),
+        # 공유 링크를 만들거나 거둔 뒤(JavaScript 없음) Options를 연 채로 돌아온다
+        options_open=request.GET.get("options") == "share",
         **extra,
     )
 
@@ -311,7 +316,7 @@ class ConversationRenameView(OwnConversationMixin, View):
             context = {
                 "conversation": self.conversation,
                 "renamed": form.is_valid(),
-                **header_forms(self.conversation, rename_form=form),
+                **header_forms(request, self.conversation, rename_form=form),
             }
             return render(request, f"{DETAIL_TEMPLATE}#conversation-header", context)
         if not form.is_valid():
@@ -331,10 +336,14 @@ class ConversationDeleteView(OwnConversationMixin, View):
     template_name = "chat/conversation_confirm_delete.html"
 
     def get(self, request, pk):
-        return render(request, self.template_name, {"conversation": self.conversation})
+        # 보관함에서 왔으면 지운 뒤와 취소가 보관함으로 돌아간다
+        back = safe_next(request, request.GET.get("next"))
+        context = {"conversation": self.conversation, "next": back}
+        return render(request, self.template_name, context)
 
     def post(self, request, pk):
         title = self.conversation.title
+        back = safe_next(request, request.POST.get("next"))
         here = reverse("chat:conversation", args=[self.conversation.pk])
         services.conversation_delete(conversation=self.conversation)
         if request.htmx and here not in (request.htmx.current_url_abs_path or ""):
@@ -343,7 +352,7 @@ class ConversationDeleteView(OwnConversationMixin, View):
         messages.success(request, _("Deleted “%(title)s”.") % {"title": title})
         if request.htmx:
             return HttpResponseClientRedirect(reverse("chat:index"))
-        return redirect("chat:index")
+        return redirect(back or "chat:index")
 
 
 class ConversationTitleView(View):

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django_htmx.http import reswap, retarget
@@ -24,7 +25,8 @@ WRITING_PARAM = "writing"
 
 
 def sidebar_page(request):
-    """사이드바의 한 쪽. 쪽 번호가 틀리면 마지막 쪽을 보인다. 항목마다 언제(오늘, 어제…) 묶음을 붙인다."""
+    """사이드바의 한 쪽. 쪽 번호가 틀리면 마지막 쪽을 보인다. 항목마다 묶음을 붙인다: 고정한 것은 "고정됨",
+    나머지는 언제(오늘, 어제…)."""
     paginator = Paginator(Conversation.objects.for_sidebar(request.user), SIDEBAR_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
@@ -32,12 +34,17 @@ def sidebar_page(request):
     if page.has_previous():
         # 앞 쪽의 마지막 항목과 같은 묶음이면 "더 보기"로 이어 붙일 때 묶음 제목을 다시 쓰지 않는다
         before = paginator.object_list[page.start_index() - 2]
-        previous = recency_group(before.updated_at, today)
+        previous = sidebar_group(before, today)
     for item in page:
-        item.group = recency_group(item.updated_at, today)
+        item.group = sidebar_group(item, today)
         item.starts_group = item.group != previous
         previous = item.group
     return page
+
+
+def sidebar_group(item, today) -> str:
+    """고정한 대화는 제 묶음에 (for_sidebar가 맨 앞에 둔다), 나머지는 최근 활동으로."""
+    return _("Pinned") if item.is_pinned else recency_group(item.updated_at, today)
 
 
 def recency_group(moment, today) -> str:
@@ -122,3 +129,10 @@ def own_conversation(user, pk) -> Conversation:
     if conversation is None:
         raise Http404
     return conversation
+
+
+def safe_next(request, target: str | None) -> str | None:
+    """양식이 돌아갈 곳으로 보낸 주소 (보관함 등). 이 사이트의 주소만, 아니면 None."""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return None

@@ -1,0 +1,87 @@
+"""공유 링크: 대화의 지금 갈래를 사본으로 떠서 읽기 전용 주소로 보인다. 만들기와 거두기는 감사 기록에 남는다."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from chat import tree
+from chat.models import Conversation, Message, SharedLink
+from core.audit import Action, audit_record
+
+
+def snapshot(conversation: Conversation) -> list[dict]:
+    """지금 갈래의 끝난 메시지들, 옛것부터 (chat.tree.path): 다른 갈래는 담지 않는다.
+
+    쓰이는 중인 답변은 빼고, 그려 둔 HTML을 그대로 옮긴다 (nh3로 거른 것): 링크를 열 때 다시 그리지 않고,
+    렌더러가 바뀌어도 공유한 때의 모습이 남는다.
+    """
+    return [
+        {
+            "role": message.role,
+            "content": message.content,
+            "rendered_html": message.rendered_html,
+            "model": message.model,
+            "status": message.status,
+            "created_at": message.created_at.isoformat(),
+        }
+        for message in tree.path(conversation)
+        if not message.is_active
+    ]
+
+
+def shared_link_create(*, conversation: Conversation, user, request=None) -> SharedLink:
+    """지금 갈래의 사본으로 새 링크를 만든다. 링크마다 제 사본이다: 뒤에 만든 링크는 뒤의 대화를 보인다."""
+    with transaction.atomic():
+        link = SharedLink.objects.create(
+            conversation=conversation,
+            created_by=user,
+            title=conversation.title,
+            snapshot=snapshot(conversation),
+        )
+        audit_record(
+            actor=user,
+            action=Action.SHARE_CREATED,
+            target=conversation,
+            payload={"link": link.pk, "messages": len(link.snapshot)},
+            request=request,
+        )
+    return link
+
+
+def shared_link_revoke(*, link: SharedLink, user, request=None) -> bool:
+    """링크를 거둔다: 그 주소는 없는 링크처럼 404가 된다. 이미 거둔 것이면 아무것도 쓰지 않는다."""
+    with transaction.atomic():
+        now = timezone.now()
+        changed = SharedLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
+        if not changed:
+            return False
+        link.revoked_at = now
+        audit_record(
+            actor=user,
+            action=Action.SHARE_REVOKED,
+            target=link.conversation,
+            payload={"link": link.pk},
+            request=request,
+        )
+    return True
+
+
+class SharedMessage:
+    """사본의 메시지 한 줄: 템플릿이 Message처럼 묻는 것(is_user, 역할 이름, 시각)을 준다."""
+
+    def __init__(self, record: dict):
+        self.role = record["role"]
+        self.content = record["content"]
+        self.rendered_html = record["rendered_html"]
+        self.model = record["model"]
+        self.created_at = datetime.datetime.fromisoformat(record["created_at"])
+        self.is_user = self.role == Message.Role.USER
+        self.role_display = Message.Role(self.role).label
+        self.is_done = record["status"] == Message.Status.DONE
+
+
+def shared_messages(link: SharedLink) -> list[SharedMessage]:
+    return [SharedMessage(record) for record in link.snapshot]
