@@ -357,9 +357,8 @@ async def aconversation_title_generate(*, conversation: Conversation, language: 
     )
     if not claimed:
         return None
-    first = [
-        m async for m in Message.objects.filter(conversation_id=conversation.pk).order_by("pk")[:2]
-    ]
+    # 지금 갈래의 첫 질문과 첫 답: 첫 답을 다시 생성했으면 새 버전이 제목의 재료다
+    first = await tree.aopening(conversation)
     if len(first) < 2 or first[1].status != Message.Status.DONE:
         return None
     try:

@@ -170,3 +170,13 @@ def reply_versions(reply: Message) -> Message:
 
 
 areply_versions = in_thread(reply_versions)
+
+
+def opening(conversation: Conversation, count: int = 2) -> list[Message]:
+    """지금 갈래의 처음 count개 메시지 (제목을 지을 첫 질문과 첫 답). 번호만 걷고 그 몇 행만 읽는다."""
+    ids = ancestors(leaf_id(conversation))[-count:][::-1]
+    found = Message.objects.filter(conversation=conversation, pk__in=ids).in_bulk()
+    return [found[pk] for pk in ids if pk in found]
+
+
+aopening = in_thread(opening)

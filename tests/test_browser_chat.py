@@ -249,7 +249,7 @@ def test_after_a_send_the_composer_is_empty_and_an_earlier_refusal_is_gone(open_
     assert page.console_errors == []
 
 
-def test_focus_goes_to_the_composer_after_stop_and_to_the_new_reply_after_retry(
+def test_focus_goes_to_the_composer_after_stop_and_to_the_new_version_after_try_again(
     open_page, fake_openai
 ):
     fake_openai.script(
@@ -278,6 +278,7 @@ def test_focus_goes_to_the_composer_after_stop_and_to_the_new_reply_after_retry(
     retried = page.locator("article.bubble-assistant").last
     expect(retried).to_be_focused()
     expect(retried.locator(".markdown")).to_have_text("다시 쓴 답")
+    expect(retried.locator(".version-count")).to_have_text("2 / 2")
     # 제목 요청까지 받아 둔다: 늦게 온 요청이 다음 테스트의 각본을 먹지 않게
     expect(page.locator("#conversation-title")).to_have_text("제목")
     assert page.console_errors == []

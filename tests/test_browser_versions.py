@@ -68,9 +68,13 @@ def test_regenerate_three_times_flip_and_edit_with_javascript(open_page, fake_op
     )
     expect(question(page).locator(".version-count")).to_have_text("2 / 2")
 
+    # 고쳐 보낸 뒤 초점은 새 답변에 있다
+    expect(last_reply(page)).to_be_focused()
+
     # 옛 갈래는 한 번 눌러 돌아간다: 옛 질문과 그 답까지
     question(page).get_by_role("button", name="이전 버전").click()
     expect(question(page).locator(".bubble-text")).to_have_text("리스트와 튜플은 무엇이 달라?")
+    expect(question(page)).to_be_focused()
     expect(last_reply(page).locator(".markdown")).to_have_text("답 4")
     assert axe_violations(page) == []
     assert page.console_errors == []

@@ -305,3 +305,23 @@ def test_the_export_command_writes_the_current_branch_only(user, tmp_path):
 
     [record] = [json.loads(line) for line in target.read_text().splitlines()]
     assert [m["content"] for m in record["messages"]] == ["메시지 0", "메시지 1"]
+
+
+def test_the_title_comes_from_the_new_version_when_the_first_reply_was_tried_again(
+    user, llm_server
+):
+    from chat.services import conversation_title_generate, reply_regenerate
+
+    llm_server.script(Reply(tokens=["새 답"]), Reply(tokens=["리스트 정리"]))
+    reply = conversation_start(user=user, content="질문", model="fake-model")
+    Message.objects.filter(pk=reply.pk).update(status=Message.Status.STOPPED, content="멈춘")
+    again = reply_regenerate(reply=Message.objects.get(pk=reply.pk), user=user)
+    finish_reply(again)
+
+    title = conversation_title_generate(
+        conversation=Conversation.objects.get(pk=reply.conversation_id), language="ko"
+    )
+
+    # 멈춘 첫 버전(번호로 둘째 메시지)이 아니라 지금 갈래의 끝난 답으로 짓는다
+    assert title == "리스트 정리"
+    assert any("새 답" in message["content"] for message in llm_server.requests[-1]["messages"])

@@ -65,11 +65,16 @@
     if (!target || target.id !== "messages") {
       return;
     }
+    var config = event.detail.requestConfig;
+    var sender = config && config.elt;
+    // 보내기(입력창, 계속)만: 다시 생성·고치기·버전 고르기는 초점을 새 답변이나 고른 버전에 둔다 (replies.js, autofocus)
+    if (!sender || !(sender.id === "composer" || sender.classList.contains("continue-form"))) {
+      return;
+    }
     D.hint("");
     var field = D.composerField();
-    var config = event.detail.requestConfig;
     // 서버는 한도가 있을 때만 (계량기와 함께) 새 입력창을 보낸다. 계속 단추로 보냈다면 쓰던 글은 그대로 둔다.
-    if (field && config && config.elt && config.elt.id === "composer") {
+    if (field && sender.id === "composer") {
       field.value = "";
       grow(field);
       document.querySelectorAll("#composer .form-errors, #composer .errorlist").forEach(function (node) {

@@ -1,4 +1,4 @@
-// 답변: 끝난 답변을 한 번 알리고, 초점을 지키고, 멈춘 뒤와 다시 시도한 뒤 갈 곳을 정한다.
+// 답변: 끝난 답변을 한 번 알리고, 초점을 지키고, 멈춘 뒤와 다시 생성·고쳐 보낸 뒤 갈 곳을 정한다.
 (function () {
   "use strict";
   var D = window.Daehwa;
@@ -21,7 +21,9 @@
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = event.detail.elt;
-    retrying = !!(form && form.querySelector && form.querySelector(".retry-button"));
+    // 다시 생성(다시 시도)과 고쳐 보내기: 대화 목록이 다시 그려지면 새 답변으로 간다
+    retrying = !!(form && form.querySelector &&
+      (form.querySelector(".retry-button, .regenerate-button") || form.classList.contains("edit-form")));
     stopping = stopping || !!(form && form.querySelector && form.querySelector(".stop-button"));
   });
 
@@ -33,21 +35,26 @@
     }
   });
 
+  // 버전 고르기는 끝난 답변을 새로 받은 것이 아니다: 알리지 않는다 (초점은 autofocus가 고른 버전에 둔다)
+  function fromVersions(event) {
+    var config = event.detail.requestConfig;
+    return !!(config && config.elt && config.elt.closest && config.elt.closest(".versions"));
+  }
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
-    if (target && target.id === "messages") {
+    if (target && target.id === "messages" && retrying) {
+      retrying = false;
+      var fresh = D.lastMessage();
+      D.followNewest();
+      if (fresh) {
+        fresh.focus({ preventScroll: true });
+      }
+    } else if (target && target.id === "messages" && !fromVersions(event)) {
       var reply = D.lastMessage();
       if (reply && reply.classList.contains("bubble-assistant") && !reply.hasAttribute("sse-connect")) {
         // 응답을 그리기 전에 이미 끝났다 (예: 곧바로 실패)
         announceFinished(reply);
-      }
-    } else if (retrying) {
-      // 다시 시도한 답변으로 (바뀐 요소는 새것이라 id로 다시 찾는다)
-      retrying = false;
-      var article = target && target.id ? document.getElementById(target.id) : null;
-      D.followNewest();
-      if (article) {
-        article.focus({ preventScroll: true });
       }
     }
   });
