@@ -14,12 +14,14 @@ from chat.views.conversations import (
 from chat.views.messages import MessageCreateView, MessageSourceView
 from chat.views.replies import ReplyRetryView, ReplyStopView, ReplyStreamView
 from chat.views.reports import ReplyReportView
+from chat.views.search import SearchView
 
 app_name = "chat"
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("chat/", ConversationListView.as_view(), name="index"),
+    path("chat/search/", SearchView.as_view(), name="search"),
     path(
         "chat/shortcuts/",
         TemplateView.as_view(template_name="chat/shortcuts.html"),

@@ -1,0 +1,204 @@
+"""자기 대화 찾기: 제목과 모든 메시지의 글에서 낱말을 찾아, 찾은 곳 둘레의 글과 함께 대화별로 돌려준다.
+
+낱말은 빈칸으로 나누고, 모두 들어 있는 메시지(또는 제목)를 찾는다. 세 글자 이상인 낱말은 DB의 색인
+(chat.search_index)이 찾고, 두 글자 이하인 낱말("함수", "변수")은 trigram이 잡지 못하므로 그 사람의 대화 안에서
+LIKE로 찾는다: 한 사람의 메시지만 읽으니 맞고 충분히 빠르다 (docs/bench-search.md).
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from chat import search_index
+from chat.models import Conversation, Message
+
+MAX_QUERY_CHARS = 100
+# 이보다 많은 낱말은 버린다: 낱말마다 조건이 하나씩 붙는다
+MAX_TERMS = 8
+PAGE_SIZE = 20
+# 이보다 뒤의 쪽은 마지막 쪽으로 본다 (주소를 고쳐 쓴 page=10**17이 OFFSET을 넘치게 하지 않게)
+MAX_PAGE = 500
+# 대화마다 보이는 찾은 메시지 (가장 최근 것부터). 나머지는 수로만
+HITS_PER_CONVERSATION = 3
+# 찾은 곳 앞뒤로 보이는 글자 수
+SNIPPET_BEFORE = 40
+SNIPPET_AFTER = 110
+# trigram 색인이 찾을 수 있는 가장 짧은 낱말
+TRIGRAM = 3
+
+
+@dataclass
+class Hit:
+    message_id: int
+    is_user: bool
+    snippet: SafeString
+    url: str
+
+
+@dataclass
+class Result:
+    conversation: Conversation
+    title: SafeString
+    url: str
+    hits: list[Hit] = field(default_factory=list)
+    # 보이지 않은 찾은 메시지 수
+    more: int = 0
+
+
+@dataclass
+class SearchPage:
+    query: str
+    number: int
+    results: list[Result]
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def terms(query: str) -> list[str]:
+    """빈칸으로 나눈 낱말들, 처음 나온 순서로 한 번씩."""
+    return list(dict.fromkeys(query.split()))[:MAX_TERMS]
+
+
+def hit_url(conversation_id, message_id: int) -> str:
+    """찾은 메시지를 여는 주소. 그 메시지가 맨 아래에 오는 한 쪽(?before=)이라 오래된 메시지도 화면에 있다.
+
+    찾은 곳으로 가는 길은 이것 하나다: 메시지가 가지(버전)를 이루면 여기서 그 가지로 바꿔 연다.
+    """
+    url = reverse("chat:conversation", args=[conversation_id])
+    return f"{url}?before={message_id + 1}#message-{message_id}"
+
+
+def _fts_phrase(term: str) -> str:
+    """FTS5 질의의 따옴표 구절: 안의 글자는 연산자가 아니라 글 그대로다."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def message_match(words: list[str]) -> Q:
+    """낱말이 모두 든, 색인에 담기는(끝난) 메시지. icontains는 %, _, \\를 이스케이프한다."""
+    condition = Q(status__in=search_index.FINISHED)
+    for word in words:
+        if connection.vendor == "sqlite" and len(word) >= TRIGRAM:
+            table = search_index.FTS_TABLE
+            fts = f"SELECT rowid FROM {table} WHERE {table} MATCH %s"  # noqa: S608 - 상수인 표 이름
+            condition &= Q(pk__in=RawSQL(fts, [_fts_phrase(word)]))  # noqa: S611 - 낱말은 매개변수
+        else:
+            # PostgreSQL은 UPPER(content)의 GIN 색인이 받는다. 두 글자 이하는 계획기가 대화 쪽에서 읽는다
+            condition &= Q(content__icontains=word)
+    return condition
+
+
+def title_match(words: list[str]) -> Q:
+    """제목은 짧고 그 사람의 대화(owner 색인)만 읽으므로 LIKE로 충분하다."""
+    condition = Q()
+    for word in words:
+        condition &= Q(title__icontains=word)
+    return condition
+
+
+def conversations_search(
+    *, user, query: str, page: int = 1, include_archived: bool = False
+) -> SearchPage:
+    """그 사람이 볼 수 있는 대화 중 찾은 것, 최근 활동 순으로 한 쪽.
+
+    include_archived: 보관한 대화를 넣을지 (보관이 곧 생긴다: 지금은 아무 일도 하지 않는다).
+    """
+    words = terms(query)
+    page = min(max(page, 1), MAX_PAGE)
+    found = (
+        Conversation.objects.for_user(user)
+        .filter(
+            title_match(words)
+            | Exists(
+                Message.objects.filter(conversation=OuterRef("pk")).filter(message_match(words))
+            )
+        )
+        .only("id", "title", "updated_at")
+        .order_by("-updated_at", "-pk")
+    )
+    start = (page - 1) * PAGE_SIZE
+    conversations = list(found[start : start + PAGE_SIZE + 1])
+    has_next = len(conversations) > PAGE_SIZE
+    conversations = conversations[:PAGE_SIZE]
+    hits = _hits([conversation.pk for conversation in conversations], words)
+    pattern = _pattern(words)
+    results = []
+    for conversation in conversations:
+        shown = hits.get(conversation.pk, [])
+        results.append(
+            Result(
+                conversation=conversation,
+                title=highlight(conversation.title, pattern),
+                url=reverse("chat:conversation", args=[conversation.pk]),
+                hits=[
+                    Hit(
+                        message_id=message.pk,
+                        is_user=message.is_user,
+                        snippet=snippet(message.content, pattern),
+                        url=hit_url(conversation.pk, message.pk),
+                    )
+                    for message in shown
+                ],
+                more=shown[0].total - len(shown) if shown else 0,
+            )
+        )
+    return SearchPage(query=query, number=page, results=results, has_next=has_next)
+
+
+def _hits(conversation_ids: list, words: list[str]) -> dict:
+    """쪽에 든 대화마다 찾은 메시지를 최근 것부터 HITS_PER_CONVERSATION개, 그리고 모두 몇 개인지 (질의 하나)."""
+    if not conversation_ids:
+        return {}
+    by_conversation = {"partition_by": [F("conversation_id")]}
+    messages = (
+        Message.objects.filter(conversation_id__in=conversation_ids)
+        .filter(message_match(words))
+        .annotate(
+            rank=Window(RowNumber(), order_by=F("pk").desc(), **by_conversation),
+            total=Window(Count("pk"), **by_conversation),
+        )
+        .filter(rank__lte=HITS_PER_CONVERSATION)
+        .only("id", "conversation_id", "role", "content")
+        .order_by("conversation_id", "-pk")
+    )
+    found = {}
+    for message in messages:
+        found.setdefault(message.conversation_id, []).append(message)
+    return found
+
+
+def _pattern(words: list[str]) -> re.Pattern:
+    # 긴 낱말부터: "리스트"와 "리스트와"가 함께 있으면 긴 쪽을 통째로 칠한다
+    ordered = sorted(words, key=len, reverse=True)
+    return re.compile("|".join(re.escape(word) for word in ordered), re.IGNORECASE)
+
+
+def highlight(text: str, pattern: re.Pattern) -> SafeString:
+    """글을 escape하고 찾은 곳만 <mark>로 감싼다. 모델과 사람이 쓴 글은 믿지 않는다."""
+    parts, position = [], 0
+    for match in pattern.finditer(text):
+        parts.append(escape(text[position : match.start()]))
+        parts.append(f"<mark>{escape(match.group())}</mark>")
+        position = match.end()
+    parts.append(escape(text[position:]))
+    return mark_safe("".join(parts))  # noqa: S308 - 모든 글을 escape했다
+
+
+def snippet(text: str, pattern: re.Pattern) -> SafeString:
+    """처음 찾은 곳 둘레의 글, 줄바꿈은 빈칸 하나로. 잘린 쪽에는 말줄임표."""
+    first = pattern.search(text)
+    start = max(0, first.start() - SNIPPET_BEFORE) if first else 0
+    end = min(len(text), (first.end() if first else 0) + SNIPPET_AFTER)
+    window = " ".join(text[start:end].split())
+    marked = highlight(window, pattern)
+    ellipsis_before, ellipsis_after = "…" if start > 0 else "", "…" if end < len(text) else ""
+    return mark_safe(ellipsis_before + marked + ellipsis_after)  # noqa: S308 - highlight가 escape했다
