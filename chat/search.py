@@ -32,6 +32,8 @@ SNIPPET_BEFORE = 40
 SNIPPET_AFTER = 110
 # trigram 색인이 찾을 수 있는 가장 짧은 낱말
 TRIGRAM = 3
+# PostgreSQL: 사이트 전체에서 이보다 많은 메시지에 든 낱말은 색인 대신 그 사람의 메시지를 읽는다 (_rare_on_postgresql)
+RARE_HITS = 1000
 
 
 @dataclass
@@ -83,18 +85,57 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def message_match(words: list[str]) -> Q:
-    """낱말이 모두 든, 색인에 담기는(끝난) 메시지. icontains는 %, _, \\를 이스케이프한다."""
-    condition = Q(status__in=search_index.FINISHED)
+def message_match(words: list[str], user) -> Q:
+    """user의 메시지 가운데 낱말이 모두 든, 색인에 담기는(끝난) 것 (질의 한 번에 한 번 짓는다).
+
+    주인은 호출한 쪽이 대화로도 거른다: 여기서 주인을 쓰는 것은 색인이 그 사람의 것만 읽게 하려는 것이다.
+    icontains는 %, _, \\를 이스케이프한다. 두 글자 이하의 낱말은 언제나 그 사람의 메시지를 LIKE로 읽는다.
+    """
+    long_words = [word for word in words if len(word) >= TRIGRAM]
+    # NOT IN은 색인에 든 행(IN FINISHED)과 같은 행이지만, 이 꼴이면 DB가 (status) 색인이나 사이트 전체의 trigram
+    # 색인으로 가지 않고 그 사람의 대화(message_order_idx) 쪽에서 읽는다
+    condition = ~Q(status__in=Message.ACTIVE)
+    if long_words and connection.vendor == "sqlite":
+        condition &= Q(pk__in=_fts_for(user, long_words))
+    elif long_words and (found := _rare_on_postgresql(long_words, user)) is not None:
+        condition = Q(pk__in=found)
     for word in words:
-        if connection.vendor == "sqlite" and len(word) >= TRIGRAM:
-            table = search_index.FTS_TABLE
-            fts = f"SELECT rowid FROM {table} WHERE {table} MATCH %s"  # noqa: S608 - 상수인 표 이름
-            condition &= Q(pk__in=RawSQL(fts, [_fts_phrase(word)]))  # noqa: S611 - 낱말은 매개변수
-        else:
-            # PostgreSQL은 UPPER(content)의 GIN 색인이 받는다. 두 글자 이하는 계획기가 대화 쪽에서 읽는다
+        if len(word) < TRIGRAM or connection.vendor != "sqlite":
             condition &= Q(content__icontains=word)
     return condition
+
+
+def _fts_for(user, words: list[str]) -> RawSQL:
+    """FTS5에서 그 사람의 rowid 범위만 읽어 메시지 id로 (chat.search_index.OWNER_SHIFT)."""
+    low = user.pk * search_index.OWNER_SHIFT
+    table = search_index.FTS_TABLE
+    fts = (
+        f"SELECT rowid - %s FROM {table} WHERE {table} MATCH %s "  # noqa: S608 - 상수인 표 이름
+        "AND rowid BETWEEN %s AND %s"
+    )
+    match = " AND ".join(_fts_phrase(word) for word in words)
+    return RawSQL(fts, [low, match, low, low + search_index.OWNER_SHIFT - 1])  # noqa: S611
+
+
+def _rare_on_postgresql(words: list[str], user) -> list[int] | None:
+    """사이트 전체에서 드문 낱말이면 그중 user의 메시지 id들, 흔하면 None.
+
+    pg_trgm 색인은 "누구의 것이든 이 낱말이 든 메시지"를 안다. 드문 낱말은 그것이 가장 빠르고, 흔한 낱말("리스트")은
+    남의 메시지까지 수만 행을 다시 읽는다. 계획기는 LIKE '%…%'가 얼마나 흔한지 모르므로(늘 드물다고 본다) 여기서
+    RARE_HITS + 1개까지만 색인에 물어 정한다. 흔하면 그 사람의 메시지만 읽는 쪽이 언제나 짧다.
+    """
+    found = list(site_wide(words).values_list("pk", "conversation__owner_id")[: RARE_HITS + 1])
+    if len(found) > RARE_HITS:
+        return None
+    return [pk for pk, owner_id in found if owner_id == user.pk]
+
+
+def site_wide(words: list[str]):
+    """누구의 것이든 낱말이 모두 든 끝난 메시지: PostgreSQL에서는 pg_trgm 부분 색인이 받는 꼴."""
+    condition = Q(status__in=search_index.FINISHED)  # 부분 색인의 조건과 글자까지 같게
+    for word in words:
+        condition &= Q(content__icontains=word)
+    return Message.objects.filter(condition)
 
 
 def title_match(words: list[str]) -> Q:
@@ -114,13 +155,12 @@ def conversations_search(
     """
     words = terms(query)
     page = min(max(page, 1), MAX_PAGE)
+    matched = message_match(words, user)
     found = (
         Conversation.objects.for_user(user)
         .filter(
             title_match(words)
-            | Exists(
-                Message.objects.filter(conversation=OuterRef("pk")).filter(message_match(words))
-            )
+            | Exists(Message.objects.filter(conversation=OuterRef("pk")).filter(matched))
         )
         .only("id", "title", "updated_at")
         .order_by("-updated_at", "-pk")
@@ -129,7 +169,7 @@ def conversations_search(
     conversations = list(found[start : start + PAGE_SIZE + 1])
     has_next = len(conversations) > PAGE_SIZE
     conversations = conversations[:PAGE_SIZE]
-    hits = _hits([conversation.pk for conversation in conversations], words)
+    hits = _hits([conversation.pk for conversation in conversations], matched)
     pattern = _pattern(words)
     results = []
     for conversation in conversations:
@@ -154,14 +194,14 @@ def conversations_search(
     return SearchPage(query=query, number=page, results=results, has_next=has_next)
 
 
-def _hits(conversation_ids: list, words: list[str]) -> dict:
+def _hits(conversation_ids: list, matched: Q) -> dict:
     """쪽에 든 대화마다 찾은 메시지를 최근 것부터 HITS_PER_CONVERSATION개, 그리고 모두 몇 개인지 (질의 하나)."""
     if not conversation_ids:
         return {}
     by_conversation = {"partition_by": [F("conversation_id")]}
     messages = (
         Message.objects.filter(conversation_id__in=conversation_ids)
-        .filter(message_match(words))
+        .filter(matched)
         .annotate(
             rank=Window(RowNumber(), order_by=F("pk").desc(), **by_conversation),
             total=Window(Count("pk"), **by_conversation),

@@ -23,12 +23,21 @@ TRIGGERS = (
 
 _finished = ", ".join(f"'{status}'" for status in FINISHED)
 
-# SQLite: 색인에 든 행은 "끝난 상태이고 글이 있다"인 행뿐이다. 지울 때는 rowid로 지워서 틀릴 일이 없다.
+# SQLite의 rowid는 주인 id × 2^32 + 메시지 id다. 색인의 목록(doclist)이 rowid 순이라 한 사람의 항목이 붙어 있어, 검색은
+# rowid 범위로 그 사람의 것만 읽는다: 흔한 낱말("리스트")도 남의 메시지 수만큼 값을 치르지 않는다. 메시지 id는 2^32보다
+# 작아야 한다 (SQLite 한 파일에 40억 개). 색인에 든 행은 "끝난 상태이고 글이 있는" 행뿐이고, 지울 때는 rowid로 지운다.
+OWNER_SHIFT = 2**32
+_rowid = (
+    "(SELECT owner_id * {shift} + {row}.id FROM chat_conversation WHERE id = {row}.conversation_id)"
+)
+_old_rowid = _rowid.format(shift=OWNER_SHIFT, row="old")
 _SQLITE_TRIGGERS = (
     f"""CREATE TRIGGER IF NOT EXISTS chat_message_search_insert AFTER INSERT ON chat_message
     WHEN new.status IN ({_finished}) AND new.content <> ''
     BEGIN
-        INSERT INTO {FTS_TABLE}(rowid, content) VALUES (new.id, new.content);
+        INSERT INTO {FTS_TABLE}(rowid, content)
+            SELECT owner_id * {OWNER_SHIFT} + new.id, new.content
+            FROM chat_conversation WHERE id = new.conversation_id;
     END""",  # noqa: S608 - 상수로 지은 SQL
     # 쓰는 중인 답변의 진행 저장(streaming → streaming)은 WHEN에서 걸러져 아무것도 하지 않는다
     f"""CREATE TRIGGER IF NOT EXISTS chat_message_search_update AFTER UPDATE OF content, status
@@ -36,19 +45,35 @@ _SQLITE_TRIGGERS = (
     WHEN (old.status IN ({_finished}) OR new.status IN ({_finished}))
         AND (old.content IS NOT new.content OR old.status IS NOT new.status)
     BEGIN
-        DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
+        DELETE FROM {FTS_TABLE} WHERE rowid = {_old_rowid};
         INSERT INTO {FTS_TABLE}(rowid, content)
-            SELECT new.id, new.content WHERE new.status IN ({_finished}) AND new.content <> '';
+            SELECT owner_id * {OWNER_SHIFT} + new.id, new.content
+            FROM chat_conversation WHERE id = new.conversation_id
+                AND new.status IN ({_finished}) AND new.content <> '';
     END""",  # noqa: S608 - 상수로 지은 SQL
+    # Django는 대화보다 메시지를 먼저 지운다: 이때는 아직 주인을 읽을 수 있다. 순서가 거꾸면 남는 항목은
+    # 검색이 메시지 표와 이으며 버려진다 (rebuild_search_index가 치운다)
     f"""CREATE TRIGGER IF NOT EXISTS chat_message_search_delete AFTER DELETE ON chat_message
     WHEN old.status IN ({_finished})
     BEGIN
-        DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
+        DELETE FROM {FTS_TABLE} WHERE rowid = {_old_rowid};
+    END""",  # noqa: S608 - 상수로 지은 SQL
+    # 대화의 주인이 바뀌면(관리 화면) 그 메시지들을 새 주인의 범위로 옮긴다
+    f"""CREATE TRIGGER IF NOT EXISTS chat_message_search_owner AFTER UPDATE OF owner_id
+    ON chat_conversation
+    WHEN old.owner_id IS NOT new.owner_id
+    BEGIN
+        DELETE FROM {FTS_TABLE} WHERE rowid IN (
+            SELECT old.owner_id * {OWNER_SHIFT} + id FROM chat_message WHERE conversation_id = old.id);
+        INSERT INTO {FTS_TABLE}(rowid, content)
+            SELECT new.owner_id * {OWNER_SHIFT} + id, content FROM chat_message
+            WHERE conversation_id = new.id AND status IN ({_finished}) AND content <> '';
     END""",  # noqa: S608 - 상수로 지은 SQL
 )
 _SQLITE_FILL = (
-    f"INSERT INTO {FTS_TABLE}(rowid, content) SELECT id, content FROM chat_message "  # noqa: S608
-    f"WHERE status IN ({_finished}) AND content <> ''"
+    f"INSERT INTO {FTS_TABLE}(rowid, content) SELECT c.owner_id * {OWNER_SHIFT} + m.id, m.content "  # noqa: S608
+    "FROM chat_message m JOIN chat_conversation c ON c.id = m.conversation_id "
+    f"WHERE m.status IN ({_finished}) AND m.content <> ''"
 )
 # PostgreSQL: Django의 icontains가 짓는 UPPER("content"::text) LIKE UPPER(…)를 그대로 받는 식의 색인.
 # 조건도 검색의 조건(status IN FINISHED)과 글자까지 같아야 계획기가 이 부분 색인을 쓴다.
@@ -108,9 +133,7 @@ def missing_triggers(connection=default_connection) -> list[str]:
     if connection.vendor != "sqlite":
         return []
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'chat_message'"
-        )
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
         present = {name for (name,) in cursor.fetchall()}
         cursor.execute(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE]

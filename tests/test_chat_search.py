@@ -53,6 +53,22 @@ def test_a_part_of_a_word_a_short_word_and_code_are_found(user, query, content):
     assert found(user, query) == [conversation]
 
 
+@pytest.mark.parametrize("query", ["리스트", "df.groupby", "리스트 튜플", "튜플 함수"])
+@pytest.mark.django_db
+def test_a_common_word_read_from_the_persons_messages_finds_the_same(
+    user, other_user, monkeypatch, query
+):
+    mine = said(user, "리스트와 튜플, 함수를 쓴다 df.groupby")
+    said(user, "관계없는 말")
+    said(other_user, "리스트와 튜플, 함수를 쓴다 df.groupby")
+    rare = found(user, query)
+
+    # 사이트 전체에서 흔한 낱말: PostgreSQL은 색인 대신 그 사람의 메시지를 읽는다
+    monkeypatch.setattr(search, "RARE_HITS", 1)
+
+    assert found(user, query) == rare == [mine]
+
+
 @pytest.mark.django_db
 def test_like_wildcards_in_the_query_are_taken_as_text(user):
     said(user, "점수는 100점")
@@ -190,6 +206,16 @@ def test_the_index_follows_updates_deletes_and_a_reply_as_it_finishes(user):
 
 
 @pytest.mark.django_db
+def test_a_conversation_given_to_someone_else_is_found_by_them_only(user, other_user):
+    conversation = said(user, "리스트와 튜플")
+
+    Conversation.objects.filter(pk=conversation.pk).update(owner=other_user)
+
+    assert found(user, "리스트") == []
+    assert found(other_user, "리스트") == [conversation]
+
+
+@pytest.mark.django_db
 def test_a_deleted_conversation_leaves_nothing_in_the_index(user):
     said(user, "리스트와 튜플").delete()
 
@@ -288,7 +314,7 @@ def test_postgresql_plans_the_trigram_index_for_a_long_word(user):
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("DROP INDEX message_status_idx")
 
-    plan = Message.objects.filter(search.message_match(["리스트"])).explain()
+    plan = search.site_wide(["리스트"]).explain()
 
     assert search_index.PG_INDEX in plan
 
