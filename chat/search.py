@@ -33,7 +33,7 @@ SNIPPET_AFTER = 110
 # trigram 색인이 찾을 수 있는 가장 짧은 낱말
 TRIGRAM = 3
 # PostgreSQL: 사이트 전체에서 이보다 많은 메시지에 든 낱말은 색인 대신 그 사람의 메시지를 읽는다 (_rare_on_postgresql)
-RARE_HITS = 1000
+RARE_HITS = 300
 
 
 @dataclass
@@ -71,12 +71,13 @@ def terms(query: str) -> list[str]:
     return list(dict.fromkeys(query.split()))[:MAX_TERMS]
 
 
-def hit_url(conversation_id, message_id: int) -> str:
+def hit_url(conversation_id, message_id: int, *, conversation_url: str | None = None) -> str:
     """찾은 메시지를 여는 주소. 그 메시지가 맨 아래에 오는 한 쪽(?before=)이라 오래된 메시지도 화면에 있다.
 
     찾은 곳으로 가는 길은 이것 하나다: 메시지가 가지(버전)를 이루면 여기서 그 가지로 바꿔 연다.
+    conversation_url은 이미 지은 대화의 주소 (한 쪽에 수십 번 reverse하지 않게).
     """
-    url = reverse("chat:conversation", args=[conversation_id])
+    url = conversation_url or reverse("chat:conversation", args=[conversation_id])
     return f"{url}?before={message_id + 1}#message-{message_id}"
 
 
@@ -174,17 +175,18 @@ def conversations_search(
     results = []
     for conversation in conversations:
         shown = hits.get(conversation.pk, [])
+        url = reverse("chat:conversation", args=[conversation.pk])
         results.append(
             Result(
                 conversation=conversation,
                 title=highlight(conversation.title, pattern),
-                url=reverse("chat:conversation", args=[conversation.pk]),
+                url=url,
                 hits=[
                     Hit(
                         message_id=message.pk,
                         is_user=message.is_user,
                         snippet=snippet(message.content, pattern),
-                        url=hit_url(conversation.pk, message.pk),
+                        url=hit_url(conversation.pk, message.pk, conversation_url=url),
                     )
                     for message in shown
                 ],
@@ -237,6 +239,10 @@ def snippet(text: str, pattern: re.Pattern) -> SafeString:
     """처음 찾은 곳 둘레의 글, 줄바꿈은 빈칸 하나로. 잘린 쪽에는 말줄임표."""
     first = pattern.search(text)
     start = max(0, first.start() - SNIPPET_BEFORE) if first else 0
+    if start > 0:
+        # 낱말 가운데서 자르지 않게, 가까이 빈칸이 있으면 그 뒤에서 시작한다 (없으면 긴 낱말이라 그냥 자른다)
+        space = text.find(" ", start, min(first.start(), start + SNIPPET_BEFORE // 3))
+        start = space + 1 if space != -1 else start
     end = min(len(text), (first.end() if first else 0) + SNIPPET_AFTER)
     window = " ".join(text[start:end].split())
     marked = highlight(window, pattern)

@@ -116,11 +116,12 @@ def test_the_snippet_escapes_hostile_text_and_keeps_only_our_marks(user):
 
 @pytest.mark.django_db
 def test_a_long_message_shows_the_text_around_the_hit(user):
-    said(user, "가" * 500 + " 리스트와 튜플 " + "나" * 500)
+    said(user, "가나다 " * 100 + "리스트와\n\n튜플 " + "나" * 500)
 
     snippet = search.conversations_search(user=user, query="리스트").results[0].hits[0].snippet
 
-    assert snippet.startswith("…" + "가" * (search.SNIPPET_BEFORE - 1))
+    # 낱말의 처음에서 시작하고, 줄바꿈은 빈칸 하나로
+    assert snippet.startswith("…가나다 가나다")
     assert "<mark>리스트</mark>와 튜플" in snippet
     assert snippet.endswith("나…")
     assert len(snippet) < search.SNIPPET_BEFORE + search.SNIPPET_AFTER + 20
@@ -264,6 +265,16 @@ def test_the_rebuild_command_fills_a_lost_index(user):
     assert index_is_there()
     assert found(user, "리스트") == [conversation]
     assert "2" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_rebuild_command_answers_in_the_language_asked(user):
+    said(user, "리스트")
+    out = io.StringIO()
+
+    call_command("rebuild_search_index", language="ko", stdout=out)
+
+    assert out.getvalue() == "검색 색인을 다시 지었습니다: 메시지 1개.\n"
 
 
 @pytest.mark.django_db
