@@ -19,6 +19,7 @@ TRIGGERS = (
     "chat_message_search_insert",
     "chat_message_search_update",
     "chat_message_search_delete",
+    "chat_message_search_owner",
 )
 
 _finished = ", ".join(f"'{status}'" for status in FINISHED)
@@ -114,6 +115,10 @@ def drop(connection=default_connection) -> None:
 def rebuild(connection=default_connection) -> int:
     """색인을 비우고 메시지 표에서 다시 짓는다. 담은 메시지 수를 돌려준다."""
     with transaction.atomic(using=connection.alias):
+        if connection.vendor == "postgresql":
+            # 바깥 트랜잭션에 미뤄 둔 외래 키 확인이 남아 있으면 PostgreSQL은 색인을 짓지 않는다: 지금 확인한다
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         drop(connection)
         create(connection)
     return indexed_count(connection)

@@ -237,8 +237,6 @@ def lose_the_index():
         if connection.vendor == "sqlite":
             cursor.execute(f"DELETE FROM {search_index.FTS_TABLE}")  # noqa: S608
         else:
-            # 테스트의 트랜잭션에 미뤄 둔 외래 키 확인이 남아 있으면 PostgreSQL은 색인을 짓지 않는다
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"DROP INDEX {search_index.PG_INDEX}")
 
 
