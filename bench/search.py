@@ -11,6 +11,7 @@ PostgreSQL은 127.0.0.1:5432의 postgres 사용자로 DB를 하나 만들어 쓰
 """
 
 import argparse
+import itertools
 import os
 import platform
 import random
@@ -39,6 +40,7 @@ PEOPLE = 400
 PER_CONVERSATION = 20
 RUNS = 30
 SCAN_RUNS = 5
+WRITE_RUNS = 200
 TARGET_MS = 50
 
 QUERIES = [
@@ -292,7 +294,61 @@ def measure(label: str) -> str:
                 f"| {own_p50:.1f} ms | {whole_p50:.0f} ms |"
             )
     lines += ["", f"Worst search p95: {worst:.1f} ms (target < {TARGET_MS} ms).", ""]
+    with_index = write_costs(typical)
+    search_index.drop()
+    without_index = write_costs(typical)
+    lines += [
+        f"Writes with and without the index (median of {WRITE_RUNS}, each its own transaction):",
+        "",
+        "| write | with the index | without |",
+        "|---|---|---|",
+        *(
+            f"| {name} | {with_index[name]:.2f} ms | {without_index[name]:.2f} ms |"
+            for name in with_index
+        ),
+        "",
+    ]
     return "\n".join(lines)
+
+
+def write_costs(user) -> dict[str, float]:
+    """보내기와 답변 저장의 쓰기 하나씩: 색인(트리거, GIN)이 보내기의 길에 얹는 값."""
+    from django.db import transaction
+
+    from chat.models import Conversation, Message
+
+    conversation = Conversation.objects.filter(owner=user).first()
+    question = "파이썬에서 리스트와 튜플은 무엇이 다른가요? df.groupby도 알려 주세요. " * 6
+    answer = "리스트는 바꿀 수 있고 튜플은 바꿀 수 없습니다. 함수에 넘길 때도 다릅니다. " * 30
+    replies = iter(
+        Message.objects.bulk_create(
+            Message(conversation=conversation, role="assistant", status="streaming", content="")
+            for _ in range(2 * (WRITE_RUNS + 1))
+        )
+    )
+    streaming = next(replies)
+    # 진행 저장마다 글이 자란다
+    lengths = itertools.cycle(range(100, len(answer), 37))
+
+    def send():
+        with transaction.atomic():
+            Message.objects.create(conversation=conversation, role="user", content=question)
+
+    def progress():
+        with transaction.atomic():
+            Message.objects.filter(pk=streaming.pk).update(content=answer[: next(lengths)])
+
+    def finish():
+        with transaction.atomic():
+            Message.objects.filter(pk=next(replies).pk).update(status="done", content=answer)
+
+    return {
+        f"send: INSERT a {len(question)}-character message": timed(send, WRITE_RUNS)[0],
+        "progress save of a streaming reply (UPDATE content)": timed(progress, WRITE_RUNS)[0],
+        f"finish a reply (UPDATE status and {len(answer)} characters)": timed(finish, WRITE_RUNS)[
+            0
+        ],
+    }
 
 
 def child(engine: str, url: str | None) -> None:

@@ -229,6 +229,9 @@ def test_a_deleted_conversation_leaves_nothing_in_the_index(user):
 
 def test_the_index_holds_the_finished_statuses_of_the_model():
     assert set(search_index.FINISHED) == {str(status) for status in Message.FINISHED}
+    # 검색은 "NOT IN (대기, 생성 중)"으로도 같은 행을 고른다 (chat.search.message_match)
+    assert set(search_index.FINISHED) | set(Message.ACTIVE) == set(Message.Status.values)
+    assert not set(search_index.FINISHED) & set(Message.ACTIVE)
 
 
 def lose_the_index():
