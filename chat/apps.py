@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class ChatConfig(AppConfig):
     name = "chat"
     verbose_name = _("Chat")
+
+    def ready(self):
+        # 검색 색인의 점검(check --database)과, 다른 마이그레이션이 지운 SQLite 트리거 다시 짓기
+        from chat import search_index
+
+        post_migrate.connect(search_index.heal_after_migrate, sender=self)

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from chat import llm
+from chat import llm, search
 from chat.models import Conversation, Report
 
 SYSTEM_PROMPT_MAX_CHARS = 4000
@@ -131,3 +131,32 @@ class ReportForm(forms.ModelForm):
         self.fields["note"].validators.append(
             forms.fields.validators.MaxLengthValidator(REPORT_NOTE_MAX_CHARS)
         )
+
+
+class SearchInput(forms.TextInput):
+    input_type = "search"
+
+
+class SearchForm(forms.Form):
+    """사이드바와 검색 화면의 찾기 칸. 빈 칸은 틀린 것이 아니라 아직 찾지 않은 것이다."""
+
+    q = forms.CharField(
+        label=_("Search conversations"),
+        required=False,
+        strip=True,
+        widget=SearchInput(
+            attrs={
+                "placeholder": _("Search conversations"),
+                "enterkeyhint": "search",
+                "autocomplete": "off",
+            }
+        ),
+        max_length=search.MAX_QUERY_CHARS,
+        error_messages={
+            "max_length": _(
+                "Search for at most %(limit_value)d characters (this has %(show_value)d)."
+            )
+        },
+    )
+    # 보관한 대화는 목록에서 빠질 뿐 지워진 것이 아니다: 고르면 함께 찾는다
+    archived = forms.BooleanField(label=_("Include archived conversations"), required=False)

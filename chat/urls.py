@@ -15,6 +15,7 @@ from chat.views.messages import MessageCreateView, MessageSourceView
 from chat.views.organize import ArchivedListView, ConversationArchiveView, ConversationPinView
 from chat.views.replies import ReplyStopView, ReplyStreamView
 from chat.views.reports import ReplyReportView
+from chat.views.search import SearchView
 from chat.views.sharing import (
     ConversationExportView,
     SharedLinkCreateView,
@@ -28,6 +29,7 @@ app_name = "chat"
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("chat/", ConversationListView.as_view(), name="index"),
+    path("chat/search/", SearchView.as_view(), name="search"),
     path(
         "chat/shortcuts/",
         TemplateView.as_view(template_name="chat/shortcuts.html"),

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chat", "0008_message_tree"),
+        ("chat", "0009_search_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -12,6 +12,7 @@ from django.utils.translation import pgettext
 from django_htmx.http import reswap, retarget
 
 from chat import feed, llm, replies, services
+from chat.forms import SearchForm
 from chat.models import Conversation, Message
 from chat.services import RefusalCode
 from core import rows
@@ -63,6 +64,8 @@ def recency_group(moment, today) -> str:
 def chat_context(request, **extra):
     return {
         "sidebar": sidebar_page(request),
+        # 사이드바의 찾기 칸 (id가 찾기 화면의 칸과 겹치지 않게)
+        "search_box": SearchForm(auto_id="sidebar-search-%s"),
         "is_demo": llm.is_demo(),
         **extra,
     }
