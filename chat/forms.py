@@ -35,6 +35,12 @@ class MessageForm(forms.Form):
         field.widget.attrs["maxlength"] = limit
 
 
+class ComposerForm(MessageForm):
+    """대화의 입력창: 글과, 이 화면이 보던 갈래의 끝 (다른 창에서 갈래가 바뀌었는지 알려고)."""
+
+    leaf = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
 class MessageEditForm(MessageForm):
     """고쳐 보내는 질문: 보내기와 같은 규칙 (빈 글, 길이 한도)."""
 

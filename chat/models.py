@@ -164,6 +164,8 @@ class Message(models.Model):
         blank=True,
         related_name="children",
         verbose_name=_("previous message"),
+        # (parent, conversation) 색인이 대신한다: 형제 찾기와 대화의 첫 메시지들(부모 없음) 찾기가 함께 쓴다
+        db_index=False,
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     content = models.TextField(_("content"), blank=True)
@@ -196,6 +198,8 @@ class Message(models.Model):
         verbose_name_plural = _("messages")
         indexes = [
             models.Index(fields=["conversation", "id"], name="message_order_idx"),
+            # 버전(형제): 부모의 자식들, 그리고 한 대화의 뿌리들(부모 없음, 대화로 좁힌다)
+            models.Index(fields=["parent", "conversation"], name="message_parent_idx"),
             # 관리 화면의 "오늘 실패한 답변": 상태와 날짜로 거른다
             models.Index(fields=["status", "-created_at"], name="message_status_idx"),
         ]

@@ -98,7 +98,10 @@ def message_match(words: list[str], user) -> Q:
     condition = ~Q(status__in=Message.ACTIVE)
     if long_words and connection.vendor == "sqlite":
         condition &= Q(pk__in=_fts_for(user, long_words))
-    elif long_words and (found := _rare_on_postgresql(long_words, user)) is not None:
+    elif (
+        any(_WORD_TRIGRAM.search(word) for word in long_words)
+        and (found := _rare_on_postgresql(long_words, user)) is not None
+    ):
         condition = Q(pk__in=found)
     for word in words:
         if len(word) < TRIGRAM or connection.vendor != "sqlite":
@@ -116,6 +119,11 @@ def _fts_for(user, words: list[str]) -> RawSQL:
     )
     match = " AND ".join(_fts_phrase(word) for word in words)
     return RawSQL(fts, [low, match, low, low + search_index.OWNER_SHIFT - 1])  # noqa: S611
+
+
+# pg_trgm은 LIKE의 글에서 낱말 글자가 세 개 이어진 곳에서만 trigram을 뽑는다. "..."나 "???"처럼 그런 곳이 없으면
+# 색인 전체를 읽게 되므로 사이트 전체에 묻지 않고 그 사람의 메시지를 읽는다
+_WORD_TRIGRAM = re.compile(r"[^\W_]{3}")
 
 
 def _rare_on_postgresql(words: list[str], user) -> list[int] | None:

@@ -148,10 +148,26 @@ def missing_triggers(connection=default_connection) -> list[str]:
     return [name for name in TRIGGERS if name not in present]
 
 
-def heal_after_migrate(using="default", **kwargs) -> None:
-    """post_migrate: 다른 마이그레이션이 메시지 표를 새로 지어 트리거가 사라졌으면 다시 짓는다.
+def suspend_before_migrate(using="default", plan=None, **kwargs) -> None:
+    """pre_migrate: 적용할 마이그레이션이 있으면 SQLite의 트리거를 먼저 걷는다 (post_migrate가 다시 짓고 다시 담는다).
 
-    표를 새로 지을 때 행은 같은 id와 글로 옮겨지므로 색인의 내용은 맞다. 그래도 그 사이의 쓰기를 모르니 다시 담는다.
+    트리거는 서로의 표(메시지 ↔ 대화)를 읽는다. Django가 SQLite에서 표를 새로 지을 때(AlterField 등) new__표를 옛 이름으로
+    바꾸는 순간, 다른 표의 트리거가 아직 없는 표를 가리켜 이름 바꾸기가 실패하고 migrate가 멈춘다.
+    """
+    from django.db import connections
+
+    connection = connections[using]
+    if connection.vendor != "sqlite" or not plan:
+        return
+    with connection.cursor() as cursor:
+        for trigger in TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+
+
+def heal_after_migrate(using="default", **kwargs) -> None:
+    """post_migrate: 트리거가 없으면(suspend_before_migrate가 걷었거나 표를 새로 지으며 사라졌으면) 다시 짓는다.
+
+    트리거가 없던 동안의 쓰기(데이터 마이그레이션)를 모르니 색인도 다시 담는다.
     """
     from django.db import connections
 

@@ -8,23 +8,19 @@ from enum import StrEnum
 from functools import partial
 from typing import NamedTuple
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from accounts import usage
 from accounts.models import User
-from chat import feed, generation, llm, replies, tree
+from chat import feed, generation, llm, replies, titles, tree
 from chat.models import Conversation, Message
 from core import rows
 
 logger = logging.getLogger(__name__)
-
-TITLE_MAX_CHARS = llm.TITLE_MAX_CHARS
 
 
 class SentPair(NamedTuple):
@@ -43,6 +39,7 @@ class RefusalCode(StrEnum):
     REPLY_IN_PROGRESS = "reply_in_progress"
     NOT_RETRYABLE = "not_retryable"
     SERVER_BUSY = "server_busy"
+    BRANCH_CHANGED = "branch_changed"
 
 
 class ChatRefused(Exception):
@@ -56,21 +53,6 @@ class ChatRefused(Exception):
         # 모르는 코드는 여기서 ValueError: 뷰가 상태 코드를 못 고르는 거절이 생기지 않게
         self.code = RefusalCode(code)
         self.message = message
-
-
-def fallback_title(content: str) -> str:
-    """첫 메시지의 앞 단어들: 모델이 제목을 못 지어도 사이드바에 보일 이름. 단어 중간에서 자르지 않는다."""
-    words = content.split()
-    title = ""
-    for word in words:
-        candidate = f"{title} {word}".lstrip()
-        if len(candidate) >= TITLE_MAX_CHARS:
-            break
-        title = candidate
-    if not title:
-        # 아주 긴 한 단어 (URL 같은 것)
-        return Truncator(" ".join(words)).chars(TITLE_MAX_CHARS) or _("New conversation")
-    return title if title == " ".join(words) else f"{title}…"
 
 
 def _rate_check(user) -> None:
@@ -229,17 +211,30 @@ def conversation_start(*, user, content: str, model: str) -> Message:
         _rate_check(user)
         conversation = Conversation.objects.create(
             owner=user,
-            title=fallback_title(content),
+            title=titles.fallback_title(content),
             model=llm.usable_model(model),
             system_prompt=user.custom_instructions,
         )
         return _pair_create(conversation, content, parent_id=None).reply
 
 
-def message_post(*, conversation: Conversation, user, content: str) -> SentPair:
-    """사람의 메시지와 대기 중인 답변을 한 트랜잭션으로 저장하고 둘을 돌려준다."""
+def message_post(
+    *, conversation: Conversation, user, content: str, seen_leaf: int | None = None
+) -> SentPair:
+    """사람의 메시지와 대기 중인 답변을 한 트랜잭션으로 저장하고 둘을 돌려준다.
+
+    seen_leaf: 보낸 화면이 보던 갈래의 끝. 다른 창에서 버전을 바꾸거나 이어 보냈으면 지금 끝과 달라진다: 보던 것과
+    다른 갈래에 잇지 않고 거절한다 (화면이 지금 갈래를 다시 그리고, 쓴 글은 남는다).
+    """
     with _busy_as_refusal(), transaction.atomic():
         conversation = _locked(conversation)
+        if seen_leaf is not None and seen_leaf != tree.leaf_id(conversation):
+            raise ChatRefused(
+                code=RefusalCode.BRANCH_CHANGED,
+                message=_(
+                    "This conversation changed in another window. It now shows the latest version; send your message again."
+                ),
+            )
         _refuse_while_replying(conversation)
         _quota_check(user)
         _rate_check(user)
@@ -348,49 +343,3 @@ def conversation_delete(*, conversation: Conversation) -> None:
     for reply in Message.objects.filter(conversation=conversation, status__in=Message.ACTIVE):
         reply_stop(reply=reply)
     conversation.delete()
-
-
-async def aconversation_title_generate(*, conversation: Conversation, language: str) -> str | None:
-    """첫 답변 뒤 한 번만 모델에게 제목을 묻는다. 실패하면 첫 메시지로 지은 제목이 남는다."""
-    claimed = await Conversation.objects.filter(pk=conversation.pk, needs_title=True).aupdate(
-        needs_title=False
-    )
-    if not claimed:
-        return None
-    # 지금 갈래의 첫 질문과 첫 답: 첫 답을 다시 생성했으면 새 버전이 제목의 재료다
-    first = await tree.aopening(conversation)
-    if len(first) < 2 or first[1].status != Message.Status.DONE:
-        return None
-    try:
-        answer = await llm.complete_title(
-            [{"role": m.role, "content": m.content} for m in first],
-            model=llm.usable_model(conversation.model),
-            language=language,
-        )
-    except Exception:
-        # 제목은 덤이다: 어떤 실패도 대화를 막지 않는다
-        logger.warning(
-            "title generation failed for conversation %s", conversation.pk, exc_info=True
-        )
-        return None
-    title = _clean_title(answer)
-    if not title:
-        return None
-    await Conversation.objects.filter(pk=conversation.pk).aupdate(title=title)
-    return title
-
-
-def conversation_title_generate(*, conversation: Conversation, language: str) -> str | None:
-    """JavaScript 없는 보내기가 쓰는 동기 버전."""
-    return async_to_sync(aconversation_title_generate)(conversation=conversation, language=language)
-
-
-def _clean_title(answer: str) -> str:
-    """모델이 덧붙이는 머리말, 따옴표, 강조, 여러 줄을 걷어 낸다."""
-    line = (
-        next((line for line in answer.splitlines() if line.strip()), "").strip().strip("*#").strip()
-    )
-    for prefix in ("Title:", "제목:"):
-        line = line.removeprefix(prefix).strip()
-    line = line.strip("\"'“”‘’「」『』*").strip()
-    return Truncator(line.rstrip(".")).chars(TITLE_MAX_CHARS)

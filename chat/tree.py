@@ -102,10 +102,12 @@ class Versions:
 
 
 def annotate_versions(conversation: Conversation, messages: list[Message]) -> list[Message]:
-    """메시지마다 .versions (형제가 없으면 None)를 붙인다. 질의 하나: 보이는 메시지들의 형제 번호만 읽는다."""
+    """메시지마다 .versions (형제가 없으면 None)를 붙인다. 보이는 메시지들의 형제 번호만 (parent, conversation) 색인으로
+    읽는다: 질의 하나, 대화의 첫 쪽(뿌리가 보일 때)만 하나 더."""
     if not messages:
         return messages
     parents = {message.parent_id for message in messages}
+    siblings: dict[int | None, list[int]] = {}
     quote = connection.ops.quote_name
     known = [parent for parent in parents if parent is not None]
     conditions, params = [], []
@@ -113,16 +115,18 @@ def annotate_versions(conversation: Conversation, messages: list[Message]) -> li
         conditions.append(f"{quote('parent_id')} IN ({', '.join(['%s'] * len(known))})")
         params += known
     if None in parents:
-        conditions.append(f"{quote('parent_id')} IS NULL")
-    siblings: dict[int | None, list[int]] = {}
-    for pk, parent_id in rows.values(
+        # 대화의 첫 메시지들: (parent, conversation) 색인의 NULL 쪽을 대화로 좁힌다
+        conditions.append(f"({quote('parent_id')} IS NULL AND {quote('conversation_id')} = %s)")
+        params.append(Conversation._meta.pk.get_db_prep_value(conversation.pk, connection))
+    found = rows.values(
         Message,
         ["pk", "parent"],
-        {"conversation": conversation.pk},
+        {},
         extra=" OR ".join(conditions),
         extra_params=params,
         order_by="pk",
-    ):
+    )
+    for pk, parent_id in found:
         siblings.setdefault(parent_id, []).append(pk)
     for message in messages:
         message.versions = versions_of(message.pk, siblings.get(message.parent_id, []))
@@ -162,6 +166,10 @@ def link_in_order(conversation: Conversation) -> None:
 
 def reply_versions(reply: Message) -> Message:
     """끝난 답변 하나의 .versions: 스트림의 마지막 그림이 "‹ 2 / 2 ›"를 그리게. 질의 하나."""
+    if reply.parent_id is None:
+        # 부모 없는 답변(가져온 대화의 첫 줄): 다른 대화의 뿌리들과 섞지 않는다
+        reply.versions = None
+        return reply
     siblings = [
         pk for (pk,) in rows.values(Message, ["pk"], {"parent": reply.parent_id}, order_by="pk")
     ]

@@ -18,6 +18,7 @@ def test_every_refusal_code_has_one_status():
         "reply_in_progress": 409,
         "not_retryable": 409,
         "server_busy": 503,
+        "branch_changed": 409,
     }
 
 

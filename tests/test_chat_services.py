@@ -13,13 +13,12 @@ from chat.models import Conversation, Message
 from chat.services import (
     ChatRefused,
     RefusalCode,
-    _clean_title,
     conversation_start,
-    fallback_title,
     message_post,
     reply_regenerate,
     reply_stop,
 )
+from chat.titles import _clean_title, fallback_title
 from tests.support.servers import BASE_DIR
 from tests.support.sse import read_stream
 

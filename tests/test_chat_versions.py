@@ -76,7 +76,7 @@ def test_switching_versions_shows_that_branch_with_and_without_htmx(logged_in, u
     newer = Message.objects.latest("pk")
     response = logged_in.post(f"/chat/messages/{newer.pk}/show/")
     assert response.status_code == 302
-    assert response.url == f"/chat/{first.conversation_id}/#message-{newer.pk}"
+    assert response.url == f"/chat/{first.conversation_id}/?around={newer.pk}#message-{newer.pk}"
     assert current(first.conversation)[-1] == ("assistant", "새 답")
 
 
@@ -202,18 +202,63 @@ def test_a_search_hit_opens_its_branch_and_a_page_that_holds_it(logged_in, user)
     )
     # 첫 쪽보다 먼 메시지: 그 메시지가 든 쪽을 보이고 "최근 메시지로" 링크를 단다
     far = conversation.messages.order_by("pk")[2]
-    page = logged_in.get(f"/chat/{conversation.pk}/?at={far.pk}").content.decode()
+    response = logged_in.get(f"/chat/{conversation.pk}/?at={far.pk}", follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain == [
+        (f"/chat/{conversation.pk}/?around={far.pk}#message-{far.pk}", 302)
+    ]
     assert f'id="message-{far.pk}"' in page
     assert 'class="load-later"' in page
     conversation.refresh_from_db()
     assert conversation.current_leaf_id == conversation.messages.order_by("pk")[99].pk
 
-    page = logged_in.get(f"/chat/{conversation.pk}/?at={branch.pk}").content.decode()
+    page = logged_in.get(f"/chat/{conversation.pk}/?at={branch.pk}", follow=True).content.decode()
 
     conversation.refresh_from_db()
     assert conversation.current_leaf_id == branch.pk
     assert "옛 갈래의 질문" in page
     assert "메시지 11" not in page
+
+
+def test_reloading_an_opened_hit_does_not_switch_back_after_another_choice(logged_in, user):
+    conversation = make_conversation(user, messages=2)
+    question, first = conversation.messages.order_by("pk")
+    second = Message.objects.create(
+        conversation=conversation, parent=question, role="assistant", content="둘째"
+    )
+    opened = logged_in.get(f"/chat/{conversation.pk}/?at={second.pk}")
+    assert conversation.messages.count() == 3
+    # 같은 탭에서 다른 버전을 고르고(htmx라 주소는 그대로) 새로 읽는다
+    logged_in.post(f"/chat/messages/{first.pk}/show/", headers=HTMX)
+    logged_in.get(opened.url)
+
+    conversation.refresh_from_db()
+    assert conversation.current_leaf_id == first.pk
+
+
+def test_choosing_a_version_with_a_long_branch_under_it_shows_that_version(logged_in, user):
+    conversation = make_conversation(user, messages=2)
+    question, first = conversation.messages.order_by("pk")
+    # 첫 버전 밑으로 긴 대화가 이어졌다
+    parent = first
+    for index in range(40):
+        parent = Message.objects.create(
+            conversation=conversation,
+            parent=parent,
+            role="user" if index % 2 == 0 else "assistant",
+            content=f"뒤 {index}",
+        )
+    second = Message.objects.create(
+        conversation=conversation, parent=question, role="assistant", content="둘째"
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(current_leaf=second)
+
+    swapped = logged_in.post(f"/chat/messages/{first.pk}/show/", headers=HTMX).content.decode()
+    plain = logged_in.post(f"/chat/messages/{first.pk}/show/")
+
+    assert f'id="message-{first.pk}"' in swapped
+    assert plain.url == f"/chat/{conversation.pk}/?around={first.pk}#message-{first.pk}"
+    assert f'id="message-{first.pk}"' in logged_in.get(plain.url).content.decode()
 
 
 def test_the_tree_migration_keeps_every_history_as_it_was(transactional_db):
@@ -310,7 +355,8 @@ def test_the_export_command_writes_the_current_branch_only(user, tmp_path):
 def test_the_title_comes_from_the_new_version_when_the_first_reply_was_tried_again(
     user, llm_server
 ):
-    from chat.services import conversation_title_generate, reply_regenerate
+    from chat.services import reply_regenerate
+    from chat.titles import conversation_title_generate
 
     llm_server.script(Reply(tokens=["새 답"]), Reply(tokens=["리스트 정리"]))
     reply = conversation_start(user=user, content="질문", model="fake-model")
@@ -325,3 +371,110 @@ def test_the_title_comes_from_the_new_version_when_the_first_reply_was_tried_aga
     # 멈춘 첫 버전(번호로 둘째 메시지)이 아니라 지금 갈래의 끝난 답으로 짓는다
     assert title == "리스트 정리"
     assert any("새 답" in message["content"] for message in llm_server.requests[-1]["messages"])
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_send_from_a_window_showing_another_branch_is_refused_and_redrawn(logged_in, user, htmx):
+    conversation = make_conversation(user, messages=2)
+    question, first = conversation.messages.order_by("pk")
+    second = Message.objects.create(
+        conversation=conversation,
+        parent=question,
+        role="assistant",
+        content="다른 창의 버전",
+        rendered_html="<p>다른 창의 버전</p>",
+    )
+    # 이 창은 첫 버전을 보고 있었고, 다른 창이 둘째 버전으로 바꿨다
+    Conversation.objects.filter(pk=conversation.pk).update(current_leaf=second)
+
+    response = logged_in.post(
+        f"/chat/{conversation.pk}/messages/",
+        {"content": "첫 버전에 대한 질문", "leaf": first.pk},
+        headers=HTMX if htmx else {},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == (200 if htmx else 409)
+    assert "다른 창에서 바뀌었습니다" in html
+    assert "첫 버전에 대한 질문</textarea>" in html
+    assert "다른 창의 버전" in html
+    assert f'name="leaf" value="{second.pk}"' in html
+    if htmx:
+        assert '<div id="messages" hx-swap-oob="innerHTML">' in html
+    assert conversation.messages.count() == 3
+
+    # 지금 끝을 본 화면에서 보내면 그대로 간다
+    again = logged_in.post(
+        f"/chat/{conversation.pk}/messages/",
+        {"content": "둘째 버전에 대한 질문", "leaf": second.pk},
+        headers=HTMX if htmx else {},
+    )
+    assert again.status_code in (200, 302)
+    assert Message.objects.get(content="둘째 버전에 대한 질문").parent_id == second.pk
+
+
+def test_every_version_survives_an_export_and_import_with_all_versions(user, other_user, tmp_path):
+    from django.core.management import call_command
+
+    conversation = make_conversation(user, messages=4)
+    first_question = conversation.messages.order_by("pk")[0]
+    edited = Message.objects.create(
+        conversation=conversation, parent_id=first_question.parent_id, role="user", content="고침"
+    )
+    answer = Message.objects.create(
+        conversation=conversation, parent=edited, role="assistant", content="고친 답"
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(current_leaf=answer)
+    target = tmp_path / "all.jsonl"
+
+    call_command("export_conversations", "--all-versions", "--output", str(target), verbosity=0)
+    call_command("import_conversations", str(target), "--user", other_user.username, verbosity=0)
+
+    [record] = [json.loads(line) for line in target.read_text().splitlines()]
+    assert record["version"] == 2
+    assert len(record["messages"]) == 6
+    copy = Conversation.objects.get(owner=other_user)
+    assert [m.content for m in tree.path(copy)] == ["고침", "고친 답"]
+    # 옛 갈래(처음 질문과 그 뒤 셋)도 버전으로 남았다
+    roots = copy.messages.filter(parent__isnull=True).order_by("pk")
+    assert [m.content for m in roots] == ["메시지 0", "고침"]
+    old_leaf = tree.leaf_under(copy.pk, roots[0].pk)
+    assert [m.content for m in tree.path(copy, start_id=old_leaf)] == [
+        "메시지 0",
+        "메시지 1",
+        "메시지 2",
+        "메시지 3",
+    ]
+
+
+def test_an_import_whose_parent_points_forward_is_refused(user, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    line = {
+        "format": "daehwa.conversation",
+        "version": 2,
+        "title": "고리",
+        "created_at": "2026-12-01T09:00:00+09:00",
+        "current": 1,
+        "messages": [
+            {
+                "role": "user",
+                "content": "a",
+                "created_at": "2026-12-01T09:00:00+09:00",
+                "parent": 1,
+            },
+            {
+                "role": "assistant",
+                "content": "b",
+                "created_at": "2026-12-01T09:00:00+09:00",
+                "parent": 0,
+            },
+        ],
+    }
+    target = tmp_path / "loop.jsonl"
+    target.write_text(json.dumps(line) + "\n")
+
+    with pytest.raises(CommandError, match="parent"):
+        call_command("import_conversations", str(target), "--user", user.username, verbosity=0)
+    assert not Conversation.objects.filter(title="고리").exists()

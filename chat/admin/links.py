@@ -1,4 +1,7 @@
-"""공유 링크: 보기만 하고, 거두기만 서비스를 부르는 동작으로 한다 (감사 기록에 남는다)."""
+"""공유 링크: 보기만 하고, 거두기만 서비스를 부르는 동작으로 한다 (감사 기록에 남는다).
+
+링크의 주소(토큰)는 보이지 않는다: 관리 화면에서 학생의 대화를 읽는 길은 열람이 기록되는 대화 화면 하나다.
+"""
 
 from django.contrib import admin, messages
 from django.urls import reverse
@@ -13,22 +16,27 @@ from core.admin import ReadOnlyAdmin
 
 @admin.register(SharedLink)
 class SharedLinkAdmin(ReadOnlyAdmin):
-    list_display = ("title", "created_by", "created_at", "revoked_at", "opens")
+    list_display = ("title", "created_by", "created_at", "revoked_at", "conversation_link")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter), "created_at")
     list_select_related = ("created_by",)
     search_fields = ("title", "created_by__username")
     search_help_text = _("Search by title or by the person who shared.")
     ordering = ("-created_at", "-pk")
-    fields = ("title", "conversation", "created_by", "created_at", "revoked_at", "opens")
+    fields = ("title", "conversation_link", "created_by", "created_at", "revoked_at")
     readonly_fields = fields
     actions = ("revoke",)
 
-    @admin.display(description=_("link"))
-    def opens(self, link):
-        if link.is_revoked:
-            return "—"
+    def get_queryset(self, request):
+        # 목록은 사본(갈래 전체)을 읽지 않는다
+        return super().get_queryset(request).defer("snapshot")
+
+    @admin.display(description=_("conversation"))
+    def conversation_link(self, link):
+        """대화의 관리 화면으로: 거기서 읽으면 열람이 기록되고 학생에게 보인다."""
         return format_html(
-            '<a href="{}">{}</a>', reverse("chat:shared-link", args=[link.token]), _("open")
+            '<a href="{}">{}</a>',
+            reverse("admin:chat_conversation_change", args=[link.conversation_id]),
+            _("open the conversation"),
         )
 
     @admin.action(description=_("Revoke the selected links"), permissions=["revoke"])

@@ -36,7 +36,12 @@ class Migration(migrations.Migration):
                 related_name="children",
                 to="chat.message",
                 verbose_name="previous message",
+                db_index=False,
             ),
+        ),
+        migrations.AddIndex(
+            model_name="message",
+            index=models.Index(fields=["parent", "conversation"], name="message_parent_idx"),
         ),
         migrations.RunSQL(
             sql=[

@@ -13,7 +13,8 @@ from chat.markdown import emphasis_for_any_viewer, headings_below
 from chat.models import Conversation, Message
 
 FORMAT_NAME = "daehwa.conversation"
-FORMAT_VERSION = 1
+# 2: 메시지마다 parent, 대화마다 current (버전 나무). 1(한 줄)도 그대로 읽는다
+FORMAT_VERSION = 2
 # 한 번에 읽는 행 수
 CHUNK_ROWS = 500
 
@@ -34,14 +35,21 @@ def conversations_to_export(*, user=None, since: datetime.datetime | None = None
     return conversations
 
 
-def _messages(conversation: Conversation) -> Iterator[Message]:
-    """지금 갈래의 메시지들, 옛것부터 (chat.tree): 다른 버전은 내보내지 않는다. 번호만 먼저 걷고 글은 조각씩 읽는다."""
-    ids = tree.ancestors(tree.leaf_id(conversation))[::-1]
+def _messages(conversation: Conversation, *, all_versions: bool = False) -> Iterator[Message]:
+    """지금 갈래의 메시지들, 옛것부터 (chat.tree). 번호만 먼저 걷고 글은 조각씩 읽는다.
+
+    all_versions면 모든 버전을 번호 순서로 (부모는 언제나 자식보다 먼저다): 수업이 끝나 지우기 전에 다 남길 때.
+    """
+    if all_versions:
+        ids = list(conversation.messages.order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = tree.ancestors(tree.leaf_id(conversation))[::-1]
     for start in range(0, len(ids), CHUNK_ROWS):
         chunk = ids[start : start + CHUNK_ROWS]
         found = (
             Message.objects.filter(conversation=conversation, pk__in=chunk)
             .only(
+                "parent",
                 "role",
                 "content",
                 "status",
@@ -71,8 +79,20 @@ def message_record(message: Message) -> dict:
     }
 
 
-def conversation_record(conversation: Conversation) -> dict:
-    """대화 하나의 기록 (메시지 포함): JSONL의 한 줄이자 대화 페이지의 JSON 내려받기."""
+def conversation_record(conversation: Conversation, *, all_versions: bool = False) -> dict:
+    """대화 하나의 기록 (메시지 포함): JSONL의 한 줄이자 대화 페이지의 JSON 내려받기.
+
+    메시지마다 parent는 이 목록에서 부모의 자리(첫 메시지는 null), current는 지금 갈래의 끝의 자리다: 버전 나무를
+    그대로 옮긴다 (import_conversations가 다시 짓는다). 지금 갈래만이면 한 줄로 이어진 나무다.
+    """
+    messages = list(_messages(conversation, all_versions=all_versions))
+    position = {message.pk: index for index, message in enumerate(messages)}
+    records = []
+    for message in messages:
+        record = message_record(message)
+        record["parent"] = position.get(message.parent_id)
+        records.append(record)
+    leaf = tree.leaf_id(conversation)
     return {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
@@ -83,7 +103,8 @@ def conversation_record(conversation: Conversation) -> dict:
         "system_prompt": conversation.system_prompt,
         "created_at": conversation.created_at.isoformat(),
         "updated_at": conversation.updated_at.isoformat(),
-        "messages": [message_record(message) for message in _messages(conversation)],
+        "current": position.get(leaf, len(messages) - 1 if messages else None),
+        "messages": records,
     }
 
 
@@ -92,10 +113,10 @@ def record_line(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
-def jsonl_lines(conversations, count: ExportCount) -> Iterator[str]:
+def jsonl_lines(conversations, count: ExportCount, *, all_versions: bool = False) -> Iterator[str]:
     """한 줄에 대화 하나(메시지 포함). import_conversations가 그대로 다시 읽는다."""
     for conversation in conversations.iterator(chunk_size=CHUNK_ROWS):
-        record = conversation_record(conversation)
+        record = conversation_record(conversation, all_versions=all_versions)
         count.conversations += 1
         count.messages += len(record["messages"])
         yield record_line(record)

@@ -54,6 +54,8 @@ class ParsedMessage:
     model: str = ""
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    # 이 대화의 메시지 목록에서 부모의 자리 (export의 version 2). 없으면 바로 앞 메시지다.
+    parent: int | None = None
 
 
 @dataclass
@@ -64,6 +66,9 @@ class ParsedConversation:
     model: str = ""
     system_prompt: str = ""
     messages: list[ParsedMessage] = field(default_factory=list)
+    # 버전 나무로 온 대화(parent가 적힌 것)와 그 지금 갈래의 끝의 자리. 나무가 아니면 한 줄로 잇는다.
+    is_tree: bool = False
+    current: int | None = None
 
 
 @dataclass
@@ -192,6 +197,9 @@ def _ours(record) -> ParsedConversation:
         model=_text(record.get("model") or "", "model")[:MODEL_MAX],
         system_prompt=_text(record.get("system_prompt") or "", "system_prompt"),
     )
+    conversation.is_tree = any(isinstance(item, dict) and "parent" in item for item in messages)
+    if conversation.is_tree:
+        conversation.current = _position(record.get("current"), len(messages), "current")
     for index, item in enumerate(messages, start=1):
         if not isinstance(item, dict):
             raise ValueError(f"message {index} must be an object")
@@ -220,9 +228,23 @@ def _ours(record) -> ParsedConversation:
                 completion_tokens=_count(
                     item.get("completion_tokens"), f"message {index} completion_tokens"
                 ),
+                # 부모는 앞의 메시지여야 한다: 고리가 생기지 않는다
+                parent=_position(item.get("parent"), index - 1, f"message {index} parent"),
             )
         )
     return conversation
+
+
+def _position(value, below: int, name: str) -> int | None:
+    """목록 안의 자리: 없거나 0 이상 below 미만의 정수."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < below:
+        raise ValueError(
+            gettext("%(name)s must point at an earlier message: %(value)s")
+            % {"name": name, "value": _shown(value)}
+        )
+    return value
 
 
 def _count(value, name: str) -> int | None:
@@ -365,6 +387,16 @@ def conversation_create(*, user, parsed: ParsedConversation, default_model: str)
         ),
         batch_size=500,
     )
-    # 가져온 대화는 한 줄이다: 번호 순서대로 잇고 마지막 메시지를 지금 갈래의 끝으로
-    tree.link_in_order(conversation)
+    if not parsed.is_tree:
+        # 한 줄로 온 대화(ChatGPT, 옛 형식): 번호 순서대로 잇고 마지막 메시지를 지금 갈래의 끝으로
+        tree.link_in_order(conversation)
+        return conversation
+    # 버전 나무로 온 대화: 만든 순서가 목록의 순서라 자리로 부모를 찾는다
+    created = list(conversation.messages.order_by("pk"))
+    for message, item in zip(created, parsed.messages, strict=True):
+        message.parent_id = created[item.parent].pk if item.parent is not None else None
+    Message.objects.bulk_update(created, ["parent"], batch_size=500)
+    leaf = created[parsed.current] if parsed.current is not None else created[-1]
+    conversation.current_leaf = leaf
+    conversation.save(update_fields=["current_leaf"])
     return conversation

@@ -1,5 +1,7 @@
 """대화 화면: 목록과 새 대화, 대화 하나, 모델, 설정, 이름 바꾸기, 지우기, 제목."""
 
+from contextlib import suppress
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import aget_object_or_404, redirect, render
@@ -9,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
-from chat import moderation, replies, services, streams, tree
+from chat import moderation, replies, services, streams, titles, tree
 from chat.forms import (
     ConversationModelForm,
     ConversationRenameForm,
@@ -32,8 +34,10 @@ from chat.views.sharing import share_links_context
 from core import rows
 
 MESSAGES_PAGE_SIZE = 30
-# 검색 결과가 여는 메시지: 그 메시지를 지나는 갈래로 바꾸고 그 메시지가 보이는 쪽을 그린다
+# 검색 결과가 여는 메시지: 그 메시지를 지나는 갈래로 바꾸고 AROUND_PARAM 주소로 보낸다 (다시 읽어도 또 바꾸지 않게)
 AT_PARAM = "at"
+# 그 메시지가 든 쪽을 그린다 (읽기만 한다)
+AROUND_PARAM = "around"
 
 
 class HomeView(View):
@@ -120,7 +124,7 @@ EXAMPLES = [
 ]
 
 
-def history_slice(request, conversation):
+def history_slice(request, conversation, *, around: int | None = None):
     """지금 갈래의 최신부터 한 쪽 + 1개를 읽어 더 이전 것이 있는지 안다. 긴 대화도 전부 읽지 않는다.
 
     ?before=N이면 N(이미 보인 가장 오래된 메시지)의 부모부터 뿌리 쪽으로 한 쪽.
@@ -130,8 +134,8 @@ def history_slice(request, conversation):
     if before is not None:
         found = rows.values(Message, ["parent"], {"pk": before, "conversation": conversation.pk})
         start = found[0][0] if found else None
-    elif (at := positive_int(request.GET.get(AT_PARAM, ""))) is not None:
-        start, before = window_around(start, at)
+    elif (around := around or positive_int(request.GET.get(AROUND_PARAM, ""))) is not None:
+        start, before = window_around(start, around)
     page = tree.path(conversation, start_id=start, limit=MESSAGES_PAGE_SIZE + 1) if start else []
     active = [message.pk for message in page if message.is_active]
     if active and replies.sweep_stale(Message.objects.filter(pk__in=active)):
@@ -154,7 +158,7 @@ def history_slice(request, conversation):
 
 
 def window_around(leaf: int | None, message_id: int) -> tuple[int | None, int | None]:
-    """?at=N (검색 결과): N이 첫 쪽보다 오래됐으면 N이 쪽 가운데쯤 오게 시작점을 옮긴다.
+    """?around=N (검색 결과, 버전 고르기): N이 첫 쪽보다 오래됐으면 N이 쪽 가운데쯤 오게 시작점을 옮긴다.
 
     (시작점, 옮겼으면 "이전 메시지를 보는 중" 표시용 값)을 돌려준다. 번호만 걷는다.
     """
@@ -209,29 +213,39 @@ def title_when_replied(request, conversation):
     JavaScript가 있으면 끝난 답변이 htmx로 부른다 (ConversationTitleView). 대화마다 한 번뿐이다."""
     latest = conversation.messages.order_by("-pk").only("role", "status").first()
     if latest is not None and not latest.is_user and latest.is_done:
-        title = services.conversation_title_generate(
+        title = titles.conversation_title_generate(
             conversation=conversation, language=request.LANGUAGE_CODE
         )
         conversation.needs_title = False
         conversation.title = title or conversation.title
 
 
-def open_at(conversation, value: str) -> None:
+def around_url(conversation_id, message_id: int | None) -> str:
+    """그 메시지가 든 쪽의 주소 (?around=N#message-N). 메시지가 없으면 대화의 주소."""
+    url = reverse("chat:conversation", args=[conversation_id])
+    if message_id is None:
+        return url
+    return f"{url}?{AROUND_PARAM}={message_id}#message-{message_id}"
+
+
+def open_at(conversation, value: str) -> int | None:
     """검색 결과의 메시지가 다른 갈래에 있으면 그 갈래로 바꾼다. 답변이 쓰이는 중이면 바꾸지 않는다 (지금 갈래를 보인다).
 
-    GET이 상태를 바꾸는 드문 곳이다: 바뀌는 것은 어느 버전을 보는지뿐이고, 같은 주소를 다시 열어도 결과가 같다.
+    GET이 상태를 바꾸는 드문 곳이다: 바뀌는 것은 어느 버전을 보는지뿐이고, 바꾼 뒤 읽기만 하는 주소(?around=)로 보내
+    다시 읽어도 또 바꾸지 않는다. 그 메시지의 번호를 돌려준다 (이 대화의 것이 아니면 None).
     """
     message_id = positive_int(value)
     message = (
         conversation.messages.filter(pk=message_id).first() if message_id is not None else None
     )
-    if message is None or message_id in tree.ancestors(tree.leaf_id(conversation)):
-        return
-    message.conversation = conversation
-    try:
-        services.branch_switch(message=message)
-    except services.ChatRefused:
-        return
+    if message is None:
+        return None
+    if message_id not in tree.ancestors(tree.leaf_id(conversation)):
+        message.conversation = conversation
+        # 답변이 쓰이는 중이면 바꾸지 않고 지금 갈래를 보인다
+        with suppress(services.ChatRefused):
+            services.branch_switch(message=message)
+    return message_id
 
 
 class ConversationDetailView(OwnConversationMixin, View):
@@ -243,7 +257,10 @@ class ConversationDetailView(OwnConversationMixin, View):
                 request, f"{DETAIL_TEMPLATE}#earlier", history_slice(request, self.conversation)
             )
         if AT_PARAM in request.GET:
-            open_at(self.conversation, request.GET[AT_PARAM])
+            # 바꾸고 읽기만 하는 주소로 보낸다: 주소에 at이 남으면 뒤에 다른 버전을 고른 뒤 새로 읽을 때 또 바뀐다
+            return redirect(
+                around_url(self.conversation.pk, open_at(self.conversation, request.GET[AT_PARAM]))
+            )
         if WRITING_PARAM in request.GET and self.conversation.needs_title:
             # "쓰는 중" 화면(JavaScript 없음)만 여기서 짓는다: 다른 화면은 끝난 답이 htmx로 부른다 (asks_title)
             title_when_replied(request, self.conversation)
@@ -361,7 +378,7 @@ class ConversationTitleView(View):
     async def post(self, request, pk):
         user = await request.auser()
         conversation = await aget_object_or_404(Conversation.objects.for_user(user), pk=pk)
-        title = await services.aconversation_title_generate(
+        title = await titles.aconversation_title_generate(
             conversation=conversation, language=request.LANGUAGE_CODE
         )
         if not request.htmx:

@@ -6,10 +6,10 @@ from django.views import View
 
 from accounts import usage
 from chat import services
-from chat.forms import MessageForm
+from chat.forms import ComposerForm, MessageForm
 from chat.models import Message
 from chat.streams import DETAIL_TEMPLATE
-from chat.views.conversations import conversation_page_context
+from chat.views.conversations import conversation_page_context, history_slice
 from chat.views.shared import (
     OwnConversationMixin,
     finish_without_js,
@@ -23,13 +23,14 @@ class MessageCreateView(OwnConversationMixin, View):
 
     def post(self, request, pk):
         conversation = self.conversation
-        form = MessageForm(request.POST)
+        form = ComposerForm(request.POST)
         if form.is_valid():
             try:
                 sent = services.message_post(
                     conversation=conversation,
                     user=request.user,
                     content=form.cleaned_data["content"],
+                    seen_leaf=form.cleaned_data["leaf"],
                 )
             except services.ChatRefused as refused:
                 form.add_error(None, refused.message)
@@ -38,6 +39,8 @@ class MessageCreateView(OwnConversationMixin, View):
                     status=refusal_status(refused.code),
                     # 다른 탭에서 답변이 쓰이는 중이었다: 보내기 단추는 꺼진 채로 둔다
                     replying=refused.code == services.RefusalCode.REPLY_IN_PROGRESS,
+                    # 다른 창에서 갈래가 바뀌었다: 지금 갈래를 함께 다시 그린다
+                    redraw=refused.code == services.RefusalCode.BRANCH_CHANGED,
                 )
         if not form.is_valid():
             return self.render_again(form, status=400)
@@ -55,13 +58,17 @@ class MessageCreateView(OwnConversationMixin, View):
             return render(request, f"{DETAIL_TEMPLATE}#sent", context)
         return finish_without_js(request, sent.reply)
 
-    def render_again(self, form, status, replying=False):
-        """틀린 입력이나 거절: 입력한 글은 입력창에 그대로 남기고 이유를 보인다."""
+    def render_again(self, form, status, replying=False, redraw=False):
+        """틀린 입력이나 거절: 입력한 글은 입력창에 그대로 남기고 이유를 보인다. redraw면 대화 목록도 지금 갈래로
+        (htmx면 out-of-band로)."""
+        context = {"conversation": self.conversation, "form": form, "replying": replying}
+        if redraw:
+            context.update(history_slice(self.request, self.conversation), redraw=True)
         return render_in_place(
             self.request,
             DETAIL_TEMPLATE,
             "composer",
-            {"conversation": self.conversation, "form": form, "replying": replying},
+            context,
             page=lambda: conversation_page_context(self.request, self.conversation, form=form),
             status=status,
         )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django_htmx.http import reswap, retarget
 
-from chat import feed, llm, replies, services
+from chat import feed, llm, replies, titles
 from chat.forms import SearchForm
 from chat.models import Conversation, Message
 from chat.services import RefusalCode
@@ -78,7 +78,7 @@ def finish_without_js(request, reply: Message):
     if async_to_sync(feed.wait_finished)(reply, WAIT_WITHOUT_JS_SECONDS):
         reply = replies.load(reply.pk)
     if reply.conversation.needs_title and reply.is_done:
-        services.conversation_title_generate(
+        titles.conversation_title_generate(
             conversation=reply.conversation, language=request.LANGUAGE_CODE
         )
     url = reverse("chat:conversation", args=[reply.conversation_id])
@@ -97,6 +97,7 @@ REFUSAL_STATUS = {
     RefusalCode.QUOTA_RESERVED: 429,
     RefusalCode.REPLY_IN_PROGRESS: 409,
     RefusalCode.NOT_RETRYABLE: 409,
+    RefusalCode.BRANCH_CHANGED: 409,
     RefusalCode.SERVER_BUSY: 503,
 }
 

@@ -14,6 +14,7 @@ from django.utils.decorators import method_decorator
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 
 from chat import sharing
 from chat.models import SharedLink
@@ -64,7 +65,12 @@ class ConversationExportView(OwnConversationMixin, View):
 
 def share_links_context(request, conversation) -> dict:
     """Options의 공유 칸이 그리는 것: 거두지 않은 링크마다 복사할 전체 주소."""
-    links = list(conversation.shared_links.live().order_by("-created_at", "-pk"))
+    # 사본(snapshot)은 읽지 않는다: 대화 화면마다 도는 곳이고 사본은 갈래 전체라 클 수 있다
+    links = list(
+        conversation.shared_links.live()
+        .only("pk", "token", "created_at")
+        .order_by("-created_at", "-pk")
+    )
     for link in links:
         link.url = request.build_absolute_uri(reverse("chat:shared-link", args=[link.token]))
     return {
@@ -113,10 +119,12 @@ class SharedLinkRevokeView(OwnConversationMixin, View):
 
 
 @method_decorator(login_not_required, name="dispatch")
+@method_decorator(never_cache, name="dispatch")
 class SharedLinkView(View):
     """공유한 사본을 읽기 전용으로. 이 사이트에 로그인한 누구나 연다 (운영자·강사 포함, 관리 권한 없이).
 
     SHARE_LINKS_PUBLIC이면 로그인하지 않은 사람도. 거둔 링크, 모르는 토큰, 관리자가 숨긴 대화의 링크는 404다.
+    캐시하지 않는다 (never_cache): 거둔 링크를 중간의 캐시가 계속 보여 주지 않게.
     로그인을 먼저 묻는다: 로그인하지 않은 사람에게는 토큰이 있는지조차 말하지 않는다.
     강사가 자기 반 학생의 링크만 여는 규칙은 반(class) 이슈에서 더한다.
     """

@@ -5,7 +5,6 @@ htmx면 대화 목록(#messages)을 지금 갈래로 다시 그린다: 앞 메�
 """
 
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views import View
 from django_htmx.http import reswap, retarget
 
@@ -13,7 +12,7 @@ from chat import services
 from chat.forms import MessageEditForm, MessageForm
 from chat.models import Message
 from chat.streams import DETAIL_TEMPLATE
-from chat.views.conversations import conversation_page_context, history_slice
+from chat.views.conversations import around_url, conversation_page_context, history_slice
 from chat.views.shared import finish_without_js, refusal_status, render_in_place
 
 
@@ -25,8 +24,8 @@ def own_message(request, pk, role) -> Message:
 
 
 def history_swap(request, conversation, *, focus=None):
-    """지금 갈래로 다시 그린 대화 목록과, 답변이 쓰이는지에 맞춘 보내기 단추."""
-    context = history_slice(request, conversation)
+    """지금 갈래로 다시 그린 대화 목록과, 답변이 쓰이는지에 맞춘 보내기 단추. focus면 그 메시지가 든 쪽을."""
+    context = history_slice(request, conversation, around=focus)
     return render(request, f"{DETAIL_TEMPLATE}#history-swap", {**context, "focus": focus})
 
 
@@ -109,5 +108,5 @@ class MessageShowView(View):
             return refused_in_place(request, message.conversation, refused)
         if request.htmx:
             return history_swap(request, message.conversation, focus=message.pk)
-        url = reverse("chat:conversation", args=[message.conversation_id])
-        return redirect(f"{url}#message-{message.pk}")
+        # 고른 버전 밑의 대화가 길어도 그 버전이 보이는 쪽으로
+        return redirect(around_url(message.conversation_id, message.pk))

@@ -9,6 +9,7 @@ JSON Lines는 한 줄에 대화 하나(메시지 포함)이고 import_conversati
 import datetime
 import os
 from contextlib import nullcontext
+from functools import partial
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -64,6 +65,14 @@ class Command(OneLanguage, BaseCommand):
             ),
         )
         parser.add_argument(
+            "--all-versions",
+            action="store_true",
+            help=gettext_lazy(
+                "JSON Lines with every version of every message (regenerated replies, edited "
+                "questions), not only the branch each conversation shows now"
+            ),
+        )
+        parser.add_argument(
             "--output",
             metavar="PATH",
             help=gettext_lazy(
@@ -88,7 +97,17 @@ class Command(OneLanguage, BaseCommand):
         with translation.override(language) if language else nullcontext():
             self._export(**options)
 
-    def _export(self, *, user=None, since=None, format="jsonl", output=None, force=False, **_opts):
+    def _export(
+        self,
+        *,
+        user=None,
+        since=None,
+        format="jsonl",
+        output=None,
+        force=False,
+        all_versions=False,
+        **_opts,
+    ):
         owner = find_user(user) if user else None
         start = (
             timezone.make_aware(datetime.datetime.combine(since, datetime.time()))
@@ -96,7 +115,13 @@ class Command(OneLanguage, BaseCommand):
             else None
         )
         conversations = export.conversations_to_export(user=owner, since=start)
-        lines = export.jsonl_lines if format == "jsonl" else export.markdown_lines
+        if all_versions and format != "jsonl":
+            raise CommandError(_("--all-versions writes JSON Lines; Markdown shows one branch."))
+        lines = (
+            partial(export.jsonl_lines, all_versions=all_versions)
+            if format == "jsonl"
+            else export.markdown_lines
+        )
         count = export.ExportCount()
         try:
             file = _open_output(output, force=force) if output else None
@@ -122,6 +147,7 @@ class Command(OneLanguage, BaseCommand):
                 "user": owner.username if owner else None,
                 "since": since.isoformat() if since else None,
                 "format": format,
+                "all_versions": all_versions,
                 "conversations": count.conversations,
                 "messages": count.messages,
             },

@@ -65,6 +65,12 @@
     if (!target || target.id !== "messages") {
       return;
     }
+    // 보던 갈래의 끝을 맞춰 둔다: 보내기, 다시 생성, 고치기, 버전 고르기 뒤 모두 (서버가 다른 창의 변화를 알아챈다)
+    var leaf = document.querySelector("#composer .composer-leaf");
+    var last = D.lastMessage();
+    if (leaf && last) {
+      leaf.value = last.id.replace("message-", "");
+    }
     var config = event.detail.requestConfig;
     var sender = config && config.elt;
     // 보내기(입력창, 계속)만: 다시 생성·고치기·버전 고르기는 초점을 새 답변이나 고른 버전에 둔다 (replies.js, autofocus)
