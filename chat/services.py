@@ -121,7 +121,9 @@ def _pair_create(conversation: Conversation, content: str, *, parent_id: int | N
     return SentPair(message, _reply_create(conversation, parent_id=message.pk, now=now))
 
 
-def _reply_create(conversation: Conversation, *, parent_id: int, now) -> Message:
+def _reply_create(
+    conversation: Conversation, *, parent_id: int, now, regenerated: bool = False
+) -> Message:
     """parent_id 밑에 대기 중인 답변을 만들고, 대화의 끝으로 삼고, 커밋 뒤에 생성을 시작한다."""
     reply = Message(
         conversation=conversation,
@@ -143,6 +145,12 @@ def _reply_create(conversation: Conversation, *, parent_id: int, now) -> Message
     )
     conversation.current_leaf_id = reply.pk
     conversation.archived_at = None
+    # "‹ 2 / 3 ›"는 여기서 정해 둔다: 답변이 쓰이는 동안 형제가 더 생기지 않으므로 끝날 때도 같다. 같은 프로세스의
+    # 스트림은 사본에 붙은 이 값으로 마지막 그림을 그린다 (보내기의 답변은 형제가 없어 질의도 없다)
+    if regenerated:
+        tree.reply_versions(reply)
+    else:
+        reply.versions = None
     # 작업에는 사본을: 화면이 그리는 답변을 작업이 바꾸지 않게. 작업은 이것으로 맡아 다시 읽지 않는다.
     _start_after_commit(reply.pk, reply.attempt, copy.copy(reply))
     return reply
@@ -257,7 +265,9 @@ def reply_regenerate(*, reply: Message, user) -> Message:
             )
         _quota_check(user)
         _rate_check(user)
-        return _reply_create(conversation, parent_id=reply.parent_id, now=timezone.now())
+        return _reply_create(
+            conversation, parent_id=reply.parent_id, now=timezone.now(), regenerated=True
+        )
 
 
 def message_edit(*, message: Message, user, content: str) -> SentPair:

@@ -478,3 +478,48 @@ def test_an_import_whose_parent_points_forward_is_refused(user, tmp_path):
     with pytest.raises(CommandError, match="parent"):
         call_command("import_conversations", str(target), "--user", user.username, verbosity=0)
     assert not Conversation.objects.filter(title="고리").exists()
+
+
+def test_regenerating_the_latest_reply_swaps_only_that_reply(logged_in, user):
+    conversation = make_conversation(user, messages=4)
+    first_reply, _question, latest = conversation.messages.order_by("pk")[1:4]
+
+    response = logged_in.post(f"/chat/replies/{latest.pk}/regenerate/", headers=HTMX)
+
+    html = response.content.decode()
+    new = Message.objects.latest("pk")
+    # 마지막 답변이면 그 자리만: 목록 전체를 다시 그리지 않는다 (보내기만큼 싸다)
+    assert response.headers["HX-Retarget"] == f"#message-{latest.pk}"
+    assert response.headers["HX-Reswap"] == "outerHTML"
+    assert html.count("<article") == 1
+    assert f'id="message-{new.pk}"' in html
+    assert "sse-connect=" in html
+    Message.objects.filter(pk=new.pk).update(status=Message.Status.DONE)
+
+    # 앞의 답변이면 그 뒤가 옛 갈래로 가므로 목록째
+    earlier = logged_in.post(f"/chat/replies/{first_reply.pk}/regenerate/", headers=HTMX)
+    assert "HX-Retarget" not in earlier.headers
+    assert earlier.content.decode().count("<article") == 2
+
+
+def test_the_job_gets_the_versions_so_the_last_frame_need_not_ask(
+    user, monkeypatch, django_capture_on_commit_callbacks
+):
+    from chat import generation
+    from chat.services import reply_regenerate
+
+    started = []
+    monkeypatch.setattr(generation, "start", lambda pk, attempt, known=None: started.append(known))
+    conversation = make_conversation(user, messages=2)
+    latest = conversation.messages.latest("pk")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = reply_regenerate(reply=latest, user=user)
+    Message.objects.filter(pk=again.pk).update(status=Message.Status.DONE)
+    with django_capture_on_commit_callbacks(execute=True):
+        message_post(conversation=Conversation.objects.get(), user=user, content="다음")
+
+    regenerated, sent = started
+    # 다시 생성한 답변의 사본은 "2 / 2"를 안다 (chat.streams.frames가 다시 묻지 않는다); 보낸 답변은 형제가 없다
+    assert (regenerated.versions.number, regenerated.versions.count) == (2, 2)
+    assert sent.versions is None

@@ -93,8 +93,10 @@ async def reply_events(request, reply: Message, offset: int) -> AsyncIterator[st
                 # 남은 블록까지 그려 두면 마지막 답변으로 바뀔 때 화면이 거의 움직이지 않는다
                 if rest := markdown.finish(whole=(final.content, final.rendered_html)):
                     ending += sse("blocks", rest + stream_growing(reply.pk, None, "", oob=True))
-                # 다시 생성한 답변이면 "‹ 2 / 2 ›"가 함께 그려진다
-                await tree.areply_versions(final)
+                # 다시 생성한 답변이면 "‹ 2 / 2 ›"가 함께 그려진다. 같은 프로세스의 작업이 만든 답변은 이미 안다
+                # (services._reply_create): 다른 프로세스나 DB에서 읽은 답변만 묻는다
+                if not hasattr(final, "versions"):
+                    await tree.areply_versions(final)
                 context = {
                     "message": mark_latest(final, final.conversation),
                     "conversation": final.conversation,

@@ -4,6 +4,7 @@ htmx면 대화 목록(#messages)을 지금 갈래로 다시 그린다: 앞 메�
 바뀌기 때문이다. JavaScript가 없으면 양식을 보내고 대화로 돌아간다 (새 답변이면 짧게 기다린다).
 """
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django_htmx.http import reswap, retarget
@@ -13,14 +14,25 @@ from chat.forms import MessageEditForm, MessageForm
 from chat.models import Message
 from chat.streams import DETAIL_TEMPLATE
 from chat.views.conversations import around_url, conversation_page_context, history_slice
-from chat.views.shared import finish_without_js, refusal_status, render_in_place
+from chat.views.shared import (
+    finish_without_js,
+    own_conversation,
+    refusal_status,
+    render_in_place,
+)
+from core import rows
 
 
 def own_message(request, pk, role) -> Message:
-    """그 사람이 볼 수 있는 대화의 메시지 (대화가 붙은 것). 남의 것은 404."""
-    return get_object_or_404(
-        Message.objects.for_user(request.user).select_related("conversation"), pk=pk, role=role
-    )
+    """그 사람이 볼 수 있는 대화의 메시지 (대화가 붙은 것). 남의 것은 404.
+
+    다시 생성은 보내기만큼 자주 도는 곳이라 SQL을 직접 쓴다 (core.rows): 행 둘을 읽는다.
+    """
+    message = rows.get(Message, {"pk": pk, "role": role})
+    if message is None:
+        raise Http404
+    message.conversation = own_conversation(request.user, message.conversation_id)
+    return message
 
 
 def history_swap(request, conversation, *, focus=None):
@@ -47,12 +59,19 @@ class ReplyRegenerateView(View):
     """끝난 답변의 새 버전. 실패하거나 멈춘 답변의 "다시 시도"도 이것이다: 옛 글은 버전으로 남는다."""
 
     def post(self, request, pk):
-        reply = own_message(request, pk, Message.Role.ASSISTANT)
+        old = own_message(request, pk, Message.Role.ASSISTANT)
+        was_latest = old.conversation.current_leaf_id == old.pk
         try:
-            reply = services.reply_regenerate(reply=reply, user=request.user)
+            reply = services.reply_regenerate(reply=old, user=request.user)
         except services.ChatRefused as refused:
-            return refused_in_place(request, reply.conversation, refused)
+            return refused_in_place(request, old.conversation, refused)
+        if request.htmx and was_latest:
+            # 마지막 답변을 다시 생성했다 (대개 이렇다): 그 답변 자리만 새 버전으로 바꾼다. 보내기만큼 싸다
+            context = {"message": reply, "conversation": reply.conversation}
+            response = render(request, f"{DETAIL_TEMPLATE}#reply-swap", context)
+            return reswap(retarget(response, f"#message-{old.pk}"), "outerHTML")
         if request.htmx:
+            # 앞의 답변: 그 뒤의 대화가 옛 갈래로 가므로 목록을 다시 그린다
             return history_swap(request, reply.conversation)
         return finish_without_js(request, reply)
 

@@ -62,14 +62,18 @@
   // 보낸 뒤: 보낸 글과 지난 거절 이유를 지우고 바로 이어 쓸 수 있게
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
-    if (!target || target.id !== "messages") {
+    // 목록을 바꿨거나(보내기, 고치기, 버전 고르기) 마지막 답변 자리를 바꿨다(다시 생성)
+    if (!target || !(target.id === "messages" || target.tagName === "ARTICLE")) {
       return;
     }
-    // 보던 갈래의 끝을 맞춰 둔다: 보내기, 다시 생성, 고치기, 버전 고르기 뒤 모두 (서버가 다른 창의 변화를 알아챈다)
+    // 보던 갈래의 끝을 맞춰 둔다 (서버가 다른 창의 변화를 알아챈다)
     var leaf = document.querySelector("#composer .composer-leaf");
     var last = D.lastMessage();
     if (leaf && last) {
       leaf.value = last.id.replace("message-", "");
+    }
+    if (target.id !== "messages") {
+      return;
     }
     var config = event.detail.requestConfig;
     var sender = config && config.elt;

@@ -43,7 +43,8 @@
 
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
-    if (target && target.id === "messages" && retrying) {
+    // 다시 생성(마지막 답변 자리만, 또는 목록째)과 고쳐 보내기: 새 답변으로
+    if (target && (target.id === "messages" || target.tagName === "ARTICLE") && retrying) {
       retrying = false;
       var fresh = D.lastMessage();
       D.followNewest();
