@@ -30,3 +30,18 @@ def test_a_progress_save_the_database_cannot_take_is_tried_at_the_next_interval(
 
     assert len(calls) == 2
     assert stopped == [True]
+
+
+def test_the_redis_reader_waits_longer_on_its_socket_than_an_xread_blocks(settings):
+    """redis-py 8의 기본 소켓 시간(5초)이 XREAD BLOCK 5초와 겨뤄 바쁜 루프에서 "Redis를 잃었다"가 되던 일."""
+    import asyncio
+
+    from chat.feed import redis_streams
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+
+    async def kwargs():
+        return redis_streams._client().connection_pool.connection_kwargs
+
+    found = asyncio.run(kwargs())
+    assert found["socket_timeout"] >= redis_streams.READ_BLOCK_MS / 1000 + 5

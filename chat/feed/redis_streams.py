@@ -31,6 +31,9 @@ FINISHED_TTL_SECONDS = 60
 SEND_SECONDS = memory.FLUSH_SECONDS
 # XREAD 하나가 기다리는 시간. 새로 따라가는 사람은 깨우기 항목으로 곧바로 더한다 (_Reader.add).
 READ_BLOCK_MS = 5000
+# 소켓이 답을 기다리는 시간: XREAD의 기다림보다 넉넉히. redis-py 8은 기본이 5초라 BLOCK 5초와 겨뤄, 루프가 바쁘면
+# 빈 답이 오기 전에 시간이 다 되어 "Redis를 잃었다"로 따라가기를 DB로 돌렸다 (200명 벤치에서 세 번)
+SOCKET_TIMEOUT_SECONDS = READ_BLOCK_MS / 1000 + 10
 # 연결을 빌리는 작업이 한꺼번에 몰리면(200명이 함께 보내기) 기다렸다 받는다: 기본 풀은 넘치면 바로 실패한다
 MAX_CONNECTIONS = 50
 
@@ -59,7 +62,11 @@ def _client() -> redis.asyncio.Redis:
     client = _clients.get(loop)
     if client is None:
         pool = redis.asyncio.BlockingConnectionPool.from_url(
-            settings.REDIS_URL, max_connections=MAX_CONNECTIONS, timeout=10, decode_responses=True
+            settings.REDIS_URL,
+            max_connections=MAX_CONNECTIONS,
+            timeout=10,
+            socket_timeout=SOCKET_TIMEOUT_SECONDS,
+            decode_responses=True,
         )
         client = _clients[loop] = redis.asyncio.Redis(connection_pool=pool)
     return client
