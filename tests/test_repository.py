@@ -63,3 +63,14 @@ def test_the_test_modules_do_not_import_each_other():
     ]
 
     assert importing == []
+
+
+def test_template_comments_written_with_braces_stay_on_one_line():
+    """{# … #}는 한 줄만 주석이다: 두 줄로 쓰면 Django가 글로 그려 화면에 나온다 (다시 생성 단추 위에 나왔다)."""
+    broken = [
+        f"{path.relative_to(BASE_DIR)}:{number}"
+        for path in sorted((BASE_DIR / "templates").rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "{#" in line and "#}" not in line[line.index("{#") :]
+    ]
+    assert broken == []
