@@ -17,16 +17,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 SEED = f"""
 from accounts.models import User
 from chat.models import Conversation, Message
+from tests.support.factories import add_message
 student = User.objects.create_user("search_student", password={PASSWORD!r})
 old = Conversation.objects.create(owner=student, title="파이썬 자료형", model="fake-model", needs_title=False)
-Message.objects.create(conversation=old, role="user", content="파이썬의 리스트와 튜플은 무엇이 다른가요?")
-hit = Message.objects.create(conversation=old, role="assistant", content="리스트는 바꿀 수 있고, 튜플은 함수를 써도 바뀌지 않습니다.",
+add_message(conversation=old, role="user", content="파이썬의 리스트와 튜플은 무엇이 다른가요?")
+hit = add_message(conversation=old, role="assistant", content="리스트는 바꿀 수 있고, 튜플은 함수를 써도 바뀌지 않습니다.",
     rendered_html="<p>리스트는 바꿀 수 있고, 튜플은 함수를 써도 바뀌지 않습니다.</p>")
 for n in range(40):
-    Message.objects.create(conversation=old, role="user" if n % 2 == 0 else "assistant", content=f"다른 이야기 {{n}}",
+    add_message(conversation=old, role="user" if n % 2 == 0 else "assistant", content=f"다른 이야기 {{n}}",
         rendered_html=f"<p>다른 이야기 {{n}}</p>")
 hostile = Conversation.objects.create(owner=student, title="<b>굵게</b> 제목", model="fake-model", needs_title=False)
-Message.objects.create(conversation=hostile, role="user",
+add_message(conversation=hostile, role="user",
     content='"><img src=x onerror=alert(1)><script>alert(2)</script> 리스트 컴프리헨션')
 print(hit.pk)
 """
@@ -104,6 +105,13 @@ def test_a_student_searches_from_the_sidebar(browser, seeded_site, size, scheme,
 
     page.locator(f'a[href$="#message-{hit}"]').click()
     expect(page.locator(f"#message-{hit}")).to_be_in_viewport()
+    # 찾은 답은 긴 대화의 앞쪽에 있다: 그 답과 그 앞의 질문이 든 쪽이 열린다 (버전은 없다)
+    expect(page.get_by_text("파이썬의 리스트와 튜플은 무엇이 다른가요?")).to_be_visible()
+    expect(page.locator(".version-count")).to_have_count(0)
+    # 대화만 스크롤된다: 문서째 밀려 머리글이 가려지지 않는다 (폰에서 화면 읽기용 글이 문서를 늘렸었다)
+    assert page.evaluate(
+        "[window.scrollY, document.documentElement.scrollHeight <= window.innerHeight]"
+    ) == [0, True]
     assert clean_and_fitting(page, javascript)
     shot(page, f"search-hit-{name}")
 
