@@ -50,7 +50,7 @@ def test_starting_a_conversation_saves_the_message_and_a_pending_reply_together(
     assert conversation.owner == user
     assert conversation.title == "첫 메시지"
     assert conversation.model == "daehwa-demo"
-    assert list(conversation.messages.values_list("role", "status")) == [
+    assert list(conversation.messages.order_by("pk").values_list("role", "status")) == [
         ("user", "done"),
         ("assistant", "pending"),
     ]

@@ -44,7 +44,7 @@ def test_log_lines_carry_the_request_and_user(logged_in, user, llm_server, recor
         f"/chat/{reply.conversation_id}/title/", headers={"HX-Request": "true"}
     )
 
-    (line,) = [record for record in records if record.name == "chat.services"]
+    (line,) = [record for record in records if record.name == "chat.titles"]
     assert line.request_id == response["X-Request-ID"]
     assert line.user_id == str(user.pk)
 
