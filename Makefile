@@ -19,7 +19,7 @@ PYTHON ?= $(shell for p in python3 python3.14 python3.13 python3.12; do \
 
 # 요구사항 파일의 해시가 이름에 든 스탬프: 파일이 바뀔 때만 다시 설치한다
 RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
-DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-s3.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
 # LiteLLM 프록시 시험(tests/test_compat_litellm.py)만 쓰는 따로 된 가상환경: 앱의 의존성과 섞이지 않게
 COMPAT_VENV := .venv-compat
@@ -89,7 +89,8 @@ check: $(DEV_STAMP) ## 마이그레이션과 번역이 코드와 맞는지 / mig
 # (docs/architecture.md "Django와 SDK를 비켜 가는 곳").
 STREAM_TESTS := tests/test_chat_live.py tests/test_chat_streams_live.py tests/test_chat_jobs_live.py
 
-# SQLite와 DB 캐시로 한 번, 스트림 시험만 지름길을 끄고 한 번, TEST_DATABASE_URL/REDIS_URL이 있으면 그것으로 한 번 더
+# SQLite와 DB 캐시로 한 번, 스트림 시험만 지름길을 끄고 한 번, TEST_DATABASE_URL/REDIS_URL이 있으면 그것으로 한 번 더.
+# 브라우저 시험은 첫 판에서만: 화면은 DB와 캐시를 모르고, 서버 쪽의 PostgreSQL·Redis 길은 live 시험이 둘째 판에서 본다
 test: lint check ## 린트, 검사와 전체 테스트 / lint, checks and the whole test suite
 	@echo "== SQLite, database cache =="
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
@@ -97,7 +98,7 @@ test: lint check ## 린트, 검사와 전체 테스트 / lint, checks and the wh
 	env -u DATABASE_URL -u REDIS_URL STREAM_FAST_PATH=false $(BIN)/pytest $(PYTEST_ARGS) $(STREAM_TESTS)
 	@if [ -n "$${TEST_DATABASE_URL:-}$${REDIS_URL:-}" ]; then \
 		echo "== $${TEST_DATABASE_URL:-SQLite} + $${REDIS_URL:-database cache} =="; \
-		DATABASE_URL="$${TEST_DATABASE_URL:-}" $(BIN)/pytest $(PYTEST_ARGS); \
+		DATABASE_URL="$${TEST_DATABASE_URL:-}" $(BIN)/pytest -m "not browser" $(PYTEST_ARGS); \
 	fi
 
 messages: $(DEV_STAMP) ## 번역 문자열 추출과 컴파일 / extract and compile translations

@@ -5,7 +5,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, SetUnusablePasswordMixin
 from django.contrib.auth.models import Group
-from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
@@ -13,12 +13,13 @@ from django.urls import path
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts import services, usage
+from accounts import courses, services, usage
+from accounts.class_admin import CourseUsageFilter
 from accounts.forms import PreferencesForm
-from accounts.models import DailyUsage, User
+from accounts.models import DailyUsage, Membership, User
 from core import spreadsheet
 from core.admin_i18n import permission_label, yes_no_icon
 
@@ -74,7 +75,8 @@ class DaehwaUserAdmin(PermissionLabels, UserAdmin):
         "conversation_count",
         "tokens_today",
     )
-    list_filter = ("is_active", "is_staff", "is_superuser", "groups")
+    list_filter = ("awaiting_approval", "is_active", "is_staff", "is_superuser", "groups")
+    actions = ["approve"]
     fieldsets = (
         *UserAdmin.fieldsets,
         (_("Usage"), {"fields": ("daily_token_quota", "must_change_password")}),
@@ -98,6 +100,24 @@ class DaehwaUserAdmin(PermissionLabels, UserAdmin):
                 tokens_today=Coalesce(Subquery(today), 0),
                 conversation_total=Count("conversations"),
             )
+            # "오늘 토큰"의 한도는 반을 따른다: 반 자리를 한 번에 읽어 둔다 (accounts.courses.standing)
+            .prefetch_related(
+                Prefetch("memberships", courses.with_memberships(Membership.objects.all()))
+            )
+        )
+
+    @admin.action(description=_("Approve selected accounts"), permissions=["change"])
+    def approve(self, request, queryset):
+        """SIGNUP_MODE=approval로 가입해 기다리는 사람을 받아 준다. 한 사람마다 감사 기록 하나."""
+        approved = sum(
+            services.user_approve(user=user, actor=request.user, request=request)
+            for user in queryset.filter(awaiting_approval=True)
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d account approved.", "%(count)d accounts approved.", approved)
+            % {"count": approved},
+            messages.SUCCESS,
         )
 
     @admin.display(description=_("name"), ordering="first_name")
@@ -191,7 +211,12 @@ class DailyUsageAdmin(admin.ModelAdmin):
         "replies",
         "estimated_replies",
     )
-    list_filter = (("day", DayRangeFilter), ("user", admin.RelatedOnlyFieldListFilter), "model")
+    list_filter = (
+        ("day", DayRangeFilter),
+        CourseUsageFilter,
+        ("user", admin.RelatedOnlyFieldListFilter),
+        "model",
+    )
     search_fields = ("user__username", "user__first_name")
     date_hierarchy = "day"
     list_select_related = ("user",)
@@ -201,6 +226,25 @@ class DailyUsageAdmin(admin.ModelAdmin):
     @admin.display(description=_("total tokens"))
     def total_tokens(self, obj):
         return obj.total_tokens
+
+    def changelist_view(self, request, extra_context=None):
+        """목록 위에 반별 합계: 지금의 거르기(날짜, 사람, 모델, 반)를 지난 줄을 반마다 더한다. 질의 하나."""
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            # 목록 거르기는 값마다 목록을 받는다 (Django가 마지막 값을 읽는다): dict()로 주면 "41"의 마지막 글자를 읽었다
+            params = {key: request.GET.getlist(key) for key in request.GET}
+            chosen = CourseUsageFilter(request, params, DailyUsage, self).course_pk()
+            totals = usage.class_totals(changelist.queryset.order_by(), course=chosen)
+            response.context_data["class_totals"] = [
+                {
+                    "name": row[f"{usage.CLASS_PATH}__name"],
+                    "tokens": row["prompt"] + row["completion"],
+                    "replies": row["count"],
+                }
+                for row in totals
+            ]
+        return response
 
     def has_add_permission(self, request):
         return False

@@ -21,7 +21,8 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts import courses
+from accounts.models import Course, User
 from accounts.romanize import has_hangul, romanize
 from accounts.validators import USERNAME_MAX_LENGTH
 from core import spreadsheet
@@ -256,8 +257,28 @@ def _row_problems(rows: list[Row]) -> list[str]:
     return problems
 
 
-def users_create(*, rows: list[Row], output: Path | None) -> int:
+def course_find(text: str) -> Course:
+    """--class의 반: 번호나 정확한 이름. 없거나 이름이 여럿이면 CohortFileError (아무도 만들기 전에)."""
+    text = text.strip()
+    # isdigit()은 "²"도 참이라 int()가 ValueError로 죽는다: int()가 읽는 것만
+    found = list(Course.objects.filter(pk=int(text)) if text.isdecimal() else [])
+    if not found:
+        found = list(Course.objects.filter(name=text)[:2])
+    if not found:
+        raise CohortFileError([_("There is no class “%(name)s”.") % {"name": text}])
+    if len(found) > 1:
+        raise CohortFileError(
+            [
+                _("Several classes are named “%(name)s”: give the class number instead.")
+                % {"name": text}
+            ]
+        )
+    return found[0]
+
+
+def users_create(*, rows: list[Row], output: Path | None, course: Course | None = None) -> int:
     """검사를 마친 줄로 계정을 만든다. 지은 비밀번호는 output에만 쓴다 (이미 있는 파일은 덮지 않는다).
+    course가 있으면 같은 트랜잭션에서 그 반에 넣는다: 파일을 쓰지 못하면 반에 든 것도 없다.
 
     이름은 first_name에 통째로 둔다 (한국 이름은 성과 이름으로 나누지 않는다: docs/decisions.md).
     파일을 쓰지 못하면 계정도 만들지 않는다: 비밀번호를 아무도 모르는 계정이 남지 않게.
@@ -274,13 +295,15 @@ def users_create(*, rows: list[Row], output: Path | None) -> int:
         written = []
         for row in rows:
             password = row.password or generate_password()
-            User.objects.create_user(
+            user = User.objects.create_user(
                 username=row.username,
                 email=row.email,
                 password=password,
                 first_name=row.name,
                 must_change_password=row.generated,
             )
+            if course is not None:
+                courses.membership_create(user=user, course=course)
             if row.generated:
                 written.append((row.username, row.name, row.email, password))
         if generated:

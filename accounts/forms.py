@@ -1,4 +1,4 @@
-"""가입, 로그인, 비밀번호 변경 양식. 입력을 검사하고 번역된 오류를 낸다; 저장은 하지 않는다."""
+"""가입(반 코드 칸 포함), 로그인, 비밀번호 변경, 반에 들기와 초대 코드 양식. 입력을 검사하고 번역된 오류를 낸다; 저장은 하지 않는다."""
 
 import math
 
@@ -7,6 +7,7 @@ from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts import courses, invitations
 from accounts.models import CUSTOM_INSTRUCTIONS_MAX_CHARS, Theme, User
 from accounts.services import login_attempt_begin
 from accounts.validators import USERNAME_MAX_LENGTH
@@ -28,17 +29,101 @@ def signup_throttled_error(seconds: int) -> forms.ValidationError:
     )
 
 
-class SignupForm(auth_forms.UserCreationForm):
+# 적는 코드: 10자, 붙임표와 띄어쓰기를 넣어 적어도 되게 넉넉히
+CODE_INPUT_MAX_LENGTH = 30
+
+
+def class_code_field(*, required: bool) -> forms.CharField:
+    return forms.CharField(
+        label=_("Class code"),
+        max_length=CODE_INPUT_MAX_LENGTH,
+        required=required,
+        help_text=_("The code your instructor gave you, for example ABCDE-FGHJK."),
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+
+
+class ClassCodeMixin:
+    """반 코드 칸의 검사: 미리 보고(courses의 문장을 칸에), 맞으면 self.invitation에 둔다 (반 이름을 보여 준다).
+
+    쓰는 것(한 번 세기)은 서비스가 가입이나 반에 들기와 한 트랜잭션에서 한다. 오류 코드는 InvitationProblem의 값.
+    """
+
+    invitation = None
+
+    def clean_code(self):
+        code = courses.normalize_code(self.cleaned_data.get("code", ""))
+        if not code:
+            return ""
+        try:
+            self.invitation = invitations.code_check(code=code, address=self.address)
+        except courses.InvitationRefused as refused:
+            raise forms.ValidationError(refused.message, code=refused.problem.value) from None
+        return code
+
+    @property
+    def code_problem(self) -> courses.InvitationProblem | None:
+        """코드 칸의 거절 까닭 (화면이 429와 400을 고른다)."""
+        for error in self.errors.as_data().get("code", []):
+            if error.code in courses.InvitationProblem:
+                return courses.InvitationProblem(error.code)
+        return None
+
+
+class SignupForm(ClassCodeMixin, auth_forms.UserCreationForm):
+    """가입. 반 코드 칸은 SIGNUP_MODE에 따라: invite는 꼭, approval은 골라서, open은 링크로 왔을 때만 보이고
+    골라서, closed는 링크로 왔을 때만 있고 꼭 (링크가 곧 초대다). code_mode는 views.account.signup_code_mode가 정한다.
+    """
+
     # UserCreationForm이 대소문자만 다른 중복 아이디를 이미 거절한다
     class Meta(auth_forms.UserCreationForm.Meta):
         model = User
         fields = ("username",)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, code_mode: str = "absent", address: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.address = address
         self.fields["username"].widget.attrs.update(
             {"maxlength": USERNAME_MAX_LENGTH, "autocapitalize": "none", "spellcheck": "false"}
         )
+        if code_mode != "absent":
+            self.fields["code"] = class_code_field(required=code_mode == "required")
+            # 반 코드가 맨 위: 초대로 가입하는 화면에서는 그것이 문이다
+            self.order_fields(["code"])
+
+
+class JoinForm(ClassCodeMixin, forms.Form):
+    """이미 있는 사람이 반 코드로 반에 든다 (/classes/join/). 쓰는 것은 accounts.invitations.course_join_by_code."""
+
+    def __init__(self, *args, address: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.address = address
+        self.fields["code"] = class_code_field(required=True)
+
+    def clean_code(self):
+        # 반에 드는 서비스가 다시 확인하며 센다: 양식은 빈 칸만 본다 (틀린 코드를 두 번 세지 않게)
+        return courses.normalize_code(self.cleaned_data.get("code", ""))
+
+
+class InvitationForm(forms.Form):
+    """강사가 만드는 초대 코드: 쓸 수 있는 횟수와 며칠 동안인지, 둘 다 골라서."""
+
+    max_uses = forms.IntegerField(
+        label=_("Maximum uses"),
+        required=False,
+        min_value=1,
+        max_value=10000,
+        help_text=_("For example the number of students. Empty: no limit."),
+    )
+    expires_in_days = forms.IntegerField(
+        label=_("Valid for (days)"),
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text=_("1 means until midnight today. Empty: until you revoke it."),
+    )
 
 
 class LoginForm(auth_forms.AuthenticationForm):

@@ -1,4 +1,4 @@
-"""언어 선택(한국어가 기본이고, 사람이 고른 언어만 따른다)과 첫 로그인의 비밀번호 바꾸기."""
+"""언어 선택(한국어가 기본이고, 사람이 고른 언어만 따른다), 첫 로그인의 비밀번호 바꾸기, 승인 기다리기."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -62,4 +62,28 @@ class PasswordChangeRequiredMiddleware(MiddlewareMixin):
         if request.headers.get("HX-Request") == "true":
             return HttpResponseClientRedirect(url)
         messages.info(request, _("Please choose your own password before you start."))
+        return redirect(url)
+
+
+# 승인을 기다리는 사람이 열 수 있는 화면
+APPROVAL_OPEN_URLS = ("accounts:waiting", "accounts:logout", "set_language")
+
+
+class ApprovalRequiredMiddleware(MiddlewareMixin):
+    """SIGNUP_MODE=approval로 가입한 사람은 운영자나 반의 강사가 받아 줄 때까지 기다리는 화면만 본다.
+
+    로그인은 된다: 기다리는 화면이 무엇을 기다리는지 알려 주고, 승인되면 다시 로그인하지 않고 바로 채팅한다.
+    채팅(보내기와 스트림 포함)을 포함한 다른 모든 화면은 기다리는 화면으로 보낸다.
+    """
+
+    def process_request(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.awaiting_approval:
+            return None
+        if request.path in {reverse(name) for name in APPROVAL_OPEN_URLS}:
+            return None
+        url = reverse("accounts:waiting")
+        # HtmxMiddleware보다 앞이라 request.htmx가 아직 없다
+        if request.headers.get("HX-Request") == "true":
+            return HttpResponseClientRedirect(url)
         return redirect(url)

@@ -1,4 +1,4 @@
-"""계정 쪽 데이터를 바꾸는 동작: 가입(주소마다 제한), 그리고 로그인 실패를 세고, 제한하고, 풀어 주기.
+"""계정 쪽 데이터를 바꾸는 동작: 가입(주소마다 제한, 반 코드, 승인), 로그인과 반 코드의 실패를 세고 제한하고 풀어 주기.
 
 카운터는 모든 워커와 호스트가 함께 보는 캐시(Redis 또는 DB 캐시)에 있다.
 창(window)은 첫 번째에서 시작해 정해진 시간(로그인은 LOGIN_FAILURE_WINDOW_SECONDS, 가입은 한 시간) 이어진다.
@@ -11,7 +11,9 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 
+from accounts import courses
 from accounts.models import User
 from core.audit import Action, audit_record
 
@@ -90,6 +92,7 @@ def address_reset(*, address: str) -> None:
     """한 주소(예: 교실의 공인 IP)의 로그인 실패와 가입 기록을 지운다: 반 전체가 막혔을 때 강사가 푼다."""
     _forget(_key("address", address))
     _forget(_key("signup", address))
+    _forget(_key("class-code", address))
 
 
 def _forget(key: str) -> None:
@@ -107,18 +110,52 @@ class SignupThrottled(Exception):
 SIGNUP_WINDOW_SECONDS = 60 * 60
 
 
-def user_signup(*, username: str, password: str, address: str) -> User:
+def user_signup(*, username: str, password: str, address: str, code: str = "") -> User:
     """가입: 검증은 SignupForm이 마쳤다. 동시 가입 경쟁은 DB 제약이 IntegrityError로 막는다.
 
     계정 하나마다 Argon2 해시 한 번과 새 메시지 몫이 생기므로, 한 주소의 가입은 한 시간에
     SIGNUP_PER_ADDRESS_PER_HOUR번까지. 먼저 세고 나서 만들어, 동시에 몰려도 한도를 넘지 않는다.
+    반 코드가 있으면 초대 한 번을 쓰고 반에 넣는 것까지 계정과 한 트랜잭션이다: 계정을 만들지 못하면
+    (같은 아이디가 먼저 가입) 쓴 한 번도 되돌려진다. 코드를 쓸 수 없으면 courses.InvitationRefused.
+    SIGNUP_MODE=approval이면 새 계정은 승인을 기다린다 (accounts.middleware.ApprovalRequiredMiddleware).
     """
     limit = settings.SIGNUP_PER_ADDRESS_PER_HOUR
     if limit > 0:
         key = _key("signup", address)
         if _window_add(key, SIGNUP_WINDOW_SECONDS) > limit:
             raise SignupThrottled(math.ceil(_window_wait(key, limit)) or SIGNUP_WINDOW_SECONDS)
-    return User.objects.create_user(username=username, password=password)
+    with transaction.atomic():
+        invitation = courses.invitation_claim(code=code) if code else None
+        user = User.objects.create_user(
+            username=username,
+            password=password,
+            awaiting_approval=settings.SIGNUP_MODE == "approval",
+        )
+        if invitation is not None:
+            courses.membership_create(user=user, course=invitation.course, invitation=invitation)
+    return user
+
+
+def class_code_attempt_begin(*, address: str) -> int:
+    """코드 하나를 찾아보기 전에 주소에 센다. 한도를 넘었으면 창이 끝날 때까지 남은 초, 아니면 0.
+
+    제한 중에는 코드를 찾아보지도 않는다: 맞는 코드도 거절해야 추측을 막는다. 세고 나서 찾는다 (login_attempt_begin과
+    같은 까닭): 찾은 뒤에 세면 여러 워커에 한꺼번에 온 추측이 모두 세기 전의 수를 보고 한도를 지나갔다.
+    있는 코드였으면 class_code_found가 되돌린다: 세는 것은 결국 없는 코드뿐이다.
+    """
+    key = _key("class-code", address)
+    limit = settings.CLASS_CODE_FAILURES_PER_ADDRESS
+    if _window_add(key, settings.LOGIN_FAILURE_WINDOW_SECONDS) <= limit:
+        return 0
+    return max(1, math.ceil(_window_wait(key, limit)))
+
+
+def class_code_found(*, address: str) -> None:
+    """있는 코드였다 (끝났거나 다 쓴 것도): 센 한 번을 되돌린다. 추측이 아니고, 반 전체가 한 주소에서 같은 코드를
+    적어도 막히지 않게."""
+    # 그 사이에 창이 끝났으면 되돌릴 것이 없다
+    with contextlib.suppress(ValueError):
+        cache.decr(f"{_key('class-code', address)}:count")
 
 
 def password_chosen(*, user: User) -> None:
@@ -140,8 +177,21 @@ def user_quota_changed(*, actor, user: User, previous: int | None, request=None)
 
 
 def user_preferences_save(*, user: User, custom_instructions: str, theme: str) -> User:
-    """맞춤 지시와 화면 색. 맞춤 지시는 새 대화에만 쓰인다 (chat.services.conversation_start가 복사한다)."""
+    """맞춤 지시와 화면 색. 맞춤 지시는 새 대화에만 쓰인다 (chat.services.sending.conversation_start가 복사한다)."""
     user.custom_instructions = custom_instructions
     user.theme = theme
     user.save(update_fields=["custom_instructions", "theme"])
     return user
+
+
+def user_approve(*, user: User, actor, request=None) -> bool:
+    """승인을 기다리는 계정을 받아 준다 (운영자나 그 사람이 든 반의 강사). 조건부 UPDATE라 두 사람이 함께
+    눌러도 기록은 하나다. 이미 승인된 계정이면 False."""
+    with transaction.atomic():
+        won = User.objects.filter(pk=user.pk, awaiting_approval=True).update(
+            awaiting_approval=False
+        )
+        if won:
+            audit_record(actor=actor, action=Action.USER_APPROVED, target=user, request=request)
+    user.awaiting_approval = False
+    return bool(won)

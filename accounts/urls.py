@@ -1,6 +1,7 @@
 from django.urls import path
 
-from accounts import views
+from accounts.views import account as views
+from accounts.views import joining
 
 app_name = "accounts"
 
@@ -12,4 +13,5 @@ urlpatterns = [
     path("usage/", views.UsageView.as_view(), name="usage"),
     path("password_change/", views.PasswordChangeView.as_view(), name="password-change"),
     path("password_set/", views.PasswordSetView.as_view(), name="password-set"),
+    path("waiting/", joining.WaitingView.as_view(), name="waiting"),
 ]

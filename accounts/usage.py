@@ -9,13 +9,14 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import F, Q, Sum
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from accounts import courses
 from accounts.models import DailyUsage, User
 
 # 계량기가 "거의 다 씀"이 되는 비율: 한도의 80 %부터. 입력창의 계량기는 이때부터 보인다
@@ -97,14 +98,59 @@ def _add_to_row(user_id: int, day: datetime.date, model: str, increments: tuple)
         return cursor.rowcount > 0
 
 
+# ---------------------------------------------------------------- 반으로
+
+
+def in_class_days(course_path: str, day_path: str = "day") -> Q:
+    """장부 줄의 날이 그 반의 기간 안이다 (비운 끝은 열려 있다). course_path는 장부 줄에서 반까지의 길."""
+    return (
+        Q(**{f"{course_path}__starts_on__isnull": True})
+        | Q(**{f"{course_path}__starts_on__lte": F(day_path)})
+    ) & (
+        Q(**{f"{course_path}__ends_on__isnull": True})
+        | Q(**{f"{course_path}__ends_on__gte": F(day_path)})
+    )
+
+
+CLASS_PATH = "user__memberships__course"
+
+
+def class_totals(ledger, *, course=None):
+    """장부 줄을 반별로 더한다: 학생의 줄을 그 사람이 든 반마다, 반의 기간 안의 날만. 한 조인 안에서 거른다.
+
+    usage_report --by class와 관리 화면의 사용량 목록이 함께 쓴다. 줄마다 CLASS_PATH, CLASS_PATH__name과 합계
+    (prompt, completion, count, estimated).
+    """
+    path = CLASS_PATH
+    rows = ledger.filter(
+        in_class_days(path),
+        # 기간의 "비었으면 열림" 조건이 LEFT JOIN을 만들어, 반에 들지 않은 사람의 장부가 반 없는 줄로 나왔다
+        **({path: course} if course else {f"{path}__isnull": False}),
+    )
+    return (
+        rows.values(path, f"{path}__name")
+        .annotate(
+            prompt=Sum("prompt_tokens"),
+            completion=Sum("completion_tokens"),
+            count=Sum("replies"),
+            estimated=Sum("estimated_replies"),
+        )
+        .order_by(f"{path}__name", path)
+    )
+
+
 # ---------------------------------------------------------------- 한도
 
 
 def quota_for(user: User) -> int:
-    """그 사람의 하루 토큰 한도. 0이면 제한 없음."""
+    """그 사람의 하루 토큰 한도. 0이면 제한 없음.
+
+    앞선 것이 이긴다: 그 사람의 한도 > 기간 안의 반들 중 가장 넉넉한 것 > DAILY_TOKEN_QUOTA (accounts.courses).
+    """
     if user.daily_token_quota is not None:
         return user.daily_token_quota
-    return settings.DAILY_TOKEN_QUOTA
+    course_quota = courses.standing(user).quota
+    return settings.DAILY_TOKEN_QUOTA if course_quota is None else course_quota
 
 
 def tokens_on(user_id: int, day: datetime.date) -> int:
@@ -280,18 +326,26 @@ class Chart:
 
 
 def usage_chart(user: User, days: int = CHART_DAYS) -> Chart:
-    """오늘까지 days일의 하루 합계와 막대 자리. 쓰지 않은 날도 0으로 넣는다. SVG는 템플릿이 그린다."""
+    """한 사람의 그림: 그 사람의 장부와 그 사람의 한도선."""
+    return ledger_chart(DailyUsage.objects.filter(user=user), quota=quota_for(user), days=days)
+
+
+def ledger_chart(ledger, *, quota: int = 0, days: int = CHART_DAYS) -> Chart:
+    """장부의 몇 줄(한 사람, 한 반의 사람들…)로 오늘까지 days일의 하루 합계와 막대 자리. 쓰지 않은 날도 0으로.
+
+    quota가 0이면 한도선이 없다 (반 전체의 합에는 한 사람의 한도가 맞지 않는다). SVG는 템플릿이 그린다.
+    """
     last = today()
     first = last - datetime.timedelta(days=days - 1)
     rows = (
-        DailyUsage.objects.filter(user=user, day__gte=first, day__lte=last)
+        ledger.filter(day__gte=first, day__lte=last)
+        .order_by()
         .values("day")
         .annotate(
             prompt=Sum("prompt_tokens"), completion=Sum("completion_tokens"), count=Sum("replies")
         )
     )
     by_day = {row["day"]: (row["prompt"] + row["completion"], row["count"]) for row in rows}
-    quota = quota_for(user)
     # 한도선이 늘 그림 안에 들어오게 한도까지 눈금에 넣는다
     peak = max([tokens for tokens, _ in by_day.values()] + [quota, 1])
     step = CHART_WIDTH / days

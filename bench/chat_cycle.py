@@ -6,6 +6,10 @@
 
     .venv/bin/python bench/chat_cycle.py              # SQLite(make run 기본, 워커 하나)와 PostgreSQL + Redis(워커 둘)
     .venv/bin/python bench/chat_cycle.py --only sqlite --quick
+    .venv/bin/python bench/chat_cycle.py --only sqlite --quick --class-member --output /tmp/class.md
+
+--class-member는 벤치의 사람을 모두 한 반에 넣는다: 하루 한도(넉넉해서 거절하지 않는다)와 허락한 모델 둘이 있는 반,
+대화도 그 반의 것. 보내기가 반 자리를 읽고(accounts.courses.standing) 반의 모델과 한도를 확인하는, 가장 무거운 길이다.
 """
 
 import argparse
@@ -39,13 +43,21 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from accounts.models import User
 from chat.models import Conversation
+course = None
+if {class_member}:
+    from accounts.models import Course, Membership
+    course = Course.objects.create(
+        name="벤치 반", daily_token_quota=10_000_000, allowed_models=["fake-model", "fake-model-2"]
+    )
 for index in range({people}):
     user = User(username=f"bench{{index}}")
     user.set_unusable_password()
     user.save()
+    if course is not None:
+        Membership.objects.create(user=user, course=course)
     # 앞의 200명은 대화 10개를 돌려 쓴다: 한 대화가 끝없이 길어져 문맥이 벤치를 지배하지 않게
     conversations = [
-        str(Conversation.objects.create(owner=user, title="벤치", model="fake-model").pk)
+        str(Conversation.objects.create(owner=user, title="벤치", model="fake-model", course=course).pk)
         for _ in range(10 if index < 200 else 1)
     ]
     session = SessionStore()
@@ -79,14 +91,17 @@ def process_tree(root: int) -> list[int]:
     return pids
 
 
-def cpu_seconds(pids: list[int]) -> float:
+def cpu_seconds(pids: list[int], children: bool = False) -> float:
+    """pids가 쓴 CPU 초. children이면 그들이 거둔(wait) 자식 프로세스의 시간도: 잠깐 떴다 끝나는 자식은
+    process_tree에 잡히지 않고, 거둔 뒤에야 부모의 cutime·cstime에 더해진다."""
     total = 0.0
+    last = 14 if children else 12
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        total += sum(int(field) for field in fields[11 : last + 1]) / CLOCK_TICKS
     return total
 
 
@@ -126,18 +141,19 @@ def _listens(pid: int, inode: str) -> bool:
 
 
 class Meter:
-    """한 구간 동안 앱(또는 upstream) 프로세스가 쓴 CPU 초."""
+    """한 구간 동안 앱(또는 upstream) 프로세스가 쓴 CPU 초. children이면 그 구간에 끝난 자식 프로세스의 몫도."""
 
-    def __init__(self, root: int):
+    def __init__(self, root: int, children: bool = False):
         self.root = root
+        self.children = children
 
     def __enter__(self):
         self.pids = process_tree(self.root)
-        self.start = cpu_seconds(self.pids)
+        self.start = cpu_seconds(self.pids, self.children)
         return self
 
     def __exit__(self, *exc):
-        self.seconds = cpu_seconds(self.pids) - self.start
+        self.seconds = cpu_seconds(self.pids, self.children) - self.start
 
 
 # ---------------------------------------------------------------- 클라이언트
@@ -453,7 +469,8 @@ def upstream_process():
         process.wait(timeout=10)
 
 
-def configuration(name, workdir, upstream, people_count, stack):
+def configuration(name, workdir, upstream, people_count, stack, class_member=False, extra_env=None):
+    """앱 하나를 띄우고 사람들을 만든다. extra_env는 앱의 환경에 더한다 (다른 벤치가 설정을 바꿀 때)."""
     env = {
         "OPENAI_BASE_URL": f"{upstream}/v1",
         "OPENAI_API_KEY": "bench",
@@ -461,6 +478,9 @@ def configuration(name, workdir, upstream, people_count, stack):
         "RATE_LIMIT_MESSAGES_PER_MINUTE": "1000000",
         "LOG_LEVEL": "WARNING",
     }
+    if class_member:
+        # 반이 허락한 두 번째 모델도 사이트의 모델이다
+        env["OPENAI_MODELS"] = "fake-model-2"
     if name == "sqlite":
         env.update(REDIS_URL="", DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}")
         workers = 1
@@ -468,9 +488,12 @@ def configuration(name, workdir, upstream, people_count, stack):
         database_url = stack.enter_context(postgres_database(POSTGRES_URL))
         env.update(REDIS_URL=REDIS_URL, DATABASE_URL=database_url)
         workers = 2
+    env.update(extra_env or {})
     env = app_env(workdir, **env)
     base_url = stack.enter_context(app_server(env, workdir, workers=workers))
-    created = manage(env, "shell", "-v", "0", "-c", SETUP.format(people=people_count))
+    created = manage(
+        env, "shell", "-v", "0", "-c", SETUP.format(people=people_count, class_member=class_member)
+    )
     people = [line.split() for line in created.stdout.splitlines()]
     return base_url, people, env
 
@@ -483,7 +506,8 @@ def report(args, results) -> str:
     lines = [
         "# 채팅 주기 벤치 / Chat cycle benchmark",
         "",
-        f"`bench/chat_cycle.py{' --quick' if args.quick else ''}` on {platform.machine()}, "
+        f"`bench/chat_cycle.py{' --quick' if args.quick else ''}"
+        f"{' --class-member' if args.class_member else ''}` on {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}. "
         "One run on a shared, noisy machine: the client, the upstream and the app share the two cores "
         f"(load average {args.load[0]:.1f} at the start, {args.load[1]:.1f} at the end: other work on "
@@ -592,6 +616,11 @@ def main():
     parser.add_argument(
         "--quick", action="store_true", help="a quarter of the work, for trying things"
     )
+    parser.add_argument(
+        "--class-member",
+        action="store_true",
+        help="everyone is in one class with a daily quota and two allowed models",
+    )
     parser.add_argument("--output", default=str(BASE_DIR / "docs" / "bench-chat.md"))
     args = parser.parse_args()
     names = [args.only] if args.only else ["sqlite", "postgres"]
@@ -605,7 +634,9 @@ def main():
                 workdir = Path(directory)
                 big = name == "sqlite"
                 people_count = (200 if args.quick else 1000) if big else 200
-                base_url, people, env = configuration(name, workdir, upstream, people_count, stack)
+                base_url, people, env = configuration(
+                    name, workdir, upstream, people_count, stack, args.class_member
+                )
                 app_pid = server_pid(int(base_url.rsplit(":", 1)[1]))
                 label = "SQLite" if name == "sqlite" else "PostgreSQL + Redis"
                 result = run_suite(

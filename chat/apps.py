@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, pre_migrate
+from django.db.models.signals import post_delete, post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,3 +13,15 @@ class ChatConfig(AppConfig):
 
         pre_migrate.connect(search_index.suspend_before_migrate, sender=self)
         post_migrate.connect(search_index.heal_after_migrate, sender=self)
+
+        # 첨부의 행이 지워지는 길은 여럿이다 (대화 지우기, 정리 명령, 계정 지우기, 관리 화면의 CASCADE): 파일 지우기를
+        # 그 길마다 쓰지 않고 행이 지워진 뒤 한곳에서 한다
+        from chat.attachments import services as attachment_services
+        from chat.attachments.models import Attachment
+
+        post_delete.connect(
+            lambda sender, instance, **kwargs: attachment_services.on_delete(instance),
+            sender=Attachment,
+            weak=False,
+            dispatch_uid="attachment_files",
+        )

@@ -13,7 +13,7 @@ import threading
 from asgiref.sync import SyncToAsync
 
 from chat import feed, llm, reasoning, replies
-from chat.context import build_context, estimate_tokens
+from chat.context import build_context, content_tokens
 from chat.database import in_thread
 from chat.models import Message
 from core import request_log
@@ -182,15 +182,16 @@ async def _run(job: Job, ids: tuple[str, str], known: Message | None) -> None:
 
 async def _generate(job: Job, reply: Message, prepared) -> Message | None:
     model = llm.usable_model(reply.conversation.model)
-    status, error, omitted, prompt_estimate = Message.Status.INTERRUPTED, None, 0, 0
+    status, error, prompt_estimate = Message.Status.INTERRUPTED, None, 0
+    omitted = omitted_chars = 0
     started = job.loop.time()
     final = None
     try:
         if isinstance(prepared, Exception):
             raise prepared
-        messages, omitted = prepared
+        messages, omitted, omitted_chars = prepared
         # 서버가 사용량을 보내지 않을 때 장부에 넣을 어림값
-        prompt_estimate = sum(estimate_tokens(message["content"]) for message in messages)
+        prompt_estimate = sum(content_tokens(message["content"]) for message in messages)
         job.consumer = asyncio.create_task(_consume(job, messages, model))
         if job.stopped or job.writer.stopped:
             # 문맥을 읽는 사이에 멈춤이 왔다
@@ -219,6 +220,7 @@ async def _generate(job: Job, reply: Message, prepared) -> Message | None:
                 usage=job.usage,
                 model=model,
                 omitted=omitted,
+                omitted_chars=omitted_chars,
                 prompt_estimate=prompt_estimate,
             )
         )

@@ -83,6 +83,28 @@ class Conversation(models.Model):
         related_name="+",
         verbose_name=_("current message"),
     )
+    # 이 대화를 연 반: 그 반의 강사가 읽을 수 있고(CLASS_INSTRUCTORS_CAN_READ), 반의 내보내기와 보존 기간이 따른다.
+    # 학생이 대화에서 이 반을 본다. 반이 지워지면 비워진다 (대화는 학생의 것이다)
+    course = models.ForeignKey(
+        "accounts.Course",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("class"),
+    )
+    # 이 대화를 연 프리셋. 숨긴 프리셋의 프롬프트는 여기서 읽어 모델에게만 보낸다 (chat.context)
+    preset = models.ForeignKey(
+        "accounts.Preset",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("prompt preset"),
+    )
+    # 숨긴 프리셋으로 열었나: 연 때의 값이다. 강사가 나중에 숨김을 풀거나 걸어도, 숨긴 채 연 대화는 프롬프트를 계속
+    # 모델에게만 보내고(chat.context), 보이게 연 대화는 복사해 둔 프롬프트만 쓴다 (두 번 가지 않게)
+    preset_hidden = models.BooleanField(_("preset prompt hidden"), default=False)
     # 고정한 때: 값이 있으면 사이드바 맨 위 "고정됨" 묶음에, 최근에 고정한 것부터. 시각이라 순서를 따로 두지 않는다
     pinned_at = models.DateTimeField(_("pinned"), null=True, blank=True)
     # 보관한 때: 사이드바에서 빠지고 보관함에 간다. 주소로는 그대로 열리고, 메시지를 보내면 풀린다 (ChatGPT처럼)
@@ -184,8 +206,13 @@ class Message(models.Model):
     finish_reason = models.CharField(_("finish reason"), max_length=20, blank=True)
     prompt_tokens = models.PositiveIntegerField(_("prompt tokens"), null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(_("completion tokens"), null=True, blank=True)
-    # 문맥 한도 때문에 모델에 보내지 못한 이전 메시지 수
+    # 문맥 한도 때문에 모델에 보내지 못한 이전 메시지 수와 첨부 파일의 글자 수
     omitted_messages = models.PositiveIntegerField(_("messages left out"), default=0)
+    omitted_attachment_chars = models.PositiveIntegerField(
+        _("attachment characters left out"), default=0
+    )
+    # 첨부가 있는 질문: 문맥과 화면이 없는 메시지에는 첨부를 묻지 않는다 (chat.attachments)
+    has_attachments = models.BooleanField(_("has attachments"), default=False)
     # 다시 시도할 때마다 1 늘어난다: 옛 생성의 늦은 저장이 새 시도를 덮지 않게 (chat.replies)
     attempt = models.PositiveIntegerField(_("attempt"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -236,6 +263,15 @@ class Message(models.Model):
     @property
     def is_user(self):
         return self.role == self.Role.USER
+
+    @property
+    def attachment_list(self):
+        """말풍선의 파일들. 여러 메시지를 그리는 곳은 chat.attachments.prefetch로 한 번에 채운다."""
+        if not self.has_attachments:
+            return []
+        if "_attachments" not in self.__dict__:
+            self._attachments = list(self.attachments.all())
+        return self._attachments
 
     @property
     def hit_length_limit(self):
@@ -368,3 +404,7 @@ class Report(models.Model):
     @property
     def is_open(self):
         return self.resolved_at is None
+
+
+# 첨부 파일은 제 꾸러미에 있다 (chat/attachments/models.py): 마이그레이션이 보도록 여기서 불러온다
+from chat.attachments.models import Attachment  # noqa: E402, F401

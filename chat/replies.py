@@ -119,6 +119,7 @@ def _finish(
     usage: Usage | None = None,
     model: str = "",
     omitted: int = 0,
+    omitted_chars: int = 0,
 ) -> Message | None:
     """맡은 답변(claim이 준 것)의 생성을 마친다. 저장된 답변을 돌려주고, 다른 시도가 차지했거나 대화가
     지워졌으면 None.
@@ -140,6 +141,7 @@ def _finish(
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "omitted_messages": omitted,
+        "omitted_attachment_chars": omitted_chars,
         **({"model": model} if model else {}),
     }
     try:
@@ -257,6 +259,7 @@ async def afinish(
     usage: Usage | None = None,
     model: str = "",
     omitted: int = 0,
+    omitted_chars: int = 0,
     prompt_estimate: int = 0,
 ) -> Message | None:
     """끝 저장: 사용량을 한 번 세고 답변을 끝 상태로 쓴다 (_finish).
@@ -283,6 +286,7 @@ async def afinish(
                 usage=usage,
                 model=model,
                 omitted=omitted,
+                omitted_chars=omitted_chars,
             )
         except TRANSIENT:
             if loop.time() + delay > deadline:

@@ -84,15 +84,22 @@ _PG_INDEX = (
 )
 
 
+def create_table(connection=default_connection) -> None:
+    """SQLite의 빈 FTS5 표만 (트리거 없이). 트리거가 없으니 heal_after_migrate가 마저 짓고 담는다."""
+    with connection.cursor() as cursor:
+        # case_sensitive 0: 라틴 글자의 대소문자를 가리지 않는다 (한글에는 대소문자가 없다)
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} "
+            "USING fts5(content, tokenize='trigram case_sensitive 0')"
+        )
+
+
 def create(connection=default_connection) -> None:
     """색인을 만들고 지금 있는 메시지를 담는다."""
+    if connection.vendor == "sqlite":
+        create_table(connection)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            # case_sensitive 0: 라틴 글자의 대소문자를 가리지 않는다 (한글에는 대소문자가 없다)
-            cursor.execute(
-                f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} "
-                "USING fts5(content, tokenize='trigram case_sensitive 0')"
-            )
             cursor.execute(_SQLITE_FILL)
             for trigger in _SQLITE_TRIGGERS:
                 cursor.execute(trigger)

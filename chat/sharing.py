@@ -4,8 +4,11 @@ import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from chat import tree
+from chat.attachments import services as attachment_services
+from chat.attachments.models import Attachment
 from chat.models import Conversation, Message, SharedLink
 from core.audit import Action, audit_record
 
@@ -14,8 +17,10 @@ def snapshot(conversation: Conversation) -> list[dict]:
     """지금 갈래의 끝난 메시지들, 옛것부터 (chat.tree.path): 다른 갈래는 담지 않는다.
 
     쓰이는 중인 답변은 빼고, 그려 둔 HTML을 그대로 옮긴다 (nh3로 거른 것): 링크를 열 때 다시 그리지 않고,
-    렌더러가 바뀌어도 공유한 때의 모습이 남는다.
+    렌더러가 바뀌어도 공유한 때의 모습이 남는다. 첨부 파일은 이름과 종류, 크기만 옮긴다: 파일은 주인의 것이다.
     """
+    messages = [message for message in tree.path(conversation) if not message.is_active]
+    attachment_services.prefetch(messages)
     return [
         {
             "role": message.role,
@@ -24,9 +29,12 @@ def snapshot(conversation: Conversation) -> list[dict]:
             "model": message.model,
             "status": message.status,
             "created_at": message.created_at.isoformat(),
+            "files": [
+                {"name": item.name, "kind": item.kind, "size": item.size}
+                for item in message.attachment_list
+            ],
         }
-        for message in tree.path(conversation)
-        if not message.is_active
+        for message in messages
     ]
 
 
@@ -81,6 +89,24 @@ class SharedMessage:
         self.is_user = self.role == Message.Role.USER
         self.role_display = Message.Role(self.role).label
         self.is_done = record["status"] == Message.Status.DONE
+        # 첨부는 이름만 보인다 (공유 전의 사본에는 files가 없다)
+        self.attachment_list = [SharedFile(**item) for item in record.get("files", [])]
+        self.has_attachments = bool(self.attachment_list)
+
+
+class SharedFile:
+    """공유한 메시지의 파일: 말풍선 조각(chat/includes/attachments.html)이 이름만 그린다."""
+
+    is_missing = True
+    missing_note = _("Only the name is shared")
+
+    def __init__(self, *, name: str, kind: str, size: int):
+        self.name = name
+        self.kind = kind
+        self.size = size
+
+    def get_kind_display(self):
+        return Attachment.Kind(self.kind).label
 
 
 def shared_messages(link: SharedLink) -> list[SharedMessage]:

@@ -1,6 +1,8 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
+from chat.views.attachments import AttachmentDownloadView, AttachmentPreviewView
+from chat.views.classes import AnnouncementDismissView
 from chat.views.conversations import (
     ConversationDeleteView,
     ConversationDetailView,
@@ -36,6 +38,11 @@ urlpatterns = [
         name="shortcuts",
     ),
     path("chat/archived/", ArchivedListView.as_view(), name="archived"),
+    path(
+        "chat/announcements/<int:course_id>/dismiss/",
+        AnnouncementDismissView.as_view(),
+        name="announcement-dismiss",
+    ),
     path("chat/<uuid:pk>/", ConversationDetailView.as_view(), name="conversation"),
     path("chat/<uuid:pk>/messages/", MessageCreateView.as_view(), name="message-create"),
     path("chat/<uuid:pk>/model/", ConversationModelView.as_view(), name="conversation-model"),
@@ -73,6 +80,10 @@ urlpatterns = [
     ),
     path("chat/replies/<int:pk>/report/", ReplyReportView.as_view(), name="reply-report"),
     path("chat/messages/<int:pk>/source/", MessageSourceView.as_view(), name="message-source"),
+    path("chat/files/<int:pk>/", AttachmentDownloadView.as_view(), name="attachment"),
+    path(
+        "chat/files/<int:pk>/preview/", AttachmentPreviewView.as_view(), name="attachment-preview"
+    ),
     path("chat/messages/<int:pk>/edit/", MessageEditView.as_view(), name="message-edit"),
     path("chat/messages/<int:pk>/show/", MessageShowView.as_view(), name="message-show"),
 ]

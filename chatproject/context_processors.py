@@ -1,14 +1,19 @@
 """모든 템플릿이 쓰는 사이트 단위 값."""
 
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
+from accounts.classes import menu_shows_classes
 from accounts.models import Theme
 
 
 def site(request):
     return {
         "SITE_NAME": settings.SITE_NAME,
-        "signup_open": settings.SIGNUP_MODE == "open",
+        # invite와 approval도 가입 화면이 열려 있다 (코드를 적거나, 승인을 기다리며)
+        "signup_open": settings.SIGNUP_MODE != "closed",
+        # 계정 메뉴의 "반": 템플릿이 물을 때만, 세션에 적어 둔 값으로 (accounts.classes.menu_shows_classes)
+        "sees_classes": SimpleLazyObject(lambda: menu_shows_classes(request)),
         **theme(request),
     }
 

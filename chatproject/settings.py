@@ -60,10 +60,13 @@ CSRF_TRUSTED_ORIGINS = env.list(
 )
 
 SITE_NAME = env.str("SITE_NAME", default="Daehwa")
-# open: 누구나 가입, closed: 강사가 관리 화면이나 명령으로만 계정을 만든다
+# open: 누구나 가입, closed: 강사가 관리 화면이나 명령으로만 계정을 만든다, invite: 반의 초대 코드가 있어야 가입,
+# approval: 누구나 가입하지만 운영자나 반의 강사가 받아 줄 때까지 기다린다
 SIGNUP_MODE = env.str("SIGNUP_MODE", default="open")
-if SIGNUP_MODE not in {"open", "closed"}:
-    raise ImproperlyConfigured("SIGNUP_MODE must be 'open' or 'closed'.")
+if SIGNUP_MODE not in {"open", "closed", "invite", "approval"}:
+    raise ImproperlyConfigured("SIGNUP_MODE must be 'open', 'closed', 'invite' or 'approval'.")
+# 반의 강사가 학생의 반 대화를 읽을 수 있나 (읽으면 감사 기록이 남고 학생에게 보인다). false면 통계만 본다
+CLASS_INSTRUCTORS_CAN_READ = env.bool("CLASS_INSTRUCTORS_CAN_READ", default=True)
 # 공유 링크(/share/<토큰>/)는 이 사이트에 로그인한 사람만 연다. true면 로그인하지 않은 누구나 (주소를 아는 사람)
 SHARE_LINKS_PUBLIC = env.bool("SHARE_LINKS_PUBLIC", default=False)
 
@@ -100,6 +103,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # create_users가 비밀번호를 지어 준 사람은 먼저 자기 비밀번호를 정한다
     "accounts.middleware.PasswordChangeRequiredMiddleware",
+    # SIGNUP_MODE=approval로 가입해 승인을 기다리는 사람은 기다리는 화면만 본다
+    "accounts.middleware.ApprovalRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -211,7 +216,7 @@ else:
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # 알림 메시지는 세션에: 요청마다 쿠키 서명기를 만드는 값이 들지 않는다 (세션은 어차피 읽는다)
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
-# "로그인 유지"를 고르면 2주, 아니면 브라우저를 닫을 때 끝난다 (accounts.views.LoginView)
+# "로그인 유지"를 고르면 2주, 아니면 브라우저를 닫을 때 끝난다 (accounts.views.account.LoginView)
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -256,6 +261,8 @@ LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 # 한 주소에서 한 시간에 만들 수 있는 계정 (0이면 제한 없음). 한 교실이 공인 IP 하나로 함께 가입해도 되게.
 SIGNUP_PER_ADDRESS_PER_HOUR = env.int("SIGNUP_PER_ADDRESS_PER_HOUR", default=60)
+# 한 주소가 LOGIN_FAILURE_WINDOW_SECONDS 안에 틀릴 수 있는 반 초대 코드 수: 코드를 맞혀 보지 못하게
+CLASS_CODE_FAILURES_PER_ADDRESS = env.int("CLASS_CODE_FAILURES_PER_ADDRESS", default=20)
 
 
 # ---------------------------------------------------------------- LLM과 채팅
@@ -323,6 +330,59 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+
+# ---------------------------------------------------------------- 첨부 파일
+# 첨부는 웹 서버가 직접 내보내지 않는다: 주인 규칙을 거치는 뷰(chat.views.attachments)만 읽는다.
+# local이면 이 서버의 디스크, s3면 S3 호환 저장소 (여러 호스트가 나눠 쓴다. django-storages와 boto3가 필요하다:
+# requirements-s3.txt).
+ATTACHMENT_STORAGE = env.str("ATTACHMENT_STORAGE", default="local")
+if ATTACHMENT_STORAGE == "local":
+    STORAGES["attachments"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.str("ATTACHMENT_ROOT", default="")
+            or BASE_DIR / "media" / "attachments",
+            # URL로 내보내지 않는다
+            "base_url": None,
+        },
+    }
+elif ATTACHMENT_STORAGE == "s3":
+    STORAGES["attachments"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("ATTACHMENT_S3_BUCKET"),
+            # 비우면 AWS. MinIO·Ceph·R2 등은 그 주소
+            "endpoint_url": env.str("ATTACHMENT_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("ATTACHMENT_S3_REGION", default="") or None,
+            "access_key": env.str("ATTACHMENT_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("ATTACHMENT_S3_SECRET_KEY", default="") or None,
+            # 파일은 늘 이 서버가 주인 규칙을 거쳐 내보낸다: 공개 URL도, 서명한 URL도 만들지 않는다
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    raise ImproperlyConfigured("ATTACHMENT_STORAGE must be local or s3.")
+# 파일 하나, 메시지 하나(모든 파일 합), 한 사람이 쌓아 둘 수 있는 크기 (MB). 메시지당 파일 수.
+ATTACHMENT_MAX_FILE_MB = env.int("ATTACHMENT_MAX_FILE_MB", default=10)
+ATTACHMENT_MAX_MESSAGE_MB = env.int("ATTACHMENT_MAX_MESSAGE_MB", default=20)
+ATTACHMENT_MAX_FILES = env.int("ATTACHMENT_MAX_FILES", default=5)
+ATTACHMENT_USER_STORAGE_MB = env.int("ATTACHMENT_USER_STORAGE_MB", default=200)
+# 파일 하나에서 꺼내 두는 글자 수, 한 메시지의 파일들이 나눠 쓰는 꺼내기 시간(초), 꺼내기 하나의 메모리(MB):
+# 넘으면 자르거나 거절한다
+ATTACHMENT_TEXT_CHARS = env.int("ATTACHMENT_TEXT_CHARS", default=200_000)
+ATTACHMENT_EXTRACT_SECONDS = env.float("ATTACHMENT_EXTRACT_SECONDS", default=20.0)
+ATTACHMENT_EXTRACT_MEMORY_MB = env.int("ATTACHMENT_EXTRACT_MEMORY_MB", default=512)
+# 그림을 읽는 모델 (쉼표로). 여기 없는 모델에 그림을 보내면 보내기 전에 거절한다. 끝이 *면 앞부분이 같은 모든 모델.
+LLM_VISION_MODELS = env.list("LLM_VISION_MODELS", default=[])
+# 받는 동안 파일 하나의 한도를 센다 (넘으면 끝까지 받지 않는다). 작은 파일은 메모리, 큰 것은 임시 파일 (Django 기본)
+FILE_UPLOAD_HANDLERS = [
+    "chat.attachments.uploads.SizeGuardUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -22,6 +22,12 @@ class Action:
     USER_QUOTA_CHANGED = "user.quota_changed"
     SHARE_CREATED = "share.created"
     SHARE_REVOKED = "share.revoked"
+    USER_APPROVED = "user.approved"
+    INVITATION_CREATED = "invitation.created"
+    INVITATION_REVOKED = "invitation.revoked"
+    CLASS_CREATED = "class.created"
+    CLASS_CHANGED = "class.changed"
+    CLASS_MEMBER_REMOVED = "class.member_removed"
 
 
 # 관리 화면에 보일 이름. 저장하는 것은 코드 그대로다 (이름을 바꿔도 기록은 그대로)
@@ -35,6 +41,12 @@ ACTION_LABELS = {
     Action.USER_QUOTA_CHANGED: _("daily quota changed"),
     Action.SHARE_CREATED: _("share link created"),
     Action.SHARE_REVOKED: _("share link revoked"),
+    Action.USER_APPROVED: _("account approved"),
+    Action.INVITATION_CREATED: _("class invitation created"),
+    Action.INVITATION_REVOKED: _("class invitation revoked"),
+    Action.CLASS_CREATED: _("class created"),
+    Action.CLASS_CHANGED: _("class changed"),
+    Action.CLASS_MEMBER_REMOVED: _("member removed from a class"),
 }
 
 

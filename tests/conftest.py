@@ -2,6 +2,7 @@
 
 import uuid
 from contextlib import ExitStack
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings as django_settings
@@ -119,6 +120,14 @@ def fast_demo(monkeypatch):
 
 
 @pytest.fixture
+def one_minute(monkeypatch):
+    """보내기 속도의 1분 창을 멈춘다: 시험 도중 분이 바뀌면 카운터가 새로 시작해 기대한 거절이 사라진다."""
+    frozen = 1_800_000_000.0
+    monkeypatch.setattr("chat.services.rules.time", SimpleNamespace(time=lambda: frozen))
+    return frozen
+
+
+@pytest.fixture
 def english(client):
     """언어 선택기에서 English를 고른 사람."""
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
@@ -129,7 +138,10 @@ def english(client):
 def live_asgi(tmp_path_factory, fake_openai_server):
     """uvicorn 위에서 도는 진짜 앱의 기본 URL (세션 동안 하나). 모델은 가짜 OpenAI 서버다."""
     llm = llm_env(fake_openai_server)
-    with asgi_server(tmp_path_factory.mktemp("asgi"), **llm) as base_url:
+    # 가짜 모델은 그림을 읽는다: 첨부한 그림이 image_url 조각으로 가는지 본다 (tests/test_browser_attachments.py)
+    with asgi_server(
+        tmp_path_factory.mktemp("asgi"), **llm, LLM_VISION_MODELS=llm["OPENAI_MODEL"]
+    ) as base_url:
         yield base_url
 
 

@@ -4,12 +4,11 @@ import re
 from pathlib import Path
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from accounts.forms import PreferencesForm
 from accounts.models import CUSTOM_INSTRUCTIONS_MAX_CHARS, User
 from chat.models import Conversation
+from tests.support.migrations import migrate
 
 APP_CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "app.css"
 
@@ -88,14 +87,12 @@ def test_new_accounts_follow_the_device_and_have_no_instructions(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_people_who_signed_up_before_the_migration_follow_the_device():
-    executor = MigrationExecutor(connection)
     before = [("accounts", "0003_moderators_see_usage")]
-    executor.migrate(before)
+    executor = migrate(before)
     old_apps = executor.loader.project_state(before).apps
     old_apps.get_model("accounts", "User").objects.create(username="early_bird")
 
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate()
 
     person = User.objects.get(username="early_bird")
     assert (person.theme, person.custom_instructions) == ("system", "")

@@ -421,6 +421,9 @@ def test_the_quota_check_is_one_query_and_none_without_a_quota(
     user, settings, django_assert_num_queries
 ):
     settings.DAILY_TOKEN_QUOTA = 0
+    # 반의 자리를 한 번 읽고 (요청 하나 동안 user에 붙여 둔다), 한도가 없으니 장부는 읽지 않는다
+    with django_assert_num_queries(1):
+        usage.quota_status(user)
     with django_assert_num_queries(0):
         usage.quota_status(user)
     settings.DAILY_TOKEN_QUOTA = 10

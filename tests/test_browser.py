@@ -77,7 +77,14 @@ def test_a_get_on_logout_only_asks(page):
 
 def test_chat_send_watch_the_reply_grow_reload_and_stop(page, fake_openai):
     fake_openai.script(
-        Reply(tokens=[f"단어{index} " for index in range(12)] + ["**끝**"], delay=0.12),
+        # 단어0 뒤에 멈춰 둔다: 바쁜 기계에서도 "자라는 중"을 보는 동안 답이 끝나지 않게
+        Reply(
+            tokens=[f"단어{index} " for index in range(12)] + ["**끝**"],
+            delay=0.05,
+            stall=20.0,
+            stall_after=1,
+            stall_ping=1.0,
+        ),
         Reply(tokens=["브라우저 인사"]),
         Reply(tokens=[f"긴답{index} " for index in range(200)], delay=0.05),
     )
@@ -98,6 +105,7 @@ def test_chat_send_watch_the_reply_grow_reload_and_stop(page, fake_openai):
     partial = reply.locator(".streaming").inner_text()
     assert "단어11" not in partial
     expect(page.get_by_role("button", name="보내기")).to_be_disabled()
+    fake_openai.release()
     expect(reply.locator(".markdown strong")).to_have_text("끝")
     expect(page.get_by_role("button", name="보내기")).to_be_enabled()
     # 첫 답변 뒤 제목이 사이드바와 머리글에 out-of-band로 들어온다

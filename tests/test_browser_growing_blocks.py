@@ -183,6 +183,8 @@ def test_a_list_being_written_is_a_list_of_items(open_page, fake_openai):
 
     final = page.locator("article.bubble-assistant .markdown").last
     expect(final.locator("ol > li")).to_have_count(3, timeout=15_000)
+    # 제목 요청까지 끝난 뒤에 닫는다: 늦은 요청이 다음 시험의 대본("네")을 가져가지 않게
+    expect(page.locator("#conversation-title")).to_have_text("순서")
     assert page.console_errors == []
 
 

@@ -48,51 +48,59 @@ def check(page, name, size, scheme):
     shot(page, f"pages-{name}-{size}-{scheme}")
 
 
-def test_every_page_a_student_reaches_is_accessible_and_fits(browser, tmp_path, fake_openai):
-    with shared_database(tmp_path) as url:
-        env = {"DATABASE_URL": url, **llm_env(fake_openai)}
-        (tmp_path / "app").mkdir()
-        with asgi_server(tmp_path / "app", **env) as base_url:
-            seeded = manage(server_env(tmp_path / "app", **env), "shell", "-v", "0", "-c", SEED)
-            conversation, reply, question = seeded.stdout.split()[-3:]
-            student_pages = {
-                "home": "/chat/",
-                "conversation": f"/chat/{conversation}/",
-                "usage": "/accounts/usage/",
-                "password-change": "/accounts/password_change/",
-                "settings": "/accounts/settings/",
-                "shortcuts": "/chat/shortcuts/",
-                "rename": f"/chat/{conversation}/rename/",
-                "delete": f"/chat/{conversation}/delete/",
-                "report": f"/chat/replies/{reply}/report/",
-                "edit": f"/chat/messages/{question}/edit/",
-                "not-found": "/chat/00000000-0000-4000-8000-000000000000/",
-            }
-            for size in SIZES:
-                for scheme in ("light", "dark"):
-                    context = browser.new_context(
-                        base_url=base_url, locale="ko-KR", color_scheme=scheme, **SIZES[size]
-                    )
-                    page = watched_page(context)
-                    for name, path in {
-                        "login": "/accounts/login/",
-                        "signup": "/accounts/signup/",
-                    }.items():
-                        page.goto(path)
-                        check(page, name, size, scheme)
+@pytest.fixture(scope="module")
+def pages_site(tmp_path_factory, fake_openai_server):
+    """학생 둘을 심은 앱 하나를 크기·테마마다 함께 쓴다: 한 바퀴가 테스트 하나의 시간 한도(60초)에 들게 넷으로 나눈다."""
+    workdir = tmp_path_factory.mktemp("pages")
+    with shared_database(workdir) as url:
+        env = {"DATABASE_URL": url, **llm_env(fake_openai_server)}
+        (workdir / "app").mkdir()
+        with asgi_server(workdir / "app", **env) as base_url:
+            seeded = manage(server_env(workdir / "app", **env), "shell", "-v", "0", "-c", SEED)
+            yield base_url, seeded.stdout.split()[-3:]
 
-                    log_in(page, "page_student")
-                    for name, path in student_pages.items():
-                        response = page.goto(path)
-                        if name == "not-found":
-                            # 404 자체는 브라우저가 콘솔에 적는다: 그 한 줄만 있고 나머지는 깨끗해야 한다
-                            assert response.status == 404
-                            assert [e for e in page.console_errors if "404" not in e] == []
-                            page.console_errors.clear()
-                        check(page, name, size, scheme)
-                    context.clear_cookies()
 
-                    log_in(page, "page_newcomer")
-                    expect(page).to_have_url(f"{base_url}/accounts/password_set/")
-                    check(page, "password-set", size, scheme)
-                    context.close()
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_page_a_student_reaches_is_accessible_and_fits(browser, pages_site, size, scheme):
+    base_url, (conversation, reply, question) = pages_site
+    student_pages = {
+        "home": "/chat/",
+        "conversation": f"/chat/{conversation}/",
+        "usage": "/accounts/usage/",
+        "password-change": "/accounts/password_change/",
+        "settings": "/accounts/settings/",
+        "shortcuts": "/chat/shortcuts/",
+        "rename": f"/chat/{conversation}/rename/",
+        "delete": f"/chat/{conversation}/delete/",
+        "report": f"/chat/replies/{reply}/report/",
+        "edit": f"/chat/messages/{question}/edit/",
+        "not-found": "/chat/00000000-0000-4000-8000-000000000000/",
+    }
+    context = browser.new_context(
+        base_url=base_url, locale="ko-KR", color_scheme=scheme, **SIZES[size]
+    )
+    page = watched_page(context)
+    for name, path in {
+        "login": "/accounts/login/",
+        "signup": "/accounts/signup/",
+    }.items():
+        page.goto(path)
+        check(page, name, size, scheme)
+
+    log_in(page, "page_student")
+    for name, path in student_pages.items():
+        response = page.goto(path)
+        if name == "not-found":
+            # 404 자체는 브라우저가 콘솔에 적는다: 그 한 줄만 있고 나머지는 깨끗해야 한다
+            assert response.status == 404
+            assert [e for e in page.console_errors if "404" not in e] == []
+            page.console_errors.clear()
+        check(page, name, size, scheme)
+    context.clear_cookies()
+
+    log_in(page, "page_newcomer")
+    # 지어 받은 비밀번호로 처음 들어온 사람: 비밀번호를 정한 적이 없다 (다른 크기·테마도 같은 사람으로 다시 본다)
+    expect(page).to_have_url(f"{base_url}/accounts/password_set/")
+    check(page, "password-set", size, scheme)
+    context.close()

@@ -77,7 +77,7 @@ def test_purge_deletes_old_conversations_in_batches_and_writes_one_audit_event(
 
     assert list(Conversation.objects.values_list("title", flat=True)) == ["recent"]
     assert Message.objects.count() == 2
-    assert "Deleted 4 conversations with 7 messages." in capsys.readouterr().out
+    assert "Deleted 4 conversations with 7 messages" in capsys.readouterr().out
     # 감사 기록에 한 줄: 명령을 돌린 운영자는 사용자가 아니다
     assert [
         (e.action, e.actor, e.payload["conversations"], e.payload["messages"])
@@ -100,7 +100,7 @@ def test_purge_for_one_user_dry_run_deletes_nothing(user, other_user, capsys):
 @pytest.mark.parametrize(
     ("arguments", "sentence"),
     [
-        ([], "the following arguments are required: --older-than"),
+        ([], "one of the arguments --older-than --class-retention is required"),
         (["--older-than", "0"], "invalid positive whole number value: '0'"),
         (["--older-than", "abc"], "invalid positive whole number value: 'abc'"),
         # timedelta가 넘쳐 OverflowError의 역추적이었다

@@ -89,9 +89,10 @@ def test_a_killed_worker_leaves_the_text_of_its_last_progress_save(site, fake_op
     before = site("before")
     user = Browserless(before)
     conversation_url, _ = user.start("죽여 볼게")
-    # 잃는 것은 마지막 몇 초뿐이어야 한다: 3.5초 동안에 진행 저장이 한 번은 있다 (PROGRESS_SECONDS)
+    # 잃는 것은 마지막 몇 초뿐이어야 한다: 5초 동안에 진행 저장이 한 번은 있다 (PROGRESS_SECONDS).
+    # 답은 10초라 그 전에 끝나지 않고, 바쁜 기계에서 답이 늦게 시작해도 여유가 있다
     assert PROGRESS_SECONDS <= 3
-    time.sleep(3.5)
+    time.sleep(5.0)
 
     os.kill(before.process.pid, signal.SIGKILL)
     before.process.wait(timeout=10)
@@ -100,4 +101,4 @@ def test_a_killed_worker_leaves_the_text_of_its_last_progress_save(site, fake_op
     page = user.get(conversation_url)
     # 답변은 생성 중으로 남았다가 (STALE_REPLY_SECONDS 뒤) 중단으로 정리된다: 그때까지 저장된 글이 보인다
     assert "k0 k1" in page
-    assert "k199" not in page
+    assert "k198 k199" not in page

@@ -8,6 +8,7 @@ import os
 
 import pytest
 import redis
+import redis.asyncio
 from asgiref.sync import async_to_sync
 
 from chat import reasoning
@@ -199,7 +200,7 @@ def test_a_stop_reaches_a_writer_on_another_worker(redis_settings):
         memory.register(writer)
         try:
             redis_streams.watch_stops(asyncio.get_running_loop())
-            await asyncio.sleep(0.3)
+            await _subscribed(redis_streams._stop_channel())
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(None, redis_streams.publish_stop, 784)
             started = loop.time()
@@ -208,7 +209,21 @@ def test_a_stop_reaches_a_writer_on_another_worker(redis_settings):
         finally:
             memory._forget(writer)
 
-    assert async_to_sync(run)() < 0.3
+    # DB를 다시 읽는 길(1초마다)보다 빠르다: Redis가 알렸다
+    assert async_to_sync(run)() < 0.9
+
+
+async def _subscribed(channel: str) -> None:
+    """듣는 작업이 채널을 구독할 때까지 (길어야 5초). 고정된 잠은 바쁜 기계에서 모자랐다."""
+    client = redis.asyncio.Redis.from_url(os.environ["REDIS_URL"])
+    try:
+        for _ in range(100):
+            if (await client.pubsub_numsub(channel))[0][1] >= 1:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"nobody subscribed to {channel}")
+    finally:
+        await client.aclose()
 
 
 def test_text_events_are_the_feeds_own_type(redis_settings):

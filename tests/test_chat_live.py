@@ -12,7 +12,8 @@ pytestmark = pytest.mark.live
 
 
 def test_frames_arrive_spread_over_time_not_buffered(live_asgi, fake_openai):
-    fake_openai.script(Reply(tokens=[f"w{index} " for index in range(8)], delay=0.25))
+    # 4초짜리 답: 스트림이 바쁜 기계에서 1초 늦게 열려도 나머지가 1초 넘게 나뉘어 온다
+    fake_openai.script(Reply(tokens=[f"w{index} " for index in range(16)], delay=0.25))
     user = Browserless(live_asgi)
     _, stream_url = user.start("천천히 답해 줘")
 

@@ -156,11 +156,12 @@ def test_a_fast_stream_is_not_held_back_by_the_pace(settings):
         async with server:
             messages = [{"role": "user", "content": "질문"}]
             started = time.perf_counter()
-            stream = llm.stream_reply(messages, model="fake-model", pace=2.0)
+            stream = llm.stream_reply(messages, model="fake-model", pace=10.0)
             text = "".join([item async for item in stream if isinstance(item, str)])
             return text, time.perf_counter() - started
 
     text, seconds = async_to_sync(run)()
 
     assert text == "빠른 답변 끝"
-    assert seconds < 1.0
+    # pace만큼 기다렸다면 10초: 바쁜 기계의 잡음과 넉넉히 떨어져 있다
+    assert seconds < 5.0

@@ -19,6 +19,10 @@ def test_every_refusal_code_has_one_status():
         "not_retryable": 409,
         "server_busy": 503,
         "branch_changed": 409,
+        "class_closed": 403,
+        "model_not_allowed": 409,
+        "model_cannot_see": 409,
+        "files_gone": 409,
     }
 
 

@@ -149,7 +149,7 @@ def test_the_prompt_reads_only_the_rows_that_can_fit(user, settings, length):
     last = message_post(conversation=conversation, user=user, content="마지막").reply
 
     with CaptureQueriesContext(connection) as queries:
-        payload, omitted = build_context(last)
+        payload, omitted, _chars = build_context(last)
 
     # 한 묶음을 걷고(CTE), 그 행을 읽고, 남은 것이 있으면 DB가 센다: 대화가 길어도 질의는 늘지 않는다
     sql = [query["sql"] for query in queries]

@@ -14,10 +14,14 @@ Role, Status = Message.Role, Message.Status
 
 
 def test_the_prompts_fast_sql_picks_the_same_candidates_as_the_orm_rule(user):
-    # 역할, 상태, 빈 내용의 모든 조합: 두 정의가 한 행이라도 달리 고르면 여기서 드러난다
+    # 역할, 상태, 빈 내용, 첨부의 모든 조합: 두 정의가 한 행이라도 달리 고르면 여기서 드러난다
     conversation = Conversation.objects.create(owner=user, title="t", model="fake-model")
-    for role, status, content in itertools.product(Role, Status, ["", "글"]):
-        add_message(conversation=conversation, role=role, status=status, content=content)
+    for role, status, content, has_files in itertools.product(
+        Role, Status, ["", "글"], [False, True]
+    ):
+        message = add_message(conversation=conversation, role=role, status=status, content=content)
+        if has_files:
+            Message.objects.filter(pk=message.pk).update(has_attachments=True)
     reply = add_message(conversation=conversation, role=Role.ASSISTANT, status=Status.PENDING)
     # 다른 갈래(형제), 답변 뒤의 글, 다른 대화의 글은 후보가 아니다
     Message.objects.create(
@@ -29,16 +33,17 @@ def test_the_prompts_fast_sql_picks_the_same_candidates_as_the_orm_rule(user):
 
     by_orm = list(
         Message.objects.filter(pk__in=tree.ancestors(reply.parent_id))
-        .exclude(content="")
+        .filter(~Q(content="") | Q(has_attachments=True))
         .filter(Q(role=Role.USER) | ~Q(status=Status.PENDING))
         .order_by("-pk")
-        .values_list("content", flat=True)
+        .values_list("pk", flat=True)
     )
     batch, following = _candidates(reply, reply.parent_id)
 
-    assert [content for _role, content, _tokens in batch] == by_orm
+    assert [pk for pk, *_rest in batch] == by_orm
     assert following is None
-    assert _count_rest(reply, reply.parent_id) == len(by_orm) == len(Role) * len(Status) - 1
+    # 빈 글의 행은 첨부가 있을 때만 든다: 역할·상태 조합마다 셋 (글, 글+첨부, 첨부만), 대기 중인 답변은 빠진다
+    assert _count_rest(reply, reply.parent_id) == len(by_orm) == 3 * (len(Role) * len(Status) - 1)
     assert len(by_orm) < CANDIDATE_SLICE
 
 

@@ -73,7 +73,7 @@ def test_a_refused_send_saves_nothing(user, settings):
     assert not Message.objects.exists()
 
 
-def test_the_rate_limit_counts_per_person(user, other_user, settings):
+def test_the_rate_limit_counts_per_person(user, other_user, settings, one_minute):
     settings.RATE_LIMIT_MESSAGES_PER_MINUTE = 1
     conversation_start(user=user, content="x", model="daehwa-demo")
 
@@ -260,14 +260,14 @@ def test_a_database_too_busy_to_take_the_send_refuses_it_and_keeps_the_text(
     """SQLite의 잠금 대기가 끝나도 쓰지 못하면(벤치에서 1,000명이 한꺼번에) 500이 아니라 다시 보내라는 말."""
     from django.db import OperationalError
 
-    from chat import services
+    from chat.services import sending
 
     conversation = Conversation.objects.create(owner=user, title="바쁨", model="fake-model")
 
     def locked(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services, "_pair_create", locked)
+    monkeypatch.setattr(sending, "_pair_create", locked)
     headers = {"HX-Request": "true"} if htmx else {}
 
     response = logged_in.post(

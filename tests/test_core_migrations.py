@@ -4,18 +4,16 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from core.models import AuditEvent
+from tests.support.migrations import migrate
 
 BEFORE_THE_MOVE = [("chat", "0005_reply_reasoning")]
 
 
 def migrate_back_before_the_move():
     """chat/0006과 core/0001만 되돌리고, 그때의 모델(다른 앱은 모두 마지막 상태)을 돌려준다."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE_THE_MOVE)
+    executor = migrate(BEFORE_THE_MOVE)
     others = [
         node for node in executor.loader.graph.leaf_nodes() if node[0] not in {"chat", "core"}
     ]
@@ -23,8 +21,7 @@ def migrate_back_before_the_move():
 
 
 def migrate_to_the_latest():
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate()
     ContentType.objects.clear_cache()
 
 

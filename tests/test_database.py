@@ -198,22 +198,22 @@ def test_the_database_cache_add_clears_expired_rows_now_and_then(database_cache,
 
 
 def test_a_rate_check_on_the_database_cache_takes_three_statements(
-    database_cache, django_user_model
+    database_cache, django_user_model, one_minute
 ):
     # 메시지를 보낼 때마다 돈다: Django의 add와 incr은 세이브포인트와 실패하는 INSERT까지 아홉 문장이었다
     from django.db import transaction
     from django.test.utils import CaptureQueriesContext
 
-    from chat.services import _rate_check
+    from chat.services.rules import rate_check
 
     user = django_user_model.objects.create(username="rate")
     with transaction.atomic():
-        _rate_check(user)
+        rate_check(user)
         with CaptureQueriesContext(connection) as queries:
-            _rate_check(user)
+            rate_check(user)
 
     assert len(queries) <= 3, [query["sql"] for query in queries]
-    assert database_cache.get(f"chat:sent:{user.pk}:{int(time.time() // 60)}") in (1, 2)
+    assert database_cache.get(f"chat:sent:{user.pk}:{int(one_minute // 60)}") == 2
 
 
 def test_migrate_alone_creates_the_cache_table(tmp_path):

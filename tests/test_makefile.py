@@ -102,6 +102,16 @@ def test_the_stream_tests_run_once_more_with_the_fast_path_off(project):
     assert "tests/test_chat_streams_live.py" in off[0]
 
 
+def test_the_browser_tests_run_in_the_first_pass_only(project):
+    commands = dry_run(project, "test")
+    first = next(line for line in commands.splitlines() if "bin/pytest" in line)
+    # 둘째 판(PostgreSQL + Redis)은 셸의 if 안에 있다: make -n은 그 줄을 그대로 보인다
+    second = commands[commands.index('DATABASE_URL="${TEST_DATABASE_URL:-}"') :].splitlines()[0]
+
+    assert "-m" not in first.split()
+    assert '-m "not browser"' in second
+
+
 def test_test_checks_migrations_and_translations_before_pytest(project):
     commands = dry_run(project, "test")
 

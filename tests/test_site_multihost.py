@@ -4,20 +4,27 @@
 docs/deploy-nginx.md와 같은 설정으로 받는다. "front"는 두 호스트를 고루 쓰는 운영 그대로의 앞단이고,
 "a"와 "b"는 같은 설정에 upstream만 한 호스트인 앞단이다: 시나리오가 요청을 특정 호스트로 보내야 할 때 쓴다.
 셋 다 127.0.0.1이라 쿠키는 어느 포트로 가든 함께 간다 (쿠키는 포트가 아니라 호스트에 붙는다).
+첨부 파일은 두 호스트가 함께 쓰는 S3 호환 저장소(루프백의 moto_server, 이 모듈의 새 버킷)에 둔다.
 """
 
+import http.client
+import io
 import os
 import re
 import time
+import urllib.parse
 import uuid
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from tests.support import files, s3
 from tests.support.fake_openai import Reply
 from tests.support.nginx import PROXY_SETTINGS, free_ports, nginx, require_nginx
+from tests.support.s3 import moto_server  # noqa: F401 (픽스처)
 from tests.support.servers import (
     Browserless,
     asgi_server,
@@ -32,15 +39,21 @@ from tests.support.sse import read_events
 DOC = Path(__file__).resolve().parent.parent / "docs" / "deploy-nginx.md"
 HOSTS = {"a": "127.0.0.2", "b": "127.0.0.3"}
 MESSAGES_PER_MINUTE = 5
+MB = 2**20
+# 말풍선의 첨부 칩: 파일 번호와 이름 (templates/chat/includes/attachments.html)
+CHIP = re.compile(r'href="/chat/files/(\d+)/(?:preview/)?"(?: download)? title="([^"]+)"')
 
 
 @dataclass(frozen=True)
 class Site:
-    """nginx 앞단의 주소(front, a, b), 앱 호스트의 주소(a, b), 어느 요청이 어느 호스트로 갔는지 적힌 nginx 로그."""
+    """nginx 앞단의 주소(front, a, b), 앱 호스트의 주소(a, b), 어느 요청이 어느 호스트로 갔는지 적힌 nginx 로그,
+    두 호스트가 함께 쓰는 첨부 저장소(S3 호환 서버의 주소와 버킷)."""
 
     fronts: dict[str, str]
     apps: dict[str, str]
     access_log: Path
+    storage: str
+    bucket: str
 
 
 class Visitor(Browserless):
@@ -54,19 +67,27 @@ class Visitor(Browserless):
         self.base_url = self.fronts[front]
         return self
 
-    def post(self, path, data, headers=None):
-        return super().post(path, data, {"Origin": self.base_url, **(headers or {})})
+    def post(self, path, data, headers=None, files=None):
+        return super().post(path, data, {"Origin": self.base_url, **(headers or {})}, files)
+
+    def download(self, path) -> tuple[bytes, str]:
+        """내려받은 바이트와 Content-Type."""
+        with self.opener.open(self.base_url + path, timeout=10) as response:
+            return response.read(), response.headers["Content-Type"]
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, fake_openai_server):
-    """앱 호스트 둘(DB, Redis, 캐시 접두어를 함께 쓴다)과 그 앞의 nginx. 끝나면 nginx, 앱, DB 순서로 정리한다."""
+def site(request, tmp_path_factory, fake_openai_server):
+    """앱 호스트 둘(DB, Redis, 캐시 접두어, 첨부 버킷을 함께 쓴다)과 그 앞의 nginx. 끝나면 nginx, 앱, DB 순서로 정리한다."""
     if not (os.environ.get("REDIS_URL") and running_on_postgres()):
         pytest.skip(
             "several hosts share state through PostgreSQL and Redis by design: "
             "this runs in make test's PostgreSQL + Redis pass"
         )
     require_nginx()
+    # 건너뛰지 않을 때만 띄운다. 뜨지 않으면 실패한다 (tests/support/s3.py)
+    storage = request.getfixturevalue("moto_server")
+    bucket = s3.new_bucket(storage)
     workdir = tmp_path_factory.mktemp("multihost")
     with ExitStack() as stack:
         env = {
@@ -76,6 +97,14 @@ def site(tmp_path_factory, fake_openai_server):
             # 끝날 때 도는 답변을 오래 기다리지 않는다
             "REPLY_SHUTDOWN_SECONDS": "2",
             **llm_env(fake_openai_server),
+            # 가짜 모델은 그림을 읽는다: 첨부한 그림이 image_url 조각으로 간다
+            "LLM_VISION_MODELS": "fake-model",
+            "ATTACHMENT_STORAGE": "s3",
+            "ATTACHMENT_S3_BUCKET": bucket,
+            "ATTACHMENT_S3_ENDPOINT_URL": storage,
+            "ATTACHMENT_S3_REGION": s3.REGION,
+            "ATTACHMENT_S3_ACCESS_KEY": s3.ACCESS_KEY,
+            "ATTACHMENT_S3_SECRET_KEY": s3.SECRET_KEY,
         }
         apps = {}
         for name, host in HOSTS.items():
@@ -98,6 +127,8 @@ def site(tmp_path_factory, fake_openai_server):
             fronts={name: f"http://127.0.0.1:{port}" for name, port in ports.items()},
             apps=apps,
             access_log=workdir / "nginx" / "access.log",
+            storage=storage,
+            bucket=bucket,
         )
 
 
@@ -168,10 +199,10 @@ def test_a_stop_through_either_host_ends_the_stream_on_the_other(site, fake_open
     final = final_reply(events)
     assert "is-stopped" in final
     assert "x0" in final
-    assert "x99" not in final
+    assert "x98 x99" not in final
     page = user.through("front").get(conversation_url)
     assert "is-stopped" in page
-    assert "x99" not in page
+    assert "x98 x99" not in page
 
 
 def test_a_reload_through_the_other_host_gets_only_the_rest(site, fake_openai):
@@ -221,3 +252,100 @@ def test_the_message_rate_limit_counts_once_across_both_hosts(site, fake_openai)
     assert accepted == [True] * MESSAGES_PER_MINUTE + [False] * 3
     conversations = set(re.findall(r'href="(/chat/[0-9a-f-]{36}/)"', user.get("/chat/")))
     assert len(conversations) == MESSAGES_PER_MINUTE
+
+
+def test_files_uploaded_through_one_host_download_through_the_other(site, fake_openai):
+    fake_openai.script(Reply(tokens=["파일 둘을 ", "읽었어요"]))
+    user = Visitor(site)
+    secret = f"확인 단어 {uuid.uuid4().hex}"
+    notes = f"# 과제 메모\n{secret}\n".encode()
+    picture = files.make_png(320, 200)
+
+    # 입력창이 보내는 그대로: 글, 모델, 파일 둘을 multipart로, 호스트 a에만 닿는 앞단으로
+    response = user.through("a").post(
+        "/chat/",
+        {"content": "이 파일들을 봐 줘", "model": "fake-model"},
+        {"HX-Request": "true"},
+        files=[("attachments", "notes.txt", notes), ("attachments", "screen.png", picture)],
+    )
+    conversation_url = response.headers["HX-Redirect"]
+    page = user.through("b").get(conversation_url)
+    reply_id = re.findall(r'id="message-(\d+)" class="bubble bubble-assistant', page)[-1]
+    connection, stream = user.open_stream(f"/chat/replies/{reply_id}/stream/")
+    events = read_events(stream)
+    connection.close()
+    chips = {name: pk for pk, name in CHIP.findall(user.get(conversation_url))}
+    text_file, text_type = user.download(f"/chat/files/{chips['notes.txt']}/")
+    original, _ = user.download(f"/chat/files/{chips['screen.png']}/")
+    preview, preview_type = user.download(f"/chat/files/{chips['screen.png']}/preview/")
+
+    assert "파일 둘을 읽었어요" in final_reply(events)
+    # 모델은 파일의 글을 이름 붙은 덩어리로, 그림을 image_url 조각으로 받았다
+    (prompt,) = [body["messages"] for body in fake_openai.requests if body.get("stream")]
+    text_part, image_part = prompt[-1]["content"]
+    assert '<file name="notes.txt"' in text_part["text"]
+    assert secret in text_part["text"]
+    assert image_part["image_url"]["url"].startswith(("data:image/png", "data:image/jpeg"))
+    # a가 받은 파일을 b가 그대로 내어 준다
+    assert chips.keys() == {"notes.txt", "screen.png"}
+    assert (text_file, text_type) == (notes, "application/octet-stream")
+    assert original == picture
+    assert preview_type in ("image/png", "image/jpeg")
+    assert Image.open(io.BytesIO(preview)).format == preview_type.split("/")[1].upper()
+    # 파일은 두 호스트가 함께 쓰는 버킷에 있다: 원본 둘과, 그림의 줄인 그림 둘
+    keys = s3.stored_keys(site.storage, site.bucket)
+    assert len(keys) == 4
+    assert sorted(key.rsplit("-", 1)[-1] for key in keys if "-" in key) == ["preview", "thumb"]
+    bucket = s3.client(site.storage)
+    stored = {
+        bucket.get_object(Bucket=site.bucket, Key=key)["Body"].read()
+        for key in keys
+        if "-" not in key
+    }
+    assert stored == {notes, picture}
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_nginx_refuses_a_body_over_its_limit_before_the_app(site, framing):
+    """client_max_body_size 25m: 크기를 미리 밝힌 본문도, 밝히지 않고 흘려 보낸 본문도 앱에 닿기 전에 413."""
+    user = Visitor(site)
+    host, port = urllib.parse.urlsplit(site.fronts["front"]).netloc.split(":")
+    # 이 요청의 로그 줄을 찾는 표
+    path = f"/chat/?upload={uuid.uuid4().hex}"
+    cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in user.jar)
+    headers = {"Cookie": cookies, "Content-Type": "multipart/form-data; boundary=x"}
+    if framing == "content-length":
+        headers["Content-Length"] = str(26 * MB)
+    else:
+        headers["Transfer-Encoding"] = "chunked"
+    zeros = bytes(MB)
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    started = time.monotonic()
+    # nginx가 413을 보내고 나머지를 받지 않으면 보내기가 끊긴다: 답은 이미 와 있다
+    with suppress(BrokenPipeError, ConnectionResetError):
+        connection.request(
+            "POST",
+            path,
+            body=(zeros for _ in range(26)),
+            headers=headers,
+            encode_chunked=framing == "chunked",
+        )
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+
+    assert response.status == 413
+    assert time.monotonic() - started < 10
+    # 접근 로그: 앞단 포트, 앱 호스트("-"이면 어느 앱에도 넘기지 않았다), 상태, 요청
+    (line,) = logged(site, path)
+    assert line[:3] == [port, "-", "413"]
+
+
+def logged(site, path, seconds=5):
+    """path가 든 접근 로그 줄 (나눈 칸). nginx는 413 뒤에 남은 본문을 버리며 기다린 다음에 적으므로 잠시 기다린다."""
+    deadline = time.monotonic() + seconds
+    while True:
+        lines = [line.split() for line in site.access_log.read_text().splitlines() if path in line]
+        if lines or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)

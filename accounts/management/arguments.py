@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext
 
-from accounts.models import User
+from accounts.models import Course, User
 
 # 받는 날. 1970년 전은 쓸 일이 없고, 양 끝의 날짜는 시간대를 옮기거나 며칠을 빼면 파이썬의 날짜를 넘는다
 # (usage_report --until 0001-01-01, export_conversations --since 0001-01-01이 OverflowError였다).
@@ -66,6 +66,22 @@ def find_user(username: str) -> User:
         return User.objects.get_by_natural_key(username)
     except User.DoesNotExist:
         raise CommandError(f"There is no user named {username!r}.") from None
+
+
+def find_course(value: str) -> Course:
+    """반: 번호 또는 정확한 이름. 같은 이름의 반이 여럿이면 번호를 쓰라고 한다."""
+    # isdigit()은 "²"도 참이라 int()가 ValueError로 죽는다: int()가 읽는 것만
+    found = list(Course.objects.filter(pk=int(value)) if value.isdecimal() else [])
+    if not found:
+        found = list(Course.objects.filter(name=value)[:2])
+    if len(found) > 1:
+        raise CommandError(
+            gettext("Several classes are named %(name)r; give the class's number instead.")
+            % {"name": value}
+        )
+    if not found:
+        raise CommandError(gettext("There is no class %(class)r.") % {"class": value})
+    return found[0]
 
 
 def _language_in(argv: list[str]) -> str | None:

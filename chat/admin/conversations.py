@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from chat import moderation, tree
 from chat.admin.reasons import BOTH, REASON_MAX_CHARS, NoteForm, ReasonForm, ask_reason
 from chat.admin.records import reply_in_conversation_url
+from chat.attachments import services as attachment_services
 from chat.models import Conversation, Message, Report
 from core.admin_i18n import yes_no_icon
 
@@ -313,6 +314,7 @@ class ConversationAdmin(admin.ModelAdmin):
             reports[report.reply_id].append(report)
         for message in shown:
             message.open_reports = reports[message.pk]
+        attachment_services.prefetch(shown)
         return {
             "message_page": page,
             "page_messages": shown,

@@ -5,18 +5,23 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from chat import tree
+from chat.attachments import services as attachments
 from chat.markdown import emphasis_for_any_viewer, headings_below
 from chat.models import Conversation, Message
 
 FORMAT_NAME = "daehwa.conversation"
-# 2: 메시지마다 parent, 대화마다 current (버전 나무). 1(한 줄)도 그대로 읽는다
+# 2: 메시지마다 parent, 대화마다 current (버전 나무). 1(한 줄)도 그대로 읽는다.
+# 질문마다의 attachments(파일의 이름과 종류, 내용은 없다)는 더한 칸이라 판을 올리지 않았다: 옛 판은 모르는 칸을 건너뛴다
 FORMAT_VERSION = 2
 # 한 번에 읽는 행 수
 CHUNK_ROWS = 500
+# 파일 이름 안에서 Markdown이 서식으로 읽을 글자
+MARKDOWN_SPECIAL = str.maketrans({char: f"\\{char}" for char in "\\`*_[]<>#|~!"})
 
 
 @dataclass
@@ -25,11 +30,13 @@ class ExportCount:
     messages: int = 0
 
 
-def conversations_to_export(*, user=None, since: datetime.datetime | None = None):
-    """내보낼 대화: 한 사람의 것 또는 모두, since 뒤에 활동이 있던 것. 만든 순서대로."""
+def conversations_to_export(*, user=None, course=None, since: datetime.datetime | None = None):
+    """내보낼 대화: 한 사람의 것 또는 모두, 한 반의 것(Conversation.course), since 뒤에 활동이 있던 것. 만든 순서대로."""
     conversations = Conversation.objects.select_related("owner").order_by("created_at", "pk")
     if user is not None:
         conversations = conversations.filter(owner=user)
+    if course is not None:
+        conversations = conversations.filter(course=course)
     if since is not None:
         conversations = conversations.filter(updated_at__gte=since)
     return conversations
@@ -57,16 +64,32 @@ def _messages(conversation: Conversation, *, all_versions: bool = False) -> Iter
                 "model",
                 "prompt_tokens",
                 "completion_tokens",
+                "has_attachments",
                 "created_at",
                 "updated_at",
             )
             .in_bulk()
         )
+        # 파일이 붙은 질문의 첨부를 조각마다 한 번에 (보통의 대화는 조각 하나라 대화마다 한 번, 없으면 묻지 않는다)
+        attachments.prefetch(found.values())
         yield from (found[pk] for pk in chunk if pk in found)
 
 
-def message_record(message: Message) -> dict:
+def attachment_record(attachment) -> dict:
+    """첨부 하나의 참조: 이름과 종류와 크기, 저장소의 이름(file, 이름만 남은 것은 null). 파일의 내용은 담지 않는다
+    (docs/decisions.md의 "내보내기는 첨부를 참조로"). import_conversations는 이름만 남긴 첨부로 다시 짓는다."""
     return {
+        "name": attachment.name,
+        "kind": attachment.kind,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "text_truncated": attachment.text_truncated,
+        "file": attachment.file.name or None,
+    }
+
+
+def message_record(message: Message) -> dict:
+    record = {
         "role": message.role,
         "content": message.content,
         "status": message.status,
@@ -77,6 +100,9 @@ def message_record(message: Message) -> dict:
         "created_at": message.created_at.isoformat(),
         "updated_at": message.updated_at.isoformat(),
     }
+    if message.is_user:
+        record["attachments"] = [attachment_record(item) for item in message.attachment_list]
+    return record
 
 
 def conversation_record(conversation: Conversation, *, all_versions: bool = False) -> dict:
@@ -162,4 +188,17 @@ def conversation_markdown(conversation: Conversation, count: ExportCount) -> Ite
             f"## {who}{status}{model} · {_when(message.created_at)}\n\n"
             f"{headings_below(emphasis_for_any_viewer(message.content))}\n\n"
         )
+        if files := message.attachment_list:
+            yield "".join(f"- {_attachment_line(item)}\n" for item in files) + "\n"
     yield "---\n\n"
+
+
+def _attachment_line(attachment) -> str:
+    """📎 이름 (종류, 크기). 내용 없이 이름만 가져온 파일은 화면의 칩과 같은 말을 붙인다."""
+    line = (
+        f"📎 {attachment.name.translate(MARKDOWN_SPECIAL)} "
+        f"({attachment.get_kind_display()}, {filesizeformat(attachment.size)})"
+    )
+    if attachment.is_missing:
+        line += f" · {_('Not imported: only the name was kept')}"
+    return line

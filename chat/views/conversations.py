@@ -11,20 +11,23 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_htmx.http import HttpResponseClientRedirect
 
-from chat import moderation, replies, services, streams, titles, tree
+from chat import classes, moderation, replies, services, streams, titles, tree
+from chat.attachments import services as attachment_services
 from chat.forms import (
+    ComposerForm,
     ConversationModelForm,
     ConversationRenameForm,
     ConversationSettingsForm,
     ConversationStartForm,
-    MessageForm,
 )
 from chat.models import Conversation, Message
 from chat.streams import DETAIL_TEMPLATE, positive_int
+from chat.views.attachments import take_files
 from chat.views.shared import (
     WRITING_PARAM,
     OwnConversationMixin,
     chat_context,
+    class_context,
     finish_without_js,
     refusal_status,
     render_in_place,
@@ -61,13 +64,13 @@ class ConversationListView(View):
         if example is not None and example < len(EXAMPLES):
             # JavaScript 없이 예시를 누른 사람: 입력창에 채워 둔다
             initial["content"] = EXAMPLES[example]["prompt"]
-        context = chat_context(
-            request, form=ConversationStartForm(initial=initial), examples=EXAMPLES
-        )
+        form = ConversationStartForm(initial=initial, user=request.user)
+        context = chat_context(request, form=form, examples=EXAMPLES, **class_context(request))
         return render(request, self.template_name, context)
 
     def post(self, request):
-        form = ConversationStartForm(request.POST)
+        form = ConversationStartForm(request.POST, request.FILES, user=request.user)
+        files = take_files(request, form)
         if not form.is_valid():
             return self.render_again(form, status=400)
         try:
@@ -75,6 +78,8 @@ class ConversationListView(View):
                 user=request.user,
                 content=form.cleaned_data["content"],
                 model=form.cleaned_data["model"],
+                preset=form.cleaned_data["preset"],
+                files=files,
             )
         except services.ChatRefused as refused:
             form.add_error(None, refused.message)
@@ -91,8 +96,10 @@ class ConversationListView(View):
             self.request,
             self.template_name,
             "start-form",
-            {"form": form},
-            page=lambda: chat_context(self.request, form=form, examples=EXAMPLES),
+            {"form": form, **class_context(self.request)},
+            page=lambda: chat_context(
+                self.request, form=form, examples=EXAMPLES, **class_context(self.request)
+            ),
             status=status,
         )
 
@@ -144,6 +151,7 @@ def history_slice(request, conversation, *, around: int | None = None):
     has_earlier = len(page) > MESSAGES_PAGE_SIZE
     page = page[-MESSAGES_PAGE_SIZE:]
     tree.annotate_versions(conversation, page)
+    attachment_services.prefetch(page)
     if page and before is None:
         streams.mark_latest(page[-1], conversation)
         # 탭을 닫은 사이 끝난 첫 답: 그 답의 마지막 그림이 부르지 못한 제목을 이 화면이 htmx로 부른다
@@ -187,7 +195,7 @@ def header_forms(request, conversation, **forms):
     return {
         "settings_form": ConversationSettingsForm(instance=conversation),
         "rename_form": ConversationRenameForm(instance=conversation),
-        "model_form": ConversationModelForm(conversation=conversation),
+        "model_form": ConversationModelForm(conversation=conversation, user=request.user),
         **share_links_context(request, conversation),
         **forms,
     }
@@ -202,6 +210,8 @@ def conversation_page_context(request, conversation, *, form, **extra):
         form=form,
         **header_forms(request, conversation),
         looks=moderation.looks_at(conversation),
+        conversation_class=classes.conversation_class(conversation),
+        **class_context(request),
         # 공유 링크를 만들거나 거둔 뒤(JavaScript 없음) Options를 연 채로 돌아온다
         options_open=request.GET.get("options") == "share",
         **extra,
@@ -264,7 +274,7 @@ class ConversationDetailView(OwnConversationMixin, View):
         if WRITING_PARAM in request.GET and self.conversation.needs_title:
             # "쓰는 중" 화면(JavaScript 없음)만 여기서 짓는다: 다른 화면은 끝난 답이 htmx로 부른다 (asks_title)
             title_when_replied(request, self.conversation)
-        context = conversation_page_context(request, self.conversation, form=MessageForm())
+        context = conversation_page_context(request, self.conversation, form=ComposerForm())
         return render(request, DETAIL_TEMPLATE, context)
 
 
@@ -273,7 +283,7 @@ class ConversationModelView(OwnConversationMixin, View):
 
     def post(self, request, pk):
         conversation = self.conversation
-        form = ConversationModelForm(request.POST, conversation=conversation)
+        form = ConversationModelForm(request.POST, conversation=conversation, user=request.user)
         saved = form.is_valid()
         if saved:
             services.conversation_model_choose(

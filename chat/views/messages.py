@@ -6,12 +6,14 @@ from django.views import View
 
 from accounts import usage
 from chat import services
-from chat.forms import ComposerForm, MessageForm
+from chat.forms import ComposerForm
 from chat.models import Message
 from chat.streams import DETAIL_TEMPLATE
+from chat.views.attachments import take_files
 from chat.views.conversations import conversation_page_context, history_slice
 from chat.views.shared import (
     OwnConversationMixin,
+    class_context,
     finish_without_js,
     refusal_status,
     render_in_place,
@@ -23,7 +25,8 @@ class MessageCreateView(OwnConversationMixin, View):
 
     def post(self, request, pk):
         conversation = self.conversation
-        form = ComposerForm(request.POST)
+        form = ComposerForm(request.POST, request.FILES)
+        files = take_files(request, form)
         if form.is_valid():
             try:
                 sent = services.message_post(
@@ -31,6 +34,7 @@ class MessageCreateView(OwnConversationMixin, View):
                     user=request.user,
                     content=form.cleaned_data["content"],
                     seen_leaf=form.cleaned_data["leaf"],
+                    files=files,
                 )
             except services.ChatRefused as refused:
                 form.add_error(None, refused.message)
@@ -48,7 +52,7 @@ class MessageCreateView(OwnConversationMixin, View):
             context = {
                 "conversation": conversation,
                 "sent": sent,
-                "form": MessageForm(),
+                "form": ComposerForm(),
                 # 입력창을 다시 그리는 값은 조각에서 큰 몫이라 계량기가 있을 때만 치른다
                 # (docs/architecture.md "작업 시작과 응답 두 갈래")
                 "refresh_composer": usage.quota_for(request.user) > 0,
@@ -61,7 +65,13 @@ class MessageCreateView(OwnConversationMixin, View):
     def render_again(self, form, status, replying=False, redraw=False):
         """틀린 입력이나 거절: 입력한 글은 입력창에 그대로 남기고 이유를 보인다. redraw면 대화 목록도 지금 갈래로
         (htmx면 out-of-band로)."""
-        context = {"conversation": self.conversation, "form": form, "replying": replying}
+        context = {
+            "conversation": self.conversation,
+            "form": form,
+            "replying": replying,
+            # 반이 끝났다는 거절이면 입력창 자리가 그 까닭 한 문장으로 바뀐다
+            **class_context(self.request),
+        }
         if redraw:
             context.update(history_slice(self.request, self.conversation), redraw=True)
         return render_in_place(

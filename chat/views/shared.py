@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django_htmx.http import reswap, retarget
 
+from accounts import courses
 from chat import feed, llm, replies, titles
 from chat.forms import SearchForm
 from chat.models import Conversation, Message
@@ -71,6 +72,19 @@ def chat_context(request, **extra):
     }
 
 
+def class_context(request) -> dict:
+    """반이 입력창이 있는 화면(새 대화, 대화)에 더하는 것: 보낼 수 없으면 입력창 대신 그 까닭 한 문장, 닫지 않은 공지.
+
+    반 자리는 계량기(usage.quota_for)와 같은 것이라 대개 질의가 늘지 않는다 (요청 동안 user에 붙어 있다).
+    """
+    standing = courses.standing(request.user)
+    return {
+        "read_only": not standing.can_send,
+        "closed_message": "" if standing.can_send else standing.closed_message,
+        "class_announcements": standing.announcements,
+    }
+
+
 def finish_without_js(request, reply: Message):
     """JavaScript 없는 보내기의 끝: 짧은 답이면 끝나기를 잠깐 기다리고, 첫 답변이면 제목까지 지은 뒤 대화로
     이동한다. 더 걸리면 빈 화면 대신 "답변을 쓰는 중" 화면으로 가고, 그 화면이 끝날 때까지 스스로 새로 읽는다
@@ -90,7 +104,8 @@ def finish_without_js(request, reply: Message):
 
 
 # 거절 코드마다 JavaScript 없는 화면의 상태. 너무 잦거나 오늘의 한도에 닿은 것은 429(기다리면 된다),
-# 대화의 지금 상태와 부딪치는 것은 409(답변이 끝나거나 멈춘 뒤에), DB가 잠깐 받지 못한 것은 503(서버 사정).
+# 대화의 지금 상태와 부딪치는 것은 409(답변이 끝나거나 멈춘 뒤에, 다른 모델을 고른 뒤에), DB가 잠깐 받지 못한 것은
+# 503(서버 사정). 반이 모두 기간 밖인 것은 403: 기다리거나 다시 해도 바뀌지 않고, 강사가 기간을 바꿔야 한다.
 REFUSAL_STATUS = {
     RefusalCode.RATE_LIMITED: 429,
     RefusalCode.QUOTA_REACHED: 429,
@@ -99,6 +114,10 @@ REFUSAL_STATUS = {
     RefusalCode.NOT_RETRYABLE: 409,
     RefusalCode.BRANCH_CHANGED: 409,
     RefusalCode.SERVER_BUSY: 503,
+    RefusalCode.CLASS_CLOSED: 403,
+    RefusalCode.MODEL_NOT_ALLOWED: 409,
+    RefusalCode.MODEL_CANNOT_SEE: 409,
+    RefusalCode.FILES_GONE: 409,
 }
 
 

@@ -10,7 +10,7 @@ from django.views import View
 from django_htmx.http import reswap, retarget
 
 from chat import services
-from chat.forms import MessageEditForm, MessageForm
+from chat.forms import ComposerForm, MessageEditForm
 from chat.models import Message
 from chat.streams import DETAIL_TEMPLATE
 from chat.views.conversations import around_url, conversation_page_context, history_slice
@@ -49,7 +49,7 @@ def refused_in_place(request, conversation, refused):
         "chat-alert",
         {"alert": refused.message},
         page=lambda: conversation_page_context(
-            request, conversation, form=MessageForm(), alert=refused.message
+            request, conversation, form=ComposerForm(), alert=refused.message
         ),
         status=refusal_status(refused.code),
     )

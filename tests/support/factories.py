@@ -47,3 +47,16 @@ def add_message(*, conversation, **fields):
     Conversation.objects.filter(pk=conversation.pk).update(current_leaf=message)
     conversation.current_leaf_id = message.pk
     return message
+
+
+def make_class_operator(username: str):
+    """모든 반을 운영하는 staff: 반을 고칠 권한(accounts.change_course)이 있다. staff만으로는 남의 반을 열지 못한다."""
+    from django.contrib.auth.models import Permission
+
+    from accounts.models import User
+
+    operator = User.objects.create_user(username=username, password=STAFF_PASSWORD, is_staff=True)
+    operator.user_permissions.add(
+        Permission.objects.get(content_type__app_label="accounts", codename="change_course")
+    )
+    return operator

@@ -347,6 +347,8 @@ class FakeOpenAI:
             self._queue.clear()
             self._requests.clear()
             self.models = ["fake-model"]
+        # 아무도 쓰지 않은 release()가 다음 시험의 멈춤을 곧바로 풀지 않게
+        self._released.clear()
 
     def start(self) -> "FakeOpenAI":
         if self._server is not None:

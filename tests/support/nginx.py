@@ -25,6 +25,7 @@ PROXY_SETTINGS = """\
     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     proxy_set_header X-Forwarded-Proto $scheme;
     proxy_set_header X-Request-ID $request_id;
+    client_max_body_size 25m;
 
     location / {
         proxy_pass http://daehwa;

@@ -39,6 +39,7 @@ def server_env(workdir: Path, *, host: str = "127.0.0.1", **overrides) -> dict[s
         "DJANGO_SECRET_KEY": "asgi-test-server-secret-" + "y" * 40,
         "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
         "DJANGO_STATIC_ROOT": str(workdir / "static"),
+        "ATTACHMENT_ROOT": str(workdir / "attachments"),
         "DJANGO_ALLOWED_HOSTS": host,
         # 테스트들이 한 주소(127.0.0.1)에서 여러 번 가입한다: 가입 제한을 시험하는 테스트만 낮춘다
         "SIGNUP_PER_ADDRESS_PER_HOUR": "10000",
@@ -136,32 +137,59 @@ def _serve(
     env = server_env(workdir, host=host, **env_overrides)
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
-    port = free_port(host)
+    # 빈 포트를 고른 뒤 서버가 묶기 전에 이 공유 기계의 다른 프로세스가 가져갈 수 있다: 그때는 새 포트로 다시
+    for attempt in range(3):
+        port = free_port(host)
+        log = (workdir / "server.log").open("w")
+        process = subprocess.Popen(
+            _server_command(workers, host, port),
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base_url = ServerURL(f"http://{host}:{port}")
+        base_url.process = process
+        try:
+            _wait_until_healthy(base_url, process, workdir)
+            break
+        except RuntimeError as error:
+            _stop(process, log)
+            if attempt == 2 or not _port_taken(str(error)):
+                raise
+    try:
+        yield base_url
+    finally:
+        _stop(process, log)
+
+
+def _server_command(workers: int | None, host: str, port: int) -> list[str]:
     if workers is None:
-        command = [
+        return [
             *(sys.executable, "-m", "uvicorn", "chatproject.asgi:application"),
             *("--host", host, "--port", str(port), "--no-access-log"),
         ]
-    else:
-        command = [
-            *(str(Path(sys.executable).parent / "gunicorn"), "chatproject.asgi:application"),
-            *("-k", "uvicorn_worker.UvicornWorker", "--workers", str(workers)),
-            *("--bind", f"{host}:{port}"),
-        ]
-    log = (workdir / "server.log").open("w")
-    process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base_url = ServerURL(f"http://{host}:{port}")
-    base_url.process = process
+    return [
+        *(str(Path(sys.executable).parent / "gunicorn"), "chatproject.asgi:application"),
+        *("-k", "uvicorn_worker.UvicornWorker", "--workers", str(workers)),
+        *("--bind", f"{host}:{port}"),
+    ]
+
+
+def _port_taken(server_log: str) -> bool:
+    # uvicorn: "[Errno 98] ... address already in use", gunicorn: "Connection in use"
+    return (
+        "address already in use" in server_log.lower() or "connection in use" in server_log.lower()
+    )
+
+
+def _stop(process: subprocess.Popen, log) -> None:
+    process.terminate()
     try:
-        _wait_until_healthy(base_url, process, workdir)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
 
 
 class ServerURL(str):
@@ -210,11 +238,17 @@ class Browserless:
         with self.opener.open(self.base_url + path, timeout=10) as response:
             return response.read().decode()
 
-    def post(self, path, data, headers=None):
+    def post(self, path, data, headers=None, files=None):
+        """files(칸 이름, 파일 이름, 바이트의 목록)가 있으면 파일을 고른 브라우저의 양식처럼 multipart로 보낸다."""
         page = self.get(path if path.startswith("/accounts/") else "/chat/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **data}).encode()
-        request = urllib.request.Request(self.base_url + path, body, headers=headers or {})  # noqa: S310 - 우리 테스트 서버
+        fields = {"csrfmiddlewaretoken": token, **data}
+        headers = dict(headers or {})
+        if files:
+            body, headers["Content-Type"] = multipart(fields, files)
+        else:
+            body = urllib.parse.urlencode(fields).encode()
+        request = urllib.request.Request(self.base_url + path, body, headers=headers)  # noqa: S310 - 우리 테스트 서버
         return self.opener.open(request, timeout=30)
 
     def start(self, content):
@@ -249,6 +283,23 @@ class Browserless:
         assert response.status == 200, (response.status, response.headers, response.read()[:500])
         assert response.headers["Content-Type"].startswith("text/event-stream")
         return connection, response
+
+
+def multipart(fields: dict, files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
+    """multipart/form-data 본문과 그 Content-Type. 종류는 앱이 내용으로 가리므로 파일마다 octet-stream이다."""
+    boundary = f"----daehwa-{uuid.uuid4().hex}"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    for field, filename, content in files:
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        )
+        parts.append(head.encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def wait_for_page(user, url, needle, seconds=15):

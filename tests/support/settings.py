@@ -18,6 +18,14 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True  # STATIC_ROOT 없이도 경고 없이 뜨도록
 
+# 첨부 파일은 실행마다 새 임시 폴더에: 저장소 폴더(media/)를 더럽히지 않는다
+import tempfile  # noqa: E402
+
+STORAGES["attachments"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": tempfile.mkdtemp(prefix="daehwa-attachments-"), "base_url": None},
+}
+
 # 기본은 내장 데모 모델: 개발자나 CI의 환경 변수 때문에 테스트가 인터넷의 API를 부르는 일이 없게 한다.
 # 가짜 OpenAI 서버가 필요한 테스트는 conftest의 llm_server 픽스처로 켠다.
 OPENAI_API_KEY = ""

@@ -4,7 +4,8 @@
 이메일·비밀번호는 선택)로 미리 만든다. 명단은 대개 한국어 Excel에서 나오므로 CP949와 UTF-8, 쉼표·세미콜론·탭을
 모두 읽는다. 모든 줄을 먼저 검사하고 하나라도 틀리면 줄 번호와 함께 알리고 아무것도 만들지 않는다. 비밀번호가
 빈 줄은 지어 주어 --output 파일에만 쓰고(화면과 로그에는 쓰지 않는다), 그 사람은 첫 로그인에서 자기 비밀번호를
-정해야 채팅할 수 있다. 답은 한 언어로: LANGUAGE_CODE, 또는 --language.
+정해야 채팅할 수 있다. --class를 주면 만든 사람들이 같은 트랜잭션에서 그 반에 든다 (초대 코드 없이).
+답은 한 언어로: LANGUAGE_CODE, 또는 --language.
 """
 
 from contextlib import nullcontext
@@ -56,6 +57,14 @@ class Command(OneLanguage, BaseCommand):
             ),
         )
         parser.add_argument(
+            "--class",
+            dest="course",
+            metavar="ID_OR_NAME",
+            help=gettext_lazy(
+                "put every created user into this class (its number, or its exact name)"
+            ),
+        )
+        parser.add_argument(
             "--dry-run",
             action="store_true",
             help=gettext_lazy(
@@ -72,10 +81,15 @@ class Command(OneLanguage, BaseCommand):
         with translation.override(language) if language else nullcontext():
             self._create(**options)
 
-    def _create(self, *, file, output=None, dry_run=False, romanize=False, **options):
+    def _create(self, *, file, output=None, dry_run=False, romanize=False, course=None, **options):
         path = Path(file)
         if not path.is_file():
             raise CommandError(_("There is no file at %(path)s.") % {"path": file})
+        if course is not None:
+            try:
+                course = cohort.course_find(course)
+            except cohort.CohortFileError as error:
+                raise CommandError(error.problems[0]) from None
         target = Path(output) if output else None
         if target is not None and target.exists():
             raise CommandError(
@@ -98,7 +112,7 @@ class Command(OneLanguage, BaseCommand):
                     % {"count": len(rows), "generated": generated}
                 )
                 return
-            created = cohort.users_create(rows=rows, output=target)
+            created = cohort.users_create(rows=rows, output=target, course=course)
         except cohort.CohortFileError as error:
             for problem in error.problems:
                 self.stderr.write(problem)
@@ -115,4 +129,10 @@ class Command(OneLanguage, BaseCommand):
         ) % {"count": created, "generated": generated}
         if generated:
             done += " " + _("Their passwords are in %(path)s.") % {"path": output}
+        if course is not None:
+            done += " " + ngettext(
+                "%(count)d joined the class “%(name)s”.",
+                "%(count)d joined the class “%(name)s”.",
+                created,
+            ) % {"count": created, "name": course.name}
         self.stdout.write(done)

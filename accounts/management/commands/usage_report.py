@@ -3,6 +3,9 @@
 강사와 운영자가 API 청구서와 맞춰 보거나 누가 얼마나 썼는지 볼 때 쓴다. 사용량 장부(accounts.DailyUsage)만 읽고
 메시지 표는 더하지 않는다. 사람, 날짜, 모델 가운데 하나로 묶어 표나 CSV로 낸다. 사람별이면 활성 계정은 그 기간에
 쓴 것이 없어도 0으로 나온다.
+
+반으로 거르거나(--class) 묶으면(--by class) 그 반 학생들이 반의 기간 안에 쓴 양이다: 두 반에 든 학생의 사용량은
+두 반에 모두 보인다 (docs/decisions.md "반: 한 사람, 여러 반").
 """
 
 import datetime
@@ -12,23 +15,37 @@ from django.db.models import Count, FilteredRelation, Q, Sum
 from django.db.models.functions import Coalesce
 
 from accounts import usage
-from accounts.management.arguments import day
-from accounts.models import DailyUsage, User
+from accounts.management.arguments import day, find_course
+from accounts.models import Course, DailyUsage, User
 from core import spreadsheet
 
 COLUMNS = ["prompt_tokens", "completion_tokens", "total_tokens", "replies", "estimated_replies"]
 
 
-def _rows_by_user(since: datetime.date, until: datetime.date):
+def _rows_by_class(since: datetime.date, until: datetime.date, course: Course | None):
+    """반별 합계 (관리 화면의 사용량 목록과 같은 규칙: accounts.usage.class_totals)."""
+    return usage.class_totals(
+        DailyUsage.objects.filter(day__gte=since, day__lte=until), course=course
+    )
+
+
+def _rows_by_user(since: datetime.date, until: datetime.date, course: Course | None = None):
     """사람별 합계: 활성 계정은 그 기간에 쓰지 않았어도 0으로 한 줄씩 (강사는 안 쓴 학생도 찾는다).
 
     비활성 계정은 그 기간에 쓴 것이 있을 때만. 기간의 장부만 LEFT JOIN으로 붙여 질의 하나로 센다.
     """
-    period = FilteredRelation(
-        "daily_usage", condition=Q(daily_usage__day__gte=since, daily_usage__day__lte=until)
-    )
+    users = User.objects.all()
+    condition = Q(daily_usage__day__gte=since, daily_usage__day__lte=until)
+    if course is not None:
+        # 반의 학생만, 반의 기간 안의 날만
+        users = users.filter(memberships__course=course)
+        if course.starts_on:
+            condition &= Q(daily_usage__day__gte=course.starts_on)
+        if course.ends_on:
+            condition &= Q(daily_usage__day__lte=course.ends_on)
+    period = FilteredRelation("daily_usage", condition=condition)
     return (
-        User.objects.annotate(period=period)
+        users.annotate(period=period)
         .values("username", "first_name")
         .annotate(
             prompt=Coalesce(Sum("period__prompt_tokens"), 0),
@@ -60,9 +77,15 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--by",
-            choices=["user", "day", "model"],
+            choices=["user", "day", "model", "class"],
             default="user",
-            help="one row per user (default), per day or per model",
+            help="one row per user (default), per day, per model or per class",
+        )
+        parser.add_argument(
+            "--class",
+            dest="course",
+            metavar="CLASS",
+            help="only the usage of this class's members on the class's days (its number or exact name)",
         )
         parser.add_argument(
             "--format",
@@ -71,20 +94,32 @@ class Command(BaseCommand):
             help="table (default) for reading, csv for a spreadsheet",
         )
 
-    def handle(self, *args, since=None, until=None, by="user", format="table", **options):
+    def handle(
+        self, *args, since=None, until=None, by="user", format="table", course=None, **options
+    ):
         until = until or usage.today()
         since = since or until - datetime.timedelta(days=29)
         if since > until:
             raise CommandError(f"--since ({since}) is after --until ({until}).")
+        course = find_course(course) if course else None
         if by == "user":
             # 사람별 보고서는 이름 칸도: 강사는 아이디보다 이름으로 학생을 안다
             key, name = "username", "first_name"
-            rows = _rows_by_user(since, until)
+            rows = _rows_by_user(since, until, course)
+        elif by == "class":
+            # 반 번호와 이름: 같은 이름의 반이 둘일 수 있다
+            key, name = "user__memberships__course", "user__memberships__course__name"
+            rows = _rows_by_class(since, until, course)
         else:
             key, name = by, None
+            ledger = DailyUsage.objects.filter(day__gte=since, day__lte=until)
+            if course is not None:
+                ledger = ledger.filter(
+                    usage.in_class_days("user__memberships__course"),
+                    user__memberships__course=course,
+                )
             rows = (
-                DailyUsage.objects.filter(day__gte=since, day__lte=until)
-                .values(key)
+                ledger.values(key)
                 .annotate(
                     prompt=Sum("prompt_tokens"),
                     completion=Sum("completion_tokens"),

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.management.arguments import OneLanguage, day, find_user
+from accounts.management.arguments import OneLanguage, day, find_course, find_user
 from chat.transfer import export
 from core.audit import Action, audit_record
 
@@ -46,6 +46,14 @@ class Command(OneLanguage, BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--user", metavar="NAME", help=gettext_lazy("only this user's conversations")
+        )
+        parser.add_argument(
+            "--class",
+            dest="course",
+            metavar="CLASS",
+            help=gettext_lazy(
+                "only the conversations of this class (its number or exact name): the end of a course"
+            ),
         )
         parser.add_argument(
             "--since",
@@ -101,6 +109,7 @@ class Command(OneLanguage, BaseCommand):
         self,
         *,
         user=None,
+        course=None,
         since=None,
         format="jsonl",
         output=None,
@@ -109,12 +118,13 @@ class Command(OneLanguage, BaseCommand):
         **_opts,
     ):
         owner = find_user(user) if user else None
+        course = find_course(course) if course else None
         start = (
             timezone.make_aware(datetime.datetime.combine(since, datetime.time()))
             if since
             else None
         )
-        conversations = export.conversations_to_export(user=owner, since=start)
+        conversations = export.conversations_to_export(user=owner, course=course, since=start)
         if all_versions and format != "jsonl":
             raise CommandError(_("--all-versions writes JSON Lines; Markdown shows one branch."))
         lines = (
@@ -145,6 +155,7 @@ class Command(OneLanguage, BaseCommand):
             action=Action.CONVERSATIONS_EXPORTED,
             payload={
                 "user": owner.username if owner else None,
+                "class": course.pk if course else None,
                 "since": since.isoformat() if since else None,
                 "format": format,
                 "all_versions": all_versions,

@@ -13,6 +13,12 @@
     field.style.height = field.scrollHeight + 2 + "px";
   }
 
+  // 고른 파일이나 거절된 보내기가 남긴 파일이 있으면 글 없이도 보낸다 (js/chat/attach.js)
+  function hasFiles(form) {
+    var input = form.querySelector(".attach-input");
+    return Boolean((input && input.files.length) || form.querySelector("[name=kept]:checked"));
+  }
+
   document.addEventListener("keydown", function (event) {
     var field = event.target;
     if (!(field instanceof HTMLTextAreaElement) || !field.closest(".composer")) {
@@ -31,7 +37,7 @@
     }
     event.preventDefault();
     var button = field.form.querySelector("button[type=submit]");
-    if (field.value.trim() === "") {
+    if (field.value.trim() === "" && !hasFiles(field.form)) {
       return;
     }
     if (button && button.disabled) {
@@ -87,9 +93,15 @@
     if (field && sender.id === "composer") {
       field.value = "";
       grow(field);
-      document.querySelectorAll("#composer .form-errors, #composer .errorlist").forEach(function (node) {
+      // 보낸 파일도: 고른 목록과 거절된 보내기가 남긴 파일은 이제 그 메시지에 붙어 있다
+      document.querySelectorAll("#composer .form-errors, #composer .errorlist, #composer .kept-files").forEach(function (node) {
         node.remove();
       });
+      var files = document.querySelector("#composer .attach-input");
+      if (files) {
+        files.value = "";
+        files.dispatchEvent(new Event("change", { bubbles: true }));
+      }
     }
     if (field && !D.touch.matches) {
       field.focus();

@@ -1,7 +1,9 @@
 """가입, 로그인, 로그아웃, 비밀번호 변경, 내 설정 화면. 가능한 곳은 Django의 auth 뷰를 그대로 쓴다."""
 
 import copy
+from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -9,12 +11,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import IntegrityError
 from django.shortcuts import redirect
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView
 
-from accounts import services, usage
+from accounts import courses, invitations, services, usage
 from accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -26,6 +28,22 @@ from accounts.forms import (
 )
 
 
+def signup_code_mode(*, from_link: bool) -> str:
+    """가입 양식의 반 코드 칸: "required", "optional" 또는 "absent" (칸이 없다).
+
+    closed는 가입이 닫혀 있다 (링크로 와도: 운영자가 닫은 것을 강사의 코드가 열지 않는다). open은 링크로 왔을 때만
+    칸을 보인다.
+    """
+    mode = settings.SIGNUP_MODE
+    if mode == "invite":
+        return "required"
+    if mode == "approval":
+        return "optional"
+    if mode == "open":
+        return "optional" if from_link else "absent"
+    return "absent"
+
+
 @method_decorator(login_not_required, name="dispatch")
 class SignupView(FormView):
     template_name = "accounts/signup.html"
@@ -35,9 +53,63 @@ class SignupView(FormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             return redirect(self.success_url)
-        if settings.SIGNUP_MODE != "open" and request.method == "POST":
+        # 링크(/join/<코드>/)로 왔거나, 그렇게 열린 양식이 코드 칸을 보냈다
+        self.from_link = "code" in (request.POST if request.method == "POST" else request.GET)
+        self.code_mode = signup_code_mode(from_link=self.from_link)
+        self.signup_possible = settings.SIGNUP_MODE != "closed"
+        if not self.signup_possible and request.method == "POST":
             return redirect("accounts:signup")
         return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "code_mode": self.code_mode,
+            "address": client_address(self.request),
+        }
+
+    def get_initial(self):
+        return {"code": self.request.GET.get("code", "")}
+
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data()
+        code = request.GET.get("code", "")
+        if self.code_mode != "absent" and code:
+            # 링크로 왔다: 어느 반인지 먼저 보여 주고, 쓸 수 없는 코드면 적기 전에 알린다
+            try:
+                context["joining"] = invitations.code_check(
+                    code=code, address=client_address(request)
+                ).course
+            except courses.InvitationRefused as refused:
+                context["code_error"] = refused.message
+        return self.render_to_response(context)
+
+    def get_context_data(self, **kwargs):
+        form = kwargs.get("form")
+        joining = form.invitation.course if form is not None and form.invitation else None
+        return super().get_context_data(
+            signup_possible=self.signup_possible,
+            joining=joining,
+            login_url=self._login_url(),
+            **kwargs,
+        )
+
+    def _login_url(self) -> str:
+        """링크로 온 사람이 로그인하면 같은 링크로 돌아온다 (이미 계정이 있으면 반에 들기만)."""
+        code = courses.normalize_code(
+            self.request.GET.get("code") or self.request.POST.get("code", "")
+        )
+        if not code:
+            return reverse("accounts:login")
+        join = reverse("join-link", kwargs={"code": code})
+        return f"{reverse('accounts:login')}?{urlencode({'next': join})}"
+
+    def form_invalid(self, form):
+        problem = form.code_problem
+        status = 200
+        if problem is not None:
+            status = 429 if problem == courses.InvitationProblem.THROTTLED else 400
+        return self.render_to_response(self.get_context_data(form=form), status=status)
 
     def form_valid(self, form):
         try:
@@ -45,19 +117,34 @@ class SignupView(FormView):
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password1"],
                 address=client_address(self.request),
+                code=form.cleaned_data.get("code", ""),
             )
         except services.SignupThrottled as throttled:
             form.add_error(None, signup_throttled_error(throttled.retry_after))
             response = self.render_to_response(self.get_context_data(form=form), status=429)
             response["Retry-After"] = str(throttled.retry_after)
             return response
+        except courses.InvitationRefused as refused:
+            # 미리 볼 때는 쓸 수 있었는데 그 사이에 누가 마지막 한 번을 썼다 (또는 거두었다)
+            form.add_error(
+                "code", forms.ValidationError(refused.message, code=refused.problem.value)
+            )
+            form.invitation = None
+            return self.form_invalid(form)
         except IntegrityError:
             # 양식 검사와 저장 사이에 같은 아이디가 먼저 가입했다
             form.add_error("username", _("A user with that username already exists."))
             return self.form_invalid(form)
         # 로그인을 맡는 백엔드로 (옛 세션을 위한 ModelBackend가 함께 있어 이름을 정해야 한다)
         login(self.request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        if user.awaiting_approval:
+            return redirect("accounts:waiting")
         messages.success(self.request, _("Welcome, %(username)s!") % {"username": user.username})
+        if form.invitation is not None:
+            messages.success(
+                self.request,
+                _("You joined the class “%(name)s”.") % {"name": form.invitation.course.name},
+            )
         return super().form_valid(form)
 
 
