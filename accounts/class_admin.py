@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Course, Invitation, Membership, Preset
 from accounts.usage import CLASS_PATH, in_class_days
 
+ID_MAX = 2**63 - 1
+
 
 class CourseUsageFilter(admin.SimpleListFilter):
     """사용량 장부를 반으로: 그 반 학생들이 반의 기간 안에 쓴 줄 (usage_report --class와 같은 규칙)."""
@@ -19,12 +21,15 @@ class CourseUsageFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in Course.objects.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
-        if not self.value() or not self.value().isdecimal():
+        pk = self.course_pk()
+        if pk is None:
             return queryset
-        return queryset.filter(in_class_days(CLASS_PATH), **{CLASS_PATH: int(self.value())})
+        return queryset.filter(in_class_days(CLASS_PATH), **{CLASS_PATH: pk})
 
     def course_pk(self) -> int | None:
-        return int(self.value()) if self.value() and self.value().isdecimal() else None
+        # 주소창에서 고친 값: 숫자가 아니거나 DB의 정수보다 크면 거르지 않는다 (OverflowError로 500이 되지 않게)
+        value = self.value() or ""
+        return int(value) if value.isdecimal() and int(value) <= ID_MAX else None
 
 
 class MembershipInline(admin.TabularInline):

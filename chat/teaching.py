@@ -55,7 +55,7 @@ def _ledger_sum(days: tuple[datetime.date, datetime.date], expression):
     )
 
 
-def member_rows(course: Course, *, user_ids: list[int] | None = None):
+def member_rows(course: Course, *, user_id: int | None = None):
     """반의 학생들과 숫자들. 승인을 기다리는 사람이 먼저, 그다음 이름(없으면 아이디) 순. 질의 하나."""
     today = usage.today()
     week = (week_first_day(today), today)
@@ -91,14 +91,16 @@ def member_rows(course: Course, *, user_ids: list[int] | None = None):
         )
         .order_by("-user__awaiting_approval", "user__first_name", "user__username")
     )
-    if user_ids is not None:
-        rows = rows.filter(user_id__in=user_ids)
+    if user_id is not None:
+        # user_id가 아니라 user__pk: 64비트를 넘는 번호를 Django는 정수 칸의 =에서만 "없음"으로 읽는다
+        # (외래 키나 in에서는 OverflowError로 500)
+        rows = rows.filter(user__pk=user_id)
     return rows
 
 
 def member_row(course: Course, member_id: int) -> Membership:
     """한 학생의 줄. 반에 없는 사람이면 404."""
-    row = member_rows(course, user_ids=[member_id]).first()
+    row = member_rows(course, user_id=member_id).first()
     if row is None:
         raise Http404
     return row

@@ -679,3 +679,47 @@ def test_the_members_table_downloads_as_csv_with_formulas_neutralised(as_teacher
     # 오늘 답변·토큰, 7일 답변·토큰
     assert cells[5:9] == ["2", "400", "3", "500"]
 
+
+def test_an_id_too_large_for_the_database_is_404_not_500(client, course, teacher, member):
+    # URL의 <int:>는 자릿수를 묻지 않는다: 64비트를 넘는 번호가 질의에서 OverflowError로 500이 되면 안 된다
+    huge = 2**70
+    make_conversation(member, messages=1)
+    urls = [
+        f"/classes/{huge}/",
+        f"/classes/{course.pk}/members/{huge}/",
+        f"/classes/{course.pk}/conversations/{huge}/",
+        f"/classes/{course.pk}/presets/{huge}/edit/",
+        f"/classes/{course.pk}/invitations/{huge}/qr.svg",
+        f"/chat/files/{huge}/",
+        f"/chat/files/{huge}/preview/",
+        f"/chat/{huge}/",
+    ]
+    client.force_login(teacher)
+
+    answers = {url: client.get(url).status_code for url in urls}
+    removed = client.post(f"/classes/{course.pk}/members/{huge}/remove/").status_code
+    approved = client.post(f"/classes/{course.pk}/members/{huge}/approve/").status_code
+
+    assert answers == dict.fromkeys(urls, 404)
+    assert (removed, approved) == (404, 404)
+
+
+def test_the_admin_usage_list_ignores_a_class_id_too_large(admin_client):
+    page = admin_client.get(f"/admin/accounts/dailyusage/?class={2**70}")
+
+    assert page.status_code == 200
+
+
+def test_the_csv_dates_are_the_sites_local_days(as_teacher, course, member, settings):
+    # 저장은 UTC: 서울의 새벽 1시 반에 든 학생은 그 전날(UTC)이 아니라 그날로 적힌다
+    settings.TIME_ZONE = "Asia/Seoul"
+    moment = datetime.datetime(2026, 3, 2, 16, 30, tzinfo=datetime.UTC)
+    Membership.objects.filter(user=member).update(joined_at=moment)
+    conversation = make_conversation(member, messages=1)
+    type(conversation).objects.filter(pk=conversation.pk).update(course=course, updated_at=moment)
+
+    text = as_teacher.get(f"/classes/{course.pk}/usage.csv").content.decode("utf-8-sig")
+
+    cells = next(csv.reader([text.splitlines()[1]]))
+    assert cells[2] == "2026-03-03"
+    assert cells[4] == "2026-03-03T01:30:00+09:00"

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
@@ -177,9 +178,12 @@ class ClassUsageCsvView(TaughtCourseMixin, View):
                 [
                     member.user.username,
                     member.user.get_full_name(),
-                    member.joined_at.date().isoformat(),
+                    # 저장은 UTC: 사이트의 날과 시각으로 적어야 화면의 표와 같다
+                    timezone.localdate(member.joined_at).isoformat(),
                     int(member.user.awaiting_approval),
-                    member.last_activity.isoformat() if member.last_activity else "",
+                    timezone.localtime(member.last_activity).isoformat(timespec="seconds")
+                    if member.last_activity
+                    else "",
                     member.replies_today,
                     member.tokens_today,
                     member.replies_week,
