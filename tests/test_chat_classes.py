@@ -177,6 +177,30 @@ def test_a_refused_htmx_send_replaces_the_composer_with_the_sentence(english, us
     assert "Your class “Evening class” ended on" in html
 
 
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_send_refused_for_a_closed_class_keeps_the_typed_text(english, user, htmx):
+    # 반이 끝난 것을 모르고 길게 쓴 학생: 입력창 대신 까닭이 보여도 쓴 글은 복사할 수 있게 남는다
+    conversation = make_conversation(user)
+    english.force_login(user)
+    course_for(user, "Evening class", ends_on=days(-1))
+    typed = "과제 3번 <풀이>를 길게 썼다"
+    headers = HTMX if htmx else {}
+
+    sent = english.post(f"/chat/{conversation.pk}/messages/", {"content": typed}, headers=headers)
+    started = english.post("/chat/", {"content": typed, "model": "daehwa-demo"}, headers=headers)
+
+    for response in (sent, started):
+        html = response.content.decode()
+        assert response.status_code == (200 if htmx else 403)  # htmx는 2xx만 바꿔 끼운다
+        assert "Your class “Evening class” ended on" in html
+        assert "Your message was not sent" in html
+        assert "과제 3번 &lt;풀이&gt;를 길게 썼다</textarea>" in html
+        assert "readonly" in html
+        assert "endcomment" not in html
+        assert "복사해 둘 수" not in html
+    assert conversation.messages.count() == 0
+
+
 def test_a_member_of_one_ended_and_one_open_class_can_send(logged_in, user):
     course_for(user, "끝난 반", ends_on=days(-3))
     course_for(user, "지금 반", starts_on=days(-3), ends_on=days(3))

@@ -56,7 +56,12 @@ def class_site(tmp_path_factory, fake_openai_server):
     }
     with asgi_server(workdir, **database) as base_url:
         output = manage(server_env(workdir, **database), "shell", "-c", SETUP).stdout.split()
-        yield base_url, output[-2], output[-1]
+
+        def shell(code):
+            """서버가 도는 중에 DB를 바꾼다 (페이지를 연 뒤 반이 끝나는 때처럼)."""
+            manage(server_env(workdir, **database), "shell", "-c", code)
+
+        yield base_url, output[-2], output[-1], shell
 
 
 def log_in(browser, base_url, username, size, scheme):
@@ -81,7 +86,7 @@ def looks_right(page, name, size):
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_announcement_presets_and_a_closed_class_look_right(browser, class_site, size, scheme):
-    base_url, open_conversation, closed_conversation = class_site
+    base_url, open_conversation, closed_conversation, _shell = class_site
     context, page = log_in(browser, base_url, "minji", size, scheme)
 
     banner = page.locator(".class-announcement")
@@ -116,7 +121,7 @@ def test_announcement_presets_and_a_closed_class_look_right(browser, class_site,
 def test_a_preset_starts_a_conversation_and_a_dismissed_announcement_goes(
     browser, class_site, fake_openai
 ):
-    base_url, _open, _closed = class_site
+    base_url, _open, _closed, _shell = class_site
     fake_openai.script(Reply(tokens=["좋아요, ", "코드를 볼게요."]), Reply(tokens=["코드 리뷰"]))
     context, page = log_in(browser, base_url, "minji", "desktop", "light")
 
@@ -135,5 +140,43 @@ def test_a_preset_starts_a_conversation_and_a_dismissed_announcement_goes(
     expect(page.locator(".class-announcement")).to_have_count(0)
     page.reload()
     expect(page.locator(".class-announcement")).to_have_count(0)
+    assert page.console_errors == []
+    context.close()
+
+
+CLASS_FOR = """
+import datetime
+from django.utils import timezone
+from accounts.models import Course, Membership, User
+student = User.objects.create_user("{name}", password="{password}")
+Membership.objects.create(course=Course.objects.create(name="{name}의 반"), user=student)
+"""
+CLASS_ENDS = """
+import datetime
+from django.utils import timezone
+from accounts.models import Course
+Course.objects.filter(name="{name}의 반").update(ends_on=timezone.localdate() - datetime.timedelta(days=1))
+"""
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_send_after_the_class_ended_keeps_the_text_to_copy(browser, class_site, size, scheme):
+    # 페이지를 연 뒤에 반이 끝났다: 보내기는 거절되고, 입력창 자리에 까닭과 쓴 글(읽기 전용)이 남는다
+    base_url, _open, _closed, shell = class_site
+    name = f"late_{size}_{scheme}"
+    shell(CLASS_FOR.format(name=name, password=PASSWORD))
+    context, page = log_in(browser, base_url, name, size, scheme)
+    page.get_by_label("메시지").fill("과제 3번을 이렇게 풀었는데\n맞는지 봐 주세요")
+    shell(CLASS_ENDS.format(name=name))
+
+    page.get_by_role("button", name="보내기").click()
+
+    notice = page.locator("#start-form.closed-notice")
+    expect(notice).to_contain_text(f"“{name}의 반” 반은")
+    unsent = notice.get_by_label("메시지는 보내지지 않았습니다. 여기서 복사해 두세요:")
+    expect(unsent).to_have_value("과제 3번을 이렇게 풀었는데\n맞는지 봐 주세요")
+    expect(unsent).not_to_be_editable()
+    looks_right(page, f"classes-refused-{size}-{scheme}", size)
     assert page.console_errors == []
     context.close()
