@@ -177,6 +177,29 @@ def test_a_refused_htmx_send_replaces_the_composer_with_the_sentence(english, us
     assert "Your class “Evening class” ended on" in html
 
 
+def test_the_new_chat_page_says_whose_class_the_conversation_joins(english, user, settings):
+    # 첫 메시지를 보내기 전에: 어느 반의 대화가 되는지, 강사가 읽을 수 있는지
+    english.force_login(user)
+    assert "class-for-new" not in english.get("/chat/").content.decode()
+
+    course_for(user, "Evening class")
+    can_read = english.get("/chat/").content.decode()
+    settings.CLASS_INSTRUCTORS_CAN_READ = False
+    private = english.get("/chat/").content.decode()
+
+    assert "belongs to your class “Evening class”" in can_read
+    assert "its instructors can read it" in can_read
+    assert "Its instructors see your usage, not your conversations." in private
+    assert "can read it" not in private
+
+
+def test_the_new_chat_page_of_an_ended_class_has_no_class_sentence(english, user):
+    course_for(user, "Evening class", ends_on=days(-1))
+    english.force_login(user)
+
+    assert "class-for-new" not in english.get("/chat/").content.decode()
+
+
 @pytest.mark.parametrize("htmx", [True, False])
 def test_a_send_refused_for_a_closed_class_keeps_the_typed_text(english, user, htmx):
     # 반이 끝난 것을 모르고 길게 쓴 학생: 입력창 대신 까닭이 보여도 쓴 글은 복사할 수 있게 남는다

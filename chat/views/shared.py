@@ -1,6 +1,7 @@
 """대화 화면들이 함께 쓰는 것: 내 대화 찾기, 사이드바, 거절의 상태 코드, htmx와 JavaScript 없음의 갈림길."""
 
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -82,6 +83,9 @@ def class_context(request) -> dict:
         "read_only": not standing.can_send,
         "closed_message": "" if standing.can_send else standing.closed_message,
         "class_announcements": standing.announcements,
+        # 새 대화 화면: 첫 메시지를 보내기 전에 그 대화가 어느 반의 것이고 강사가 읽을 수 있는지 알린다
+        "class_for_new": standing.default_course() if standing.can_send else None,
+        "instructors_can_read": settings.CLASS_INSTRUCTORS_CAN_READ,
     }
 
 
