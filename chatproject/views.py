@@ -6,6 +6,7 @@ import sys
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.db import InterfaceError, OperationalError, connection
 from django.http import (
     HttpResponse,
@@ -17,6 +18,7 @@ from django.shortcuts import redirect
 from django.template import loader
 from django.templatetags.static import static
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -64,9 +66,24 @@ def favicon(request):
 
 def bad_request(request, exception):
     """400 페이지. Django 기본값은 CSRF 검사를 다시 돌려, UTF-8이 아닌 양식처럼 본문 때문에 거절된
-    요청에서는 본문을 또 읽다가 500이 된다. 요청 컨텍스트 없이 그린다."""
+    요청에서는 본문을 또 읽다가 500이 된다. 요청 컨텍스트 없이 그린다.
+
+    사람이 할 수 있는 것(파일을 백 개 넘게 고르기, 아주 긴 글 붙여 넣기)은 무엇이 틀렸는지 말한다: 양식의 거절
+    문장까지 가기 전에 Django가 본문을 읽다가 멈춘 경우다."""
+    if isinstance(exception, TooManyFilesSent):
+        message = _(
+            "You picked too many files at once: a message carries at most %(count)s. Go back, remove some and send again."
+        ) % {"count": settings.ATTACHMENT_MAX_FILES}
+    elif isinstance(exception, RequestDataTooBig):
+        message = _(
+            "What you sent is too large for the server. Go back and send a shorter text, or attach it as a file."
+        )
+    else:
+        message = ""
     template = loader.get_template("400.html")
-    return HttpResponseBadRequest(template.render({"SITE_NAME": settings.SITE_NAME}))
+    return HttpResponseBadRequest(
+        template.render({"SITE_NAME": settings.SITE_NAME, "message": message})
+    )
 
 
 def server_error(request):

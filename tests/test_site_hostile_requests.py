@@ -7,6 +7,7 @@ import urllib.request
 import uuid
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from chat.services import conversation_start
@@ -55,6 +56,34 @@ def test_a_logged_in_form_in_another_charset_is_a_400(csrf_client, user, path, c
     )
 
     assert response.status_code == 400
+
+
+def test_too_many_files_at_once_say_what_went_wrong(english, user, settings):
+    # Django는 본문을 읽다가 DATA_UPLOAD_MAX_NUMBER_FILES에서 멈춘다: 양식의 거절까지 가지 못하니 400 페이지가 말한다
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    reply = conversation_start(user=user, content="질문", model="daehwa-demo")
+    english.force_login(user)
+    files = [SimpleUploadedFile(f"note{n}.txt", b"hello") for n in range(4)]
+
+    response = english.post(
+        f"/chat/{reply.conversation_id}/messages/", {"content": "봐 주세요", "attachments": files}
+    )
+
+    assert response.status_code == 400
+    assert "You picked too many files at once: a message carries at most 5." in (
+        response.content.decode()
+    )
+
+
+def test_a_body_too_large_says_so(english, user, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    reply = conversation_start(user=user, content="질문", model="daehwa-demo")
+    english.force_login(user)
+
+    response = english.post(f"/chat/{reply.conversation_id}/messages/", {"content": "가" * 2000})
+
+    assert response.status_code == 400
+    assert "too large for the server" in response.content.decode()
 
 
 @pytest.mark.parametrize(
