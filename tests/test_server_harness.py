@@ -30,3 +30,13 @@ def test_a_port_taken_between_choosing_and_binding_is_chosen_again(tmp_path, mon
     finally:
         taken.close()
     assert ports == []
+
+
+def test_free_ports_come_from_below_the_ephemeral_range():
+    # 나가는 연결이 받는 임시 포트와 겹치지 않는 곳에서 고른다
+    from tests.support.nginx import free_ports
+
+    chosen = [servers.free_port() for _ in range(20)] + free_ports(3)
+
+    assert all(port in servers.PORT_RANGE for port in chosen)
+    assert len(set(free_ports(5))) == 5

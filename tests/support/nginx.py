@@ -8,12 +8,13 @@ import socket
 import subprocess
 import textwrap
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.support import markers
+from tests.support.servers import free_port
 
 NGINX = Path("/usr/sbin/nginx")
 
@@ -55,12 +56,13 @@ def require_nginx() -> None:
 
 
 def free_ports(count: int) -> list[int]:
-    """127.0.0.1의 빈 포트 여럿: 소켓을 한꺼번에 쥐고 골라 서로 겹치지 않는다."""
-    with ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
+    """127.0.0.1의 빈 포트 여럿: 서로 겹치지 않게, 나가는 연결이 쓰는 임시 포트 범위 밖에서 (servers.free_port)."""
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    return ports
 
 
 def nginx_config(workdir: Path, fronts: dict[int, list[str]]) -> str:
