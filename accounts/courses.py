@@ -153,6 +153,7 @@ class InvitationProblem(StrEnum):
     ENDED = "ended"
     THROTTLED = "throttled"
     ALREADY_MEMBER = "already_member"
+    REVOKED = "revoked"
 
 
 def invitation_problem_message(problem: InvitationProblem) -> str:
@@ -171,6 +172,9 @@ def invitation_problem_message(problem: InvitationProblem) -> str:
             "Too many wrong class codes from this network. Please wait a few minutes and try again."
         ),
         InvitationProblem.ALREADY_MEMBER: _("You are already in that class."),
+        InvitationProblem.REVOKED: _(
+            "Your instructor withdrew that class code. Ask them for the current one."
+        ),
     }[problem]
 
 
@@ -198,6 +202,13 @@ def invitation_find(code: str) -> Invitation | None:
     )
 
 
+def invitation_was_revoked(code: str) -> bool:
+    """거둔 코드인가. 없는 코드와 갈라 말하려고 따로 묻는다: 거둔 코드는 추측이 아니다 (강사가 다시 띄운 새 코드를 반
+    전체가 한 주소에서 적기 전에 옛 코드로 추측 한도를 다 쓰지 않게). 코드가 거두어졌다는 것 말고는 알리지 않는다."""
+    code = normalize_code(code)
+    return bool(code) and Invitation.objects.filter(code=code, revoked_at__isnull=False).exists()
+
+
 def _usable(now) -> Q:
     return (
         Q(revoked_at__isnull=True)
@@ -222,7 +233,7 @@ def invitation_claim(*, code: str) -> Invitation:
     if not won:
         invitation.refresh_from_db(fields=["uses", "expires_at", "max_uses", "revoked_at"])
         if invitation.is_revoked:
-            raise InvitationRefused(InvitationProblem.UNKNOWN)
+            raise InvitationRefused(InvitationProblem.REVOKED)
         if invitation.is_expired(now):
             raise InvitationRefused(InvitationProblem.EXPIRED)
         raise InvitationRefused(InvitationProblem.USED_UP)

@@ -130,13 +130,16 @@ def invitation_revoke(*, invitation: Invitation, actor: User, request=None) -> b
 def code_check(*, code: str, address: str) -> Invitation:
     """코드를 쓰기 전에 미리 본다 (반 이름을 보여 주고, 틀린 코드는 바로 알린다). 쓰는 것은 courses.invitation_claim.
 
-    한 주소가 너무 많이 틀렸으면 찾아보지도 않고 THROTTLED. 찾기 전에 세고, 있는 코드면 되돌린다: 없는 코드(거둔 것
-    포함)만 실패로 남는다.
+    한 주소가 너무 많이 틀렸으면 찾아보지도 않고 THROTTLED. 찾기 전에 세고, 있는 코드면 되돌린다: 없는 코드만 실패로
+    남는다 (거둔 코드는 추측이 아니니 되돌리고 REVOKED).
     """
     if services.class_code_attempt_begin(address=address):
         raise courses.InvitationRefused(courses.InvitationProblem.THROTTLED)
     invitation = courses.invitation_find(code)
     if invitation is None:
+        if courses.invitation_was_revoked(code):
+            services.class_code_found(address=address)
+            raise courses.InvitationRefused(courses.InvitationProblem.REVOKED)
         raise courses.InvitationRefused(courses.InvitationProblem.UNKNOWN)
     services.class_code_found(address=address)
     course = invitation.course

@@ -118,7 +118,7 @@ def test_revoking_stops_the_code_and_keeps_the_members(teacher, course, user):
     assert Membership.objects.filter(user=user, course=course).exists()
     with pytest.raises(InvitationRefused) as refused:
         invitations.code_check(code=invitation.code, address="10.0.0.1")
-    assert refused.value.problem == InvitationProblem.UNKNOWN
+    assert refused.value.problem == InvitationProblem.REVOKED
 
 
 def test_the_projector_page_shows_the_code_link_and_qr(teacher, course):

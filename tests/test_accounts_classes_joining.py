@@ -9,6 +9,7 @@ from urllib.parse import unquote
 import pytest
 from django.db import IntegrityError, OperationalError, connection
 from django.test import Client
+from django.utils import timezone
 
 from accounts import courses, invitations, services
 from accounts.courses import InvitationProblem, InvitationRefused
@@ -65,7 +66,7 @@ def test_invite_mode_requires_a_code_and_joins_the_class(client, settings, invit
         ),
         (
             {"revoked_at": datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)},
-            InvitationProblem.UNKNOWN,
+            InvitationProblem.REVOKED,
         ),
     ],
 )
@@ -345,6 +346,20 @@ def test_used_up_codes_are_not_counted_as_guesses(settings, course):
     for _attempt in range(5):
         with pytest.raises(InvitationRefused):
             invitations.code_check(code=old.code, address="10.0.0.1")
+
+    assert invitations.code_check(code=fresh.code, address="10.0.0.1") == fresh
+
+
+def test_revoked_codes_are_not_counted_as_guesses(settings, course):
+    # 강사가 잘못 만든 코드를 거두고 새로 띄웠다: 교실(한 주소)에서 옛 코드를 적은 학생들이 새 코드까지 막지 않는다
+    settings.CLASS_CODE_FAILURES_PER_ADDRESS = 2
+    old = make_invitation(course, revoked_at=timezone.now())
+    fresh = make_invitation(course)
+
+    for _attempt in range(5):
+        with pytest.raises(InvitationRefused) as refused:
+            invitations.code_check(code=old.code, address="10.0.0.1")
+        assert refused.value.problem == InvitationProblem.REVOKED
 
     assert invitations.code_check(code=fresh.code, address="10.0.0.1") == fresh
 
