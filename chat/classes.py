@@ -6,10 +6,11 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils.text import Truncator
 
 from accounts import courses
-from accounts.models import Preset
+from accounts.models import Membership, Preset
 from chat import llm
 from chat.models import Conversation
 
@@ -107,16 +108,23 @@ def conversation_class(conversation: Conversation) -> ConversationClass | None:
     """반도 프리셋도 없는 대화는 질의하지 않는다. 있으면 이름 둘을 질의 하나로."""
     if conversation.course_id is None and conversation.preset_id is None:
         return None
+    # 반을 떠난(빠진) 학생의 대화는 강사가 더는 열지 못한다 (chat.teaching.class_conversations): 알림도 그것을 따른다
+    still_member = Membership.objects.filter(
+        user_id=OuterRef("owner_id"), course_id=OuterRef("course_id")
+    )
     names = (
         Conversation.objects.filter(pk=conversation.pk)
-        .values_list("course__name", "preset__name")
+        .annotate(still_member=Exists(still_member))
+        .values_list("course__name", "preset__name", "still_member")
         .first()
     )
     if names is None:
         return None
-    course_name, preset_name = names
+    course_name, preset_name, still_member = names
     return ConversationClass(
         course_name=course_name or "",
-        instructors_can_read=bool(course_name) and settings.CLASS_INSTRUCTORS_CAN_READ,
+        instructors_can_read=bool(course_name)
+        and still_member
+        and settings.CLASS_INSTRUCTORS_CAN_READ,
         preset_name=preset_name or "",
     )

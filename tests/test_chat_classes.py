@@ -436,6 +436,25 @@ def test_a_conversation_belongs_to_the_newest_open_class_and_says_so(english, us
     assert "instructors can read" not in english.get(f"/chat/{conversation.pk}/").content.decode()
 
 
+def test_after_leaving_the_class_the_conversation_no_longer_says_instructors_read_it(
+    english, user, settings
+):
+    # 반을 떠난 학생의 대화는 강사가 열지 못한다 (404): 알림이 그보다 많이 말하지 않는다
+    settings.CLASS_INSTRUCTORS_CAN_READ = True
+    course = course_for(user, "Morning class")
+    conversation = make_conversation(user, messages=2)
+    Conversation.objects.filter(pk=conversation.pk).update(course=course)
+    english.force_login(user)
+    assert "instructors can read" in english.get(f"/chat/{conversation.pk}/").content.decode()
+
+    Membership.objects.filter(user=user, course=course).delete()
+    courses.standing_forget(user)
+    page = english.get(f"/chat/{conversation.pk}/").content.decode()
+
+    assert "Class: Morning class" in page
+    assert "instructors can read" not in page
+
+
 def test_without_a_class_a_conversation_has_none(logged_in, user):
     logged_in.post("/chat/", {"content": "안녕", "model": "daehwa-demo"}, headers=HTMX)
     assert Conversation.objects.get().course is None
