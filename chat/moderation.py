@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from chat.models import Conversation, Message, Report
 from core.audit import Action, audit_record, events_about
-from core.models import AuditEvent
 
 # 주인에게 보이는 열람 알림에 올릴 최근 열람 수
 LOOKS_SHOWN = 3
@@ -136,10 +135,17 @@ def reply_reports_resolve(*, reply: Message, moderator, note: str, request=None)
     )
 
 
-def looks_at(conversation: Conversation) -> list[AuditEvent]:
-    """주인에게 보여 줄 최근 열람: 누가(아이디) 언제, 최신부터."""
-    return list(
-        events_about(conversation)
-        .filter(action=Action.CONVERSATION_VIEWED)
-        .only("actor_username", "created_at")[:LOOKS_SHOWN]
-    )
+class Looks(list):
+    """최근 열람 LOOKS_SHOWN개, 최신부터. earlier: 그보다 앞선 열람의 수 (몇 번 읽혔는지 숨기지 않게)."""
+
+    earlier = 0
+
+
+def looks_at(conversation: Conversation) -> Looks:
+    """주인에게 보여 줄 최근 열람: 누가(아이디) 언제, 최신부터. 더 있을 때만 나머지를 센다 (질의 하나 더)."""
+    viewed = events_about(conversation).filter(action=Action.CONVERSATION_VIEWED)
+    looks = Looks(viewed.only("actor_username", "created_at")[: LOOKS_SHOWN + 1])
+    if len(looks) > LOOKS_SHOWN:
+        looks.pop()
+        looks.earlier = viewed.count() - LOOKS_SHOWN
+    return looks

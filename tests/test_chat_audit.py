@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import F
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -14,6 +15,7 @@ from chat.moderation import looks_at
 from chat.services import conversation_rename, conversation_start
 from core.audit import Action, audit_record
 from core.models import AuditEvent
+from tests.support.factories import make_conversation
 from tests.support.fake_openai import Reply
 
 
@@ -122,6 +124,21 @@ def test_a_look_is_recorded_once_an_hour_per_person(admin_user, conversation, us
     AuditEvent.objects.update(created_at=timezone.now() - timedelta(minutes=61))
     assert moderation.conversation_view_record(conversation=conversation, viewer=admin_user)
     assert [look.actor_username for look in looks_at(conversation)] == ["admin", "admin"]
+
+
+def test_the_owner_learns_how_many_earlier_reads_are_not_listed(english, admin_user, user):
+    # 최근 셋만 이름과 때를 적는다: 그보다 많이 읽혔다는 것까지 숨기지 않는다
+    conversation = make_conversation(user, messages=2)
+    for hours in range(5):
+        moderation.conversation_view_record(conversation=conversation, viewer=admin_user)
+        AuditEvent.objects.update(created_at=F("created_at") - timedelta(hours=hours + 1))
+    english.force_login(user)
+
+    page = english.get(f"/chat/{conversation.pk}/").content.decode()
+
+    assert len(looks_at(conversation)) == 3
+    assert looks_at(conversation).earlier == 2
+    assert "and 2 earlier reads" in page
 
 
 def test_chatting_renaming_and_reporting_write_no_events(logged_in, user, llm_server):
