@@ -214,7 +214,9 @@ def ledger(user, other_user):
 
 
 def test_usage_report_sums_by_user_as_a_table(ledger, capsys):
-    call_command("usage_report", "--since", "2026-03-01", "--until", "2026-03-02")
+    call_command(
+        "usage_report", "--since", "2026-03-01", "--until", "2026-03-02", "--language", "en"
+    )
 
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == [
@@ -256,7 +258,7 @@ def test_usage_report_lists_every_active_user_even_without_use(ledger, django_us
         ["minji", "", "1000", "1", "1001", "1", "0"],
         ["quiet", "조용한", "0", "0", "0", "0", "0"],
     ]
-    assert "4 rows from 2026-03-02 to 2026-03-02." in captured.err
+    assert "2026-03-02부터 2026-03-02까지 4줄." in captured.err
 
 
 def test_usage_report_by_model_as_csv(ledger, capsys):
@@ -285,7 +287,7 @@ def test_usage_report_by_model_as_csv(ledger, capsys):
         ["fake-large", "1000", "1", "1001", "1", "0"],
         ["fake-model", "100109", "3", "100112", "3", "0"],
     ]
-    assert "2 rows from 2026-02-01 to 2026-03-31." in captured.err
+    assert "2026-02-01부터 2026-03-31까지 2줄." in captured.err
 
 
 def test_usage_report_csv_writes_cells_a_spreadsheet_would_run_as_text(db, capsys):
@@ -330,7 +332,7 @@ def test_usage_report_by_day_defaults_to_the_last_30_days(ledger, capsys, monkey
     out = capsys.readouterr().out
     assert "2026-03-01" in out
     assert "2026-02-01" not in out
-    assert "2 rows from 2026-02-02 to 2026-03-03." in out
+    assert "2026-02-02부터 2026-03-03까지 2줄." in out
 
 
 @pytest.mark.parametrize(

@@ -9,13 +9,18 @@
 """
 
 import datetime
+from contextlib import nullcontext
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, FilteredRelation, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import usage
-from accounts.management.arguments import day, find_course
+from accounts.management.arguments import OneLanguage, day, find_course
 from accounts.models import Course, DailyUsage, User
 from core import spreadsheet
 
@@ -59,48 +64,67 @@ def _rows_by_user(since: datetime.date, until: datetime.date, course: Course | N
     )
 
 
-class Command(BaseCommand):
-    help = "Sum token usage from the usage ledger by user, day or model, as a table or CSV."
+class Command(OneLanguage, BaseCommand):
+    @property
+    def help(self):
+        # argparse는 설명을 str로만 받는다: 찍을 때의 언어로 번역한다 (OneLanguage)
+        return _(
+            "Sum token usage from the usage ledger by user, day, model or class, as a table or CSV."
+        )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--since",
             type=day,
             metavar="DATE",
-            help="first day to include (YYYY-MM-DD, in TIME_ZONE; default: 29 days before --until)",
+            help=gettext_lazy(
+                "first day to include (YYYY-MM-DD, in TIME_ZONE; default: 29 days before --until)"
+            ),
         )
         parser.add_argument(
             "--until",
             type=day,
             metavar="DATE",
-            help="last day to include (YYYY-MM-DD; default: today)",
+            help=gettext_lazy("last day to include (YYYY-MM-DD; default: today)"),
         )
         parser.add_argument(
             "--by",
             choices=["user", "day", "model", "class"],
             default="user",
-            help="one row per user (default), per day, per model or per class",
+            help=gettext_lazy("one row per user (default), per day, per model or per class"),
         )
         parser.add_argument(
             "--class",
             dest="course",
             metavar="CLASS",
-            help="only the usage of this class's members on the class's days (its number or exact name)",
+            help=gettext_lazy(
+                "only the usage of this class's members on the class's days (its number or exact name)"
+            ),
         )
         parser.add_argument(
             "--format",
             choices=["table", "csv"],
             default="table",
-            help="table (default) for reading, csv for a spreadsheet",
+            help=gettext_lazy("table (default) for reading, csv for a spreadsheet"),
+        )
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            help=gettext_lazy("language of the messages (default: LANGUAGE_CODE)"),
         )
 
-    def handle(
-        self, *args, since=None, until=None, by="user", format="table", course=None, **options
-    ):
+    def handle(self, *args, language=None, **options):
+        with translation.override(language) if language else nullcontext():
+            self._report(**options)
+
+    def _report(self, *, since=None, until=None, by="user", format="table", course=None, **_opts):
         until = until or usage.today()
         since = since or until - datetime.timedelta(days=29)
         if since > until:
-            raise CommandError(f"--since ({since}) is after --until ({until}).")
+            raise CommandError(
+                _("--since (%(since)s) is after --until (%(until)s).")
+                % {"since": since, "until": until}
+            )
         course = find_course(course) if course else None
         if by == "user":
             # 사람별 보고서는 이름 칸도: 강사는 아이디보다 이름으로 학생을 안다
@@ -150,7 +174,7 @@ class Command(BaseCommand):
                 writer.writerow(line)
                 written += 1
             # CSV를 더럽히지 않게 수는 표준 오류로
-            self.stderr.write(f"{written} rows from {since} to {until}.")
+            self.stderr.write(self._count_line(written, since, until))
             return
         texts = 2 if name else 1
         widths = [max(len(header[0]), 24), *([12] if name else []), *map(len, COLUMNS)]
@@ -165,4 +189,12 @@ class Command(BaseCommand):
             ]
             self.stdout.write("  ".join(cells))
             written += 1
-        self.stdout.write(f"{written} rows from {since} to {until}.")
+        self.stdout.write(self._count_line(written, since, until))
+
+    @staticmethod
+    def _count_line(written: int, since: datetime.date, until: datetime.date) -> str:
+        return ngettext(
+            "%(count)s row from %(since)s to %(until)s.",
+            "%(count)s rows from %(since)s to %(until)s.",
+            written,
+        ) % {"count": f"{written:,}", "since": since, "until": until}
