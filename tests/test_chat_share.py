@@ -2,10 +2,11 @@
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
 from chat.models import Conversation, Message, SharedLink
-from chat.sharing import shared_link_create
+from chat.sharing import SHARE_LINKS_LIVE_MAX, shared_link_create
 from core.audit import Action, events_about
 from tests.support.factories import add_message, make_conversation
 
@@ -219,3 +220,40 @@ def test_staff_see_and_revoke_links_in_the_admin(admin_client, user, conversatio
     link.refresh_from_db()
     assert link.is_revoked
     assert events_about(conversation).first().action == Action.SHARE_REVOKED
+
+
+def test_sharing_an_unchanged_conversation_again_gives_the_same_link(english, user, conversation):
+    # 링크마다 갈래 전체의 사본이다: 바뀌지 않은 대화를 거듭 공유해도 사본을 또 쓰지 않는다
+    english.force_login(user)
+    first = english.post(f"/chat/{conversation.pk}/share/", headers=HTMX).content.decode()
+    again = english.post(f"/chat/{conversation.pk}/share/", headers=HTMX).content.decode()
+
+    assert SharedLink.objects.count() == 1
+    assert "Link created" in first
+    assert "already shows the conversation as it is now" in again
+
+    branch_off(conversation, "새 답")
+    english.post(f"/chat/{conversation.pk}/share/", headers=HTMX)
+    assert SharedLink.objects.count() == 2
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_conversation_keeps_at_most_so_many_live_links(english, user, conversation, htmx):
+    english.force_login(user)
+    for number in range(SHARE_LINKS_LIVE_MAX):
+        Conversation.objects.filter(pk=conversation.pk).update(title=f"제목 {number}")
+        conversation.refresh_from_db()
+        shared_link_create(conversation=conversation, user=user)
+    Conversation.objects.filter(pk=conversation.pk).update(title="또 바뀐 제목")
+
+    response = english.post(
+        f"/chat/{conversation.pk}/share/", headers=HTMX if htmx else {}, follow=not htmx
+    )
+
+    assert response.status_code == 200
+    assert f"already has {SHARE_LINKS_LIVE_MAX} share links" in response.content.decode()
+    assert SharedLink.objects.count() == SHARE_LINKS_LIVE_MAX
+    # 하나를 거두면 다시 만든다
+    SharedLink.objects.filter(pk=SharedLink.objects.first().pk).update(revoked_at=timezone.now())
+    english.post(f"/chat/{conversation.pk}/share/", headers=HTMX)
+    assert SharedLink.objects.count() == SHARE_LINKS_LIVE_MAX + 1

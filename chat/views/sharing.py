@@ -79,16 +79,17 @@ def share_links_context(request, conversation) -> dict:
     }
 
 
-def shared(request, conversation, announcement: str):
+def shared(request, conversation, announcement: str, *, refused: bool = False):
     """공유 칸을 바꾼 뒤: htmx면 그 칸만, JavaScript가 없으면 Options를 연 채로 대화에 돌아간다."""
     if request.htmx:
         context = {
             **share_links_context(request, conversation),
             "conversation": conversation,
             "share_note": announcement,
+            "share_refused": refused,
         }
         return render(request, f"{DETAIL_TEMPLATE}#share-links", context)
-    messages.success(request, announcement)
+    (messages.error if refused else messages.success)(request, announcement)
     # 조각(#share-links)이 Options 안의 스크롤을 그 칸으로 옮긴다: 만든 주소가 바로 보인다
     url = reverse("chat:conversation", args=[conversation.pk])
     return redirect(f"{url}?options=share#share-links")
@@ -98,9 +99,18 @@ class SharedLinkCreateView(OwnConversationMixin, View):
     """지금 갈래의 사본으로 공유 링크를 하나 만든다."""
 
     def post(self, request, pk):
-        sharing.shared_link_create(
-            conversation=self.conversation, user=request.user, request=request
-        )
+        try:
+            link = sharing.shared_link_create(
+                conversation=self.conversation, user=request.user, request=request
+            )
+        except sharing.ShareRefused as refused:
+            return shared(request, self.conversation, refused.message, refused=True)
+        if not link.is_new:
+            return shared(
+                request,
+                self.conversation,
+                _("The newest link already shows the conversation as it is now. Copy it below."),
+            )
         return shared(request, self.conversation, _("Link created. Copy it from the list below."))
 
 
