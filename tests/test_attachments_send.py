@@ -226,6 +226,92 @@ def test_regenerate_and_edit_keep_the_files_of_the_question(logged_in, user, llm
     assert copy.file.name == question.attachments.get().file.name
 
 
+@pytest.mark.parametrize("htmx", [True, False])
+def test_an_edit_can_leave_out_files_of_the_question(logged_in, user, llm_server, htmx):
+    # 고치기 양식에서 뺀 파일은 새 버전에 가지 않는다. 옛 버전은 그 파일을 그대로 가진다
+    llm_server.script(Reply(tokens=["하나"]), Reply(tokens=["둘"]))
+    sent_and_answered(
+        logged_in,
+        user,
+        "둘 다 읽어 줘",
+        upload("keep.txt", "남길 내용".encode()),
+        upload("drop.txt", "뺄 내용".encode()),
+    )
+    question = last_question(user)
+    keep, drop = question.attachments.order_by("name")[1], question.attachments.order_by("name")[0]
+    form = logged_in.get(f"/chat/messages/{question.pk}/edit/").content.decode()
+    assert f'name="keep_file" value="{drop.pk}" checked' in form
+
+    logged_in.post(
+        f"/chat/messages/{question.pk}/edit/",
+        {"content": "하나만 읽어 줘", "files_listed": "1", "keep_file": [str(keep.pk), "99999"]},
+        headers=HTMX if htmx else {},
+    )
+    finish_reply(Message.objects.filter(role="assistant").latest("pk"))
+
+    _first, edited = prompts(llm_server)
+    assert "남길 내용" in edited[-1]["content"]
+    assert "뺄 내용" not in edited[-1]["content"]
+    assert [item.name for item in last_question(user).attachments.all()] == ["keep.txt"]
+    assert question.attachments.count() == 2
+
+
+def test_an_edit_that_leaves_out_every_file_sends_none(logged_in, user, llm_server):
+    llm_server.script(Reply(tokens=["하나"]), Reply(tokens=["둘"]))
+    sent_and_answered(logged_in, user, "읽어 줘", upload("a.txt", "파일 내용".encode()))
+    question = last_question(user)
+
+    logged_in.post(
+        f"/chat/messages/{question.pk}/edit/",
+        {"content": "파일 없이", "files_listed": "1"},
+        headers=HTMX,
+    )
+    finish_reply(Message.objects.filter(role="assistant").latest("pk"))
+
+    edited = last_question(user)
+    assert not edited.has_attachments
+    assert not edited.attachments.exists()
+    assert "파일 내용" not in prompts(llm_server)[-1][-1]["content"]
+
+
+def test_leaving_out_the_image_lets_an_edit_go_to_a_model_without_sight(
+    logged_in, user, vision, settings
+):
+    vision.script(Reply(tokens=["그림"]), Reply(tokens=["글만"]))
+    sent_and_answered(logged_in, user, "봐 줘", upload("a.png", files.make_png()))
+    question = last_question(user)
+    settings.LLM_VISION_MODELS = []
+
+    refused = logged_in.post(
+        f"/chat/messages/{question.pk}/edit/", {"content": "다시"}, headers=HTMX
+    )
+    sent = logged_in.post(
+        f"/chat/messages/{question.pk}/edit/",
+        {"content": "그림 없이 다시", "files_listed": "1"},
+        headers=HTMX,
+    )
+
+    assert "그림을 읽지 못합니다" in refused.content.decode()
+    assert "그림을 읽지 못합니다" not in sent.content.decode()
+    assert question.conversation.messages.filter(content="그림 없이 다시").exists()
+
+
+def test_a_refused_edit_keeps_the_files_chosen(logged_in, user, llm_server):
+    llm_server.script(Reply(tokens=["하나"]))
+    sent_and_answered(logged_in, user, "읽어 줘", upload("a.txt", "파일 내용".encode()))
+    question = last_question(user)
+    item = question.attachments.get()
+
+    response = logged_in.post(
+        f"/chat/messages/{question.pk}/edit/", {"content": "  ", "files_listed": "1"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f'name="keep_file" value="{item.pk}">' in html
+    assert f'value="{item.pk}" checked' not in html
+
+
 def test_older_files_stay_in_the_conversation(logged_in, user, llm_server):
     llm_server.script(Reply(tokens=["하나"]), Reply(tokens=["둘"]))
     reply = sent_and_answered(logged_in, user, "읽어 줘", upload("a.txt", "첫 파일".encode()))

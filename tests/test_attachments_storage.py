@@ -186,7 +186,7 @@ def test_a_file_shared_by_an_edited_question_stays_until_its_last_row_goes(
     edited = Message.objects.create(
         conversation=question.conversation, parent=question.parent, role="user", content="고친 질문"
     )
-    copy(source=question, message=edited)
+    copy(items=question.attachment_list, message=edited)
     name = question.attachments.get().file.name
     shared = edited.attachments.get()
     assert shared.file.name == name

@@ -162,6 +162,21 @@ def test_a_phone_sends_korean_code_and_a_pasted_screenshot(open_page, fake_opena
     box = thumb.bounding_box()
     assert box["width"] == box["height"], "the thumbnail box is fixed, whatever the picture's shape"
     in_both_schemes(page, "attachments-sent-phone")
+
+    # 고쳐 보내기: 그림을 빼고 코드만 다시 묻는다 (뺀 그림은 옛 버전에 남는다)
+    fake_openai.script(Reply(tokens=["코드만 ", "봤습니다."]))
+    question(page).get_by_role("link", name="고치기").click()
+    kept = question(page).get_by_role("group", name="이 버전과 함께 보낼 파일")
+    expect(kept.get_by_role("checkbox")).to_have_count(2)
+    in_both_schemes(page, "attachments-edit-phone")
+    page.emulate_media(color_scheme="light")
+    expect(kept.locator("label").nth(1)).to_contain_text("screenshot-")
+    kept.get_by_role("checkbox").nth(1).uncheck()
+    question(page).get_by_label("메시지 고치기").fill("코드만 다시 봐 줘")
+    question(page).get_by_role("button", name="보내기").click()
+    expect(last_reply(page).locator(".markdown")).to_have_text("코드만 봤습니다.")
+    assert isinstance(user_turn(fake_openai, "코드만 다시"), str), "the left-out image was sent"
+    expect(question(page).locator(".attachment-chip")).to_have_count(1)
     assert page.console_errors == []
 
 

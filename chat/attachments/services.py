@@ -204,12 +204,13 @@ def attach(*, message, attachments: list[Attachment]) -> None:
     type(message).objects.filter(pk=message.pk).update(has_attachments=True)
 
 
-def copy(*, source, message) -> None:
-    """고쳐 보낸 질문이 옛 질문의 파일을 이어받는다: 행은 새로, 저장한 파일은 나눠 쓴다."""
-    if not source.has_attachments:
+def copy(*, items, message) -> None:
+    """고쳐 보낸 질문이 옛 질문의 파일(items)을 이어받는다: 행은 새로, 저장한 파일은 나눠 쓴다."""
+    if not items:
         return
     copies = []
-    for item in source.attachments.all():
+    # 새로 읽는다: 넘겨받은 행은 옛 말풍선이 쥔 것이고 (바꾸면 옛 질문의 파일이 바뀐다), text를 미뤄 읽었을 수 있다
+    for item in Attachment.objects.filter(pk__in=[item.pk for item in items]).order_by("pk"):
         item.pk = None
         item._state.adding = True
         item.message = message

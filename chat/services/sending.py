@@ -36,11 +36,11 @@ def _pair_create(
     *,
     parent_id: int | None,
     files: list[Attachment] = (),
-    files_from: Message | None = None,
+    copied: list[Attachment] = (),
 ) -> SentPair:
     """사람의 메시지를 parent_id 밑에, 대기 중인 답변을 그 밑에 만들고 그 답변을 대화의 지금 끝으로 삼는다.
 
-    files: 올려 둔 파일을 이 메시지에 붙인다. files_from: 고쳐 보낸 질문이 옛 질문의 파일을 이어받는다.
+    files: 올려 둔 파일을 이 메시지에 붙인다. copied: 고쳐 보낸 질문이 이어받는 옛 질문의 파일 (사람이 남긴 것).
     """
     now = timezone.now()
     message = Message(
@@ -48,7 +48,7 @@ def _pair_create(
         parent_id=parent_id,
         role=Message.Role.USER,
         content=content,
-        has_attachments=bool(files) or bool(files_from and files_from.has_attachments),
+        has_attachments=bool(files) or bool(copied),
         created_at=now,
         updated_at=now,
     )
@@ -57,8 +57,8 @@ def _pair_create(
     rows.insert(Message, [message])
     if files:
         attachments.attach(message=message, attachments=list(files))
-    if files_from is not None:
-        attachments.copy(source=files_from, message=message)
+    if copied:
+        attachments.copy(items=copied, message=message)
     return SentPair(message, _reply_create(conversation, parent_id=message.pk, now=now))
 
 
@@ -191,14 +191,17 @@ def reply_regenerate(*, reply: Message, user) -> Message:
         )
 
 
-def message_edit(*, message: Message, user, content: str) -> SentPair:
+def message_edit(*, message: Message, user, content: str, keep_files=None) -> SentPair:
     """사람의 메시지를 고쳐 보낸다: 고친 글은 옛 메시지의 형제가 되고, 그 밑에 새 답변이 생성된다.
 
-    옛 메시지와 그 뒤의 대화는 제 갈래에 그대로 남아 "‹ 1 / 2"로 돌아갈 수 있다.
+    옛 메시지와 그 뒤의 대화는 제 갈래에 그대로 남아 "‹ 1 / 2"로 돌아갈 수 있다. 옛 질문의 파일은 이어받는다:
+    keep_files(파일 번호들)가 있으면 그 파일만 (고치기 양식에서 뺀 파일은 새 버전에 가지 않는다).
     """
     model = llm.usable_model(message.conversation.model)
     rules.class_check(user, model)
-    rules.sight_check(model, message.attachment_list)
+    kept = [item for item in message.attachment_list if keep_files is None or item.pk in keep_files]
+    # 뺀 그림은 묻지 않는다: 그림을 못 보는 모델이면 그림을 빼고 고쳐 보낼 수 있다
+    rules.sight_check(model, kept)
     with rules.busy_as_refusal(), transaction.atomic():
         conversation = rules.locked(message.conversation)
         rules.refuse_while_replying(conversation)
@@ -208,7 +211,7 @@ def message_edit(*, message: Message, user, content: str) -> SentPair:
             )
         rules.quota_check(user)
         rules.rate_check(user)
-        return _pair_create(conversation, content, parent_id=message.parent_id, files_from=message)
+        return _pair_create(conversation, content, parent_id=message.parent_id, copied=kept)
 
 
 def branch_switch(*, message: Message) -> Message:

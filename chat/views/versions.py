@@ -76,6 +76,16 @@ class ReplyRegenerateView(View):
         return finish_without_js(request, reply)
 
 
+def kept_file_ids(request) -> set[int] | None:
+    """고치기 양식에서 남긴 옛 질문의 파일 번호. 양식이 파일 칸을 그리지 않았으면(files_listed 없음) None: 모두 남긴다.
+
+    번호는 옛 질문의 파일과 견주기만 한다 (message_edit): 남의 번호나 고친 값은 아무것도 고르지 않는다.
+    """
+    if "files_listed" not in request.POST:
+        return None
+    return {int(pk) for pk in request.POST.getlist("keep_file") if pk.isascii() and pk.isdigit()}
+
+
 class MessageEditView(View):
     """질문 고쳐 보내기. 양식은 메시지 밑의 접힌 칸에 있고, 틀리게 보내면 JavaScript 없이는 이 화면에서 고친다."""
 
@@ -91,23 +101,32 @@ class MessageEditView(View):
     def post(self, request, pk):
         message = own_message(request, pk, Message.Role.USER)
         form = MessageEditForm(request.POST)
+        keep = kept_file_ids(request)
         if form.is_valid():
             try:
                 sent = services.message_edit(
-                    message=message, user=request.user, content=form.cleaned_data["content"]
+                    message=message,
+                    user=request.user,
+                    content=form.cleaned_data["content"],
+                    keep_files=keep,
                 )
             except services.ChatRefused as refused:
                 form.add_error(None, refused.message)
-                return self.render_again(message, form, refusal_status(refused.code))
+                return self.render_again(message, form, refusal_status(refused.code), keep)
         if not form.is_valid():
-            return self.render_again(message, form, 400)
+            return self.render_again(message, form, 400, keep)
         if request.htmx:
             return history_swap(request, message.conversation)
         return finish_without_js(request, sent.reply)
 
-    def render_again(self, message, form, status):
-        """고친 글을 잃지 않는다: htmx면 그 메시지의 양식만, 아니면 고치기 화면을 다시."""
-        context = {"message": message, "edit_form": form, "conversation": message.conversation}
+    def render_again(self, message, form, status, keep):
+        """고친 글과 고른 파일을 잃지 않는다: htmx면 그 메시지의 양식만, 아니면 고치기 화면을 다시."""
+        context = {
+            "message": message,
+            "edit_form": form,
+            "conversation": message.conversation,
+            "kept_files": keep,
+        }
         if self.request.htmx:
             response = render(self.request, f"{DETAIL_TEMPLATE}#edit-form", context)
             return reswap(retarget(response, f"#edit-form-{message.pk}"), "outerHTML")
