@@ -39,6 +39,7 @@ def snapshot(conversation: Conversation) -> list[dict]:
 
 
 # 대화 하나에 살아 있는 링크의 수. 링크마다 갈래 전체의 사본이라, 단추를 거듭 누르는 것만으로 DB가 커지지 않게
+# (거둔 링크는 사본을 비운다: shared_link_revoke)
 SHARE_LINKS_LIVE_MAX = 20
 
 
@@ -51,30 +52,25 @@ class ShareRefused(Exception):
 def shared_link_create(*, conversation: Conversation, user, request=None) -> SharedLink:
     """지금 갈래의 사본으로 새 링크를 만든다. 링크마다 제 사본이다: 뒤에 만든 링크는 뒤의 대화를 보인다.
 
-    대화가 가장 최근 링크 뒤로 바뀌지 않았으면 그 링크를 돌려준다 (link.is_new가 False): 같은 사본을 두 번 쓰지 않는다.
-    살아 있는 링크가 SHARE_LINKS_LIVE_MAX개면 ShareRefused: 하나를 거둬야 새로 만든다.
+    살아 있는 링크가 SHARE_LINKS_LIVE_MAX개면 ShareRefused: 하나를 거둬야 새로 만든다. 대화 행을 잠그고 센다:
+    두 탭이 함께 눌러도 한도를 넘지 않게.
     """
     copy = snapshot(conversation)
-    live = conversation.shared_links.live()
-    latest = live.only("pk", "token", "title", "snapshot", "created_at").order_by("-pk").first()
-    if latest is not None and latest.snapshot == copy and latest.title == conversation.title:
-        latest.is_new = False
-        return latest
-    if live.count() >= SHARE_LINKS_LIVE_MAX:
-        raise ShareRefused(
-            _(
-                "This conversation already has %(count)s share links. Revoke one you no longer need to make another."
-            )
-            % {"count": SHARE_LINKS_LIVE_MAX}
-        )
     with transaction.atomic():
+        list(Conversation.objects.select_for_update().filter(pk=conversation.pk).values("pk"))
+        if conversation.shared_links.live().count() >= SHARE_LINKS_LIVE_MAX:
+            raise ShareRefused(
+                _(
+                    "This conversation already has %(count)s share links. Revoke one you no longer need to make another."
+                )
+                % {"count": SHARE_LINKS_LIVE_MAX}
+            )
         link = SharedLink.objects.create(
             conversation=conversation,
             created_by=user,
             title=conversation.title,
             snapshot=copy,
         )
-        link.is_new = True
         audit_record(
             actor=user,
             action=Action.SHARE_CREATED,
@@ -86,11 +82,14 @@ def shared_link_create(*, conversation: Conversation, user, request=None) -> Sha
 
 
 def shared_link_revoke(*, link: SharedLink, user, request=None) -> bool:
-    """링크를 거둔다: 그 주소는 없는 링크처럼 404가 된다. 이미 거둔 것이면 아무것도 쓰지 않는다."""
+    """링크를 거둔다: 그 주소는 없는 링크처럼 404가 된다. 이미 거둔 것이면 아무것도 쓰지 않는다.
+
+    사본은 비운다: 다시 열리지 않으니 둘 까닭이 없고, 만들고 거두기를 되풀이해도 DB가 커지지 않는다.
+    """
     with transaction.atomic():
         now = timezone.now()
         changed = SharedLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
-            revoked_at=now
+            revoked_at=now, snapshot=[]
         )
         if not changed:
             return False

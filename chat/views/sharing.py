@@ -100,17 +100,11 @@ class SharedLinkCreateView(OwnConversationMixin, View):
 
     def post(self, request, pk):
         try:
-            link = sharing.shared_link_create(
+            sharing.shared_link_create(
                 conversation=self.conversation, user=request.user, request=request
             )
         except sharing.ShareRefused as refused:
             return shared(request, self.conversation, refused.message, refused=True)
-        if not link.is_new:
-            return shared(
-                request,
-                self.conversation,
-                _("The newest link already shows the conversation as it is now. Copy it below."),
-            )
         return shared(request, self.conversation, _("Link created. Copy it from the list below."))
 
 
