@@ -29,7 +29,10 @@ class CourseUsageFilter(admin.SimpleListFilter):
     def course_pk(self) -> int | None:
         # 주소창에서 고친 값: 숫자가 아니거나 DB의 정수보다 크면 거르지 않는다 (OverflowError로 500이 되지 않게)
         value = self.value() or ""
-        return int(value) if value.isdecimal() and int(value) <= ID_MAX else None
+        # 자릿수를 먼저: 수천 자리의 숫자는 int()부터 거절한다
+        if not (value.isascii() and value.isdecimal() and len(value) <= 19):
+            return None
+        return int(value) if int(value) <= ID_MAX else None
 
 
 class MembershipInline(admin.TabularInline):

@@ -226,6 +226,27 @@ def test_regenerate_and_edit_keep_the_files_of_the_question(logged_in, user, llm
     assert copy.file.name == question.attachments.get().file.name
 
 
+def test_an_edit_cannot_take_in_files_of_another_question(logged_in, user, other_user, llm_server):
+    # keep_file는 이 질문의 파일과 견주기만 한다: 남의 파일이나 다른 질문의 파일 번호는 아무것도 더하지 않는다
+    llm_server.script(Reply(tokens=["하나"]), Reply(tokens=["둘"]))
+    sent_and_answered(logged_in, user, "읽어 줘")
+    question = last_question(user)
+    theirs = Attachment.objects.create(
+        owner=other_user, name="theirs.txt", kind="text", text="남의 글"
+    )
+
+    response = logged_in.post(
+        f"/chat/messages/{question.pk}/edit/",
+        {"content": "고친 질문", "files_listed": "1", "keep_file": [str(theirs.pk), "9" * 5000]},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 200
+    assert not last_question(user).attachments.exists()
+    theirs.refresh_from_db()
+    assert theirs.message_id is None
+
+
 @pytest.mark.parametrize("htmx", [True, False])
 def test_an_edit_can_leave_out_files_of_the_question(logged_in, user, llm_server, htmx):
     # 고치기 양식에서 뺀 파일은 새 버전에 가지 않는다. 옛 버전은 그 파일을 그대로 가진다

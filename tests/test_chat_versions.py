@@ -1,6 +1,7 @@
 """버전 나무: 다시 생성, 고쳐 보내기, "‹ 2 / 3 ›"로 갈래 바꾸기. 모델이 받는 것은 지금 갈래뿐이다."""
 
 import json
+import re
 
 import pytest
 
@@ -138,6 +139,11 @@ def test_edit_without_javascript_redirects_to_the_new_reply(logged_in, user, llm
 
     assert '<textarea id="edit-content-' in form
     assert ">질문</textarea>" in form
+    # 이 화면에는 #messages가 없다: htmx가 켜져 있어도 양식은 보통으로 보낸다 (htmx면 보내기가 아무 일도 안 했다)
+    edit_form = re.search(r'<form id="edit-form-[^>]*>', form).group(0)
+    assert "hx-post" not in edit_form
+    fragment = logged_in.get(f"/chat/messages/{question.pk}/edit/", headers=HTMX).content.decode()
+    assert 'hx-target="#messages"' in re.search(r'<form id="edit-form-[^>]*>', fragment).group(0)
     new_reply = Message.objects.latest("pk")
     assert response.status_code == 302
     assert response.url.endswith(f"#message-{new_reply.pk}")

@@ -83,7 +83,12 @@ def kept_file_ids(request) -> set[int] | None:
     """
     if "files_listed" not in request.POST:
         return None
-    return {int(pk) for pk in request.POST.getlist("keep_file") if pk.isascii() and pk.isdigit()}
+    # 자릿수도 묶는다: 아주 긴 숫자는 int()가 거절한다 (attachments.staged와 같은 규칙)
+    return {
+        int(pk)
+        for pk in request.POST.getlist("keep_file")
+        if pk.isascii() and pk.isdigit() and len(pk) <= 18
+    }
 
 
 class MessageEditView(View):
